@@ -494,7 +494,7 @@ def R1_MemoryReadOp : R1_InferOp<"memory_read"> {
   let summary = "gated top-k retrieval from the memory slots";
   let description = [{
     For each hidden vector `h` of `hidden[..., E]`, scores the memory keys
-    `keys[M, E]` by dot product, keeps the `top_k` best, reads
+    `keys[M, E]` by `keys·h / sqrt(E)`, keeps the `top_k` best, reads
     `softmax(scores)·values` from `values[M, E]`, and adds it through a
     gate: `h + sigmoid(h·gate_weightᵀ) ⊙ read` with `gate_weight[E, E]`.
   }];
@@ -510,10 +510,12 @@ def R1_MemoryReadOp : R1_InferOp<"memory_read"> {
 def R1_MemoryUpdateOp : R1_InferOp<"memory_update"> {
   let summary = "exponential-decay write of hidden states into memory slots";
   let description = [{
-    For each hidden vector `h` in order, the slot whose key is most similar
-    is moved towards it: `key = decay·key + (1 - decay)·h`, and likewise
-    `value`. Returns the new `keys` and `values`; the session keeps them
-    across calls.
+    For each hidden vector `h` in order, the slot whose key has the largest
+    dot product with it (the first on ties) moves towards it:
+    `key = decay·key + (1 - decay)·h`, and likewise `value`. Returns the new
+    `keys` and `values`. The runtime applies it at the end of each call over
+    the positions that call processed; the session keeps the state across
+    calls until reset.
   }];
   let arguments = (ins R1_FloatTensor:$hidden, R1_FloatTensor:$keys,
                        R1_FloatTensor:$values, F32Attr:$decay);
@@ -580,10 +582,12 @@ def R1_LayerGateOp : R1_Op<"layer_gate", [
                               ["getEntrySuccessorOperands"]>]> {
   let summary = "layer-skip gate around a layer";
   let description = [{
-    `score = sigmoid(mean over positions of hidden · gate_weight)` with
-    `gate_weight[H]`. When `score >= threshold` the body runs on `hidden` and
-    its yield is the result; otherwise the layer is skipped and `hidden`
-    passes through.
+    Per position `t`: `score_t = sigmoid(hidden_t · gate_weight)` with
+    `gate_weight[H]`. The body runs on all of `hidden`; rows with
+    `score_t >= threshold` take the body's yield, the others keep their input
+    (the layer is skipped for them). Attention inside the body still sees
+    every position's keys and values, so the decision of one token never
+    changes another token's result, and prefill agrees with decode.
 
     ```mlir
     %out = r1.layer_gate %h, %w {threshold = 0.5 : f32}
