@@ -125,17 +125,23 @@ static int64_t ceilDivDim(int64_t dim, int64_t by) {
 }
 
 SmallVector<int64_t> QuantAttr::getScaleShape(ArrayRef<int64_t> shape) const {
-  assert(shape.size() == 2 && "quantized weights are matrices");
+  assert(shape.size() >= 2 && "quantized weights are (stacks of) matrices");
+  // Leading dims stack matrices (MoE experts); each has its own scales.
+  SmallVector<int64_t> scales(shape.drop_back(2));
+  int64_t rows = shape[shape.size() - 2], cols = shape.back();
   switch (getScheme()) {
   case QuantScheme::int8:
-    return {shape[0]};
+    scales.push_back(rows);
+    break;
   case QuantScheme::int4:
-    return {shape[0], ceilDivDim(shape[1], getGroup())};
+    scales.append({rows, ceilDivDim(cols, getGroup())});
+    break;
   case QuantScheme::fp8_e4m3:
-    return {ceilDivDim(shape[0], getBlock()[0]),
-            ceilDivDim(shape[1], getBlock()[1])};
+    scales.append(
+        {ceilDivDim(rows, getBlock()[0]), ceilDivDim(cols, getBlock()[1])});
+    break;
   }
-  llvm_unreachable("unknown quantization scheme");
+  return scales;
 }
 
 //===----------------------------------------------------------------------===//

@@ -113,7 +113,8 @@ def R1_QuantAttr : R1_Attr<"Quant", "quant"> {
       block (DeepSeek-V3's `weight_scale_inv`), scales
       `[ceil(N / 128), ceil(K / 128)]`.
 
-    The real value is `q * scale`.
+    The real value is `q * scale`. A weight with more dims is a stack of
+    such matrices (MoE experts) whose scales carry the same leading dims.
   }];
   let parameters = (ins
     EnumParameter<R1_QuantScheme>:$scheme,

@@ -99,6 +99,16 @@ private:
 /// The static one of two compatible dims.
 int64_t mergeDim(int64_t a, int64_t b) { return a == kDynamic ? b : a; }
 
+/// Two dims that cannot agree: both static and different.
+bool conflictingDims(int64_t a, int64_t b) {
+  return a != kDynamic && b != kDynamic && a != b;
+}
+
+/// A dim as messages print it: `?` when dynamic.
+std::string dimString(int64_t dim) {
+  return dim == kDynamic ? "?" : std::to_string(dim);
+}
+
 /// Leading dims of `type` followed by `trailing`.
 SmallVector<int64_t> withTrailing(RankedTensorType type, int64_t drop,
                                   ArrayRef<int64_t> trailing) {
@@ -111,13 +121,13 @@ SmallVector<int64_t> withTrailing(RankedTensorType type, int64_t drop,
 LogicalResult checkQuantizedWeight(const ShapeDiag &diag, QuantAttr quant,
                                    RankedTensorType weight,
                                    RankedTensorType scales) {
-  if (failed(diag.rank(weight, 2, "a quantized weight")))
+  if (failed(diag.minRank(weight, 2, "a quantized weight")))
     return failure();
   if (weight.getElementType() != quant.getStorageType())
     return diag.fail("expects ", stringifyQuantScheme(quant.getScheme()),
                      " weights stored as ", quant.getStorageType(), ", got ",
                      weight.getElementType());
-  int64_t k = weight.getDimSize(1);
+  int64_t k = weight.getShape().back();
   if (quant.getScheme() == QuantScheme::int4 && k != kDynamic &&
       k % quant.getGroup() != 0)
     return diag.fail("expects the int4 group size ", quant.getGroup(),
@@ -538,7 +548,7 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   int64_t dim = input->getDimSize(*axis);
   if (start < 0 || (dim != kDynamic && (start > dim || size > dim - start)))
     return diag.fail("expects the slice [", start, ", ", start, " + ", size,
-                     ") inside the dim of size ", dim);
+                     ") inside the dim of size ", dimString(dim));
   SmallVector<int64_t> shape(input->getShape());
   shape[*axis] = size;
   results.push_back(RankedTensorType::get(shape, input->getElementType()));
@@ -1012,7 +1022,8 @@ LogicalResult MemoryReadOp::inferReturnTypes(MLIRContext *,
   int64_t topK = static_cast<int64_t>(adaptor.getTopK());
   int64_t slots = keys.getDimSize(0);
   if (topK <= 0 || (slots != kDynamic && topK > slots))
-    return diag.fail("expects top_k in [1, slots = ", slots, "], got ", topK);
+    return diag.fail("expects top_k in [1, slots = ", dimString(slots),
+                     "], got ", topK);
   results.push_back(hidden);
   return success();
 }
@@ -1114,13 +1125,11 @@ LogicalResult MoeOp::inferReturnTypes(MLIRContext *,
       failed(diag.rank(*up, 3, "up_weight [experts, inter, hidden]")) ||
       failed(diag.rank(*down, 3, "down_weight [experts, hidden, inter]")))
     return failure();
-  if (gate->getShape() != up->getShape() ||
-      gate->getDimSize(0) != down->getDimSize(0) ||
-      gate->getDimSize(1) != down->getDimSize(2) ||
-      failed(diag.sameDim(gate->getDimSize(2), size, "the expert input size",
-                          "the hidden size")) ||
-      failed(diag.sameDim(down->getDimSize(1), size, "the expert output size",
-                          "the hidden size")))
+  if (failed(verifyCompatibleShape(gate->getShape(), up->getShape())) ||
+      conflictingDims(gate->getDimSize(0), down->getDimSize(0)) ||
+      conflictingDims(gate->getDimSize(1), down->getDimSize(2)) ||
+      conflictingDims(gate->getDimSize(2), size) ||
+      conflictingDims(down->getDimSize(1), size))
     return diag.fail("expects expert weights gate/up [E, I, H] and down "
                      "[E, H, I] with H = ",
                      size, ", got ", *gate, ", ", *up, " and ", *down);
@@ -1142,14 +1151,10 @@ LogicalResult MoeOp::inferReturnTypes(MLIRContext *,
         failed(diag.rank(*su, 2, "shared_up_weight [inter, hidden]")) ||
         failed(diag.rank(*sd, 2, "shared_down_weight [hidden, inter]")))
       return failure();
-    if (sg->getShape() != su->getShape() ||
-        sg->getDimSize(0) != sd->getDimSize(1) ||
-        failed(diag.sameDim(sg->getDimSize(1), size,
-                            "the shared expert input size",
-                            "the hidden size")) ||
-        failed(diag.sameDim(sd->getDimSize(0), size,
-                            "the shared expert output size",
-                            "the hidden size")))
+    if (failed(verifyCompatibleShape(sg->getShape(), su->getShape())) ||
+        conflictingDims(sg->getDimSize(0), sd->getDimSize(1)) ||
+        conflictingDims(sg->getDimSize(1), size) ||
+        conflictingDims(sd->getDimSize(0), size))
       return diag.fail("expects shared weights gate/up [I, H] and down "
                        "[H, I] with H = ",
                        size, ", got ", *sg, ", ", *su, " and ", *sd);
@@ -1188,7 +1193,9 @@ LogicalResult LayerGateOp::verify() {
   Block &block = getBody().front();
   if (block.getNumArguments() != 1 || block.getArgument(0).getType() != hidden)
     return diag.fail("expects the body to take one argument of type ", hidden);
-  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  auto yield = block.mightHaveTerminator()
+                   ? dyn_cast<YieldOp>(block.getTerminator())
+                   : YieldOp();
   if (!yield || yield.getValues().size() != 1 ||
       yield.getValues().front().getType() != hidden)
     return diag.fail("expects the body to yield one value of type ", hidden);

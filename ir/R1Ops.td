@@ -692,7 +692,10 @@ def R1_QuantizeOp : R1_InferOp<"quantize"> {
 
 def R1_DequantizeOp : R1_Op<"dequantize", [Pure]> {
   let summary = "expand a quantized weight to floats";
-  let description = "`result = input · scale` of its row, group or block.";
+  let description = [{
+    `result = input · scale` of its row, group or block; leading dims beyond
+    the last two stack matrices (MoE experts).
+  }];
   let arguments = (ins R1_QuantizedTensor:$input, R1_F32Tensor:$scales,
                        R1_QuantAttr:$quant);
   let results = (outs R1_FloatTensor:$result);

@@ -7,11 +7,15 @@ from lit.llvm import llvm_config
 config.name = "r1"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir"]
-config.excludes = ["unit", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
+config.excludes = ["unit", "fixtures", "reference", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.r1_obj_root, "test")
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["r1-opt"], [config.r1_tools_dir])
+llvm_config.add_tool_substitutions(["r1-opt", "r1c"], [config.r1_tools_dir])
 config.substitutions.append(("%python", config.python_executable))
+# %mkckpt FAMILY DIR [flags]: a tiny random checkpoint (test/fixtures).
+config.substitutions.append(
+    ("%mkckpt", config.python_executable + " " +
+     os.path.join(config.r1_src_root, "test", "fixtures", "make_checkpoint.py")))

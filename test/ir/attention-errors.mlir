@@ -222,3 +222,153 @@ func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<16x3x16xf32>) {
   %0 = r1.cross_attention %q, %k, %k {scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<16x3x16xf32>, tensor<16x3x16xf32>) -> tensor<?x4x16xf32>
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<?x4x16xf32>, %p: tensor<?x1xi64>) {
+  // expected-error @+2 {{'r1.rope' op expects positions [seq] of rank 1, got 'tensor<?x1xi64>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.rope %x, %p {theta = 10000.0 : f64, rotary_dim = 16 : i64, style = #r1.rope_style<half>} : (tensor<?x4x16xf32>, tensor<?x1xi64>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x4x16xf32>, %p: tensor<?xf32>) {
+  // expected-error @+1 {{'r1.rope' op operand #1 must be ranked tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<?xf32>'}}
+  %0 = r1.rope %x, %p {theta = 10000.0 : f64, rotary_dim = 16 : i64, style = #r1.rope_style<half>} : (tensor<?x4x16xf32>, tensor<?xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+2 {{'r1.rope' op expects an even positive rotary_dim, got -16}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.rope %x, %p {theta = 10000.0 : f64, rotary_dim = -16 : i64, style = #r1.rope_style<half>} : (tensor<?x4x16xf32>, tensor<?xi64>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+2 {{'r1.rope' op expects theta > 1, got 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.rope %x, %p {theta = 1.0 : f64, rotary_dim = 16 : i64, style = #r1.rope_style<half>} : (tensor<?x4x16xf32>, tensor<?xi64>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x4x16xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{llama3 needs high_freq_factor > low_freq_factor > 0, got 4.000000e+00 and 0.000000e+00}}
+  %0 = r1.rope %x, %p {theta = 500000.0 : f64, rotary_dim = 16 : i64, style = #r1.rope_style<half>, scaling = #r1.llama3<factor = 8.0, low_freq_factor = 0.0, high_freq_factor = 4.0, original_max_position = 8192>} : (tensor<?x4x16xf32>, tensor<?xi64>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x32xf32>, %v: tensor<?x2x16xf32>) {
+  // expected-error @+2 {{'r1.attention' op expects key [seq, kv_heads, head_dim] of rank 3, got 'tensor<?x32xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.attention %q, %k, %v {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x32xf32>, tensor<?x2x16xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %v: tensor<?x32xf32>) {
+  // expected-error @+2 {{'r1.attention' op expects value [seq, kv_heads, v_head_dim] of rank 3, got 'tensor<?x32xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.attention %q, %k, %v {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %v: tensor<?x2x16xbf16>) {
+  // expected-error @+2 {{'r1.attention' op expects query and value to have the same element type, got 'f32' and 'bf16'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.attention %q, %k, %v {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xbf16>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>) {
+  // expected-error @+2 {{'r1.attention' op expects a positive finite scale, got inf}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.attention %q, %k, %k {causal, scale = 0x7F800000 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xi32>, %k: tensor<?x2x16xf32>) {
+  // expected-error @+1 {{'r1.attention' op operand #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<?x4x16xi32>'}}
+  %0 = r1.attention %q, %k, %k {causal, scale = 0.25 : f32} : (tensor<?x4x16xi32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %v: tensor<?x2x32xf32>) {
+  // expected-error @+2 {{'r1.attention' op inferred type(s) 'tensor<?x4x32xf32>' are incompatible with return type(s) of operation 'tensor<?x4x16xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.attention %q, %k, %v {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %kc: tensor<4096x32xf32>, %vc: tensor<4096x2x16xf32>, %p: tensor<i64>) {
+  // expected-error @+2 {{'r1.attention' op expects key_cache [capacity, kv_heads, head_dim] of rank 3, got 'tensor<4096x32xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:3 = r1.attention %q, %k, %k cache(%kc, %vc, %p) {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<4096x32xf32>, tensor<4096x2x16xf32>, tensor<i64>) -> (tensor<?x4x16xf32>, tensor<4096x32xf32>, tensor<4096x2x16xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %kc: tensor<4096x2x16xf32>, %vc: tensor<4096x32xf32>, %p: tensor<i64>) {
+  // expected-error @+2 {{'r1.attention' op expects value_cache [capacity, kv_heads, v_head_dim] of rank 3, got 'tensor<4096x32xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:3 = r1.attention %q, %k, %k cache(%kc, %vc, %p) {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<4096x2x16xf32>, tensor<4096x32xf32>, tensor<i64>) -> (tensor<?x4x16xf32>, tensor<4096x2x16xf32>, tensor<4096x32xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %v: tensor<?x2x16xf32>, %kc: tensor<4096x2x16xf32>, %vc: tensor<4096x2x8xf32>, %p: tensor<i64>) {
+  // expected-error @+2 {{'r1.attention' op expects a value_cache dim (8) to equal that of the value (16)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:3 = r1.attention %q, %k, %v cache(%kc, %vc, %p) {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<4096x2x16xf32>, tensor<4096x2x8xf32>, tensor<i64>) -> (tensor<?x4x16xf32>, tensor<4096x2x16xf32>, tensor<4096x2x8xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %kc: tensor<4096x2x16xbf16>, %vc: tensor<4096x2x16xf32>, %p: tensor<i64>) {
+  // expected-error @+2 {{'r1.attention' op expects key_cache and query to have the same element type, got 'bf16' and 'f32'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:3 = r1.attention %q, %k, %k cache(%kc, %vc, %p) {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<4096x2x16xbf16>, tensor<4096x2x16xf32>, tensor<i64>) -> (tensor<?x4x16xf32>, tensor<4096x2x16xbf16>, tensor<4096x2x16xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %kc: tensor<4096x2x16xf32>, %vc: tensor<4096x2x16xf16>, %p: tensor<i64>) {
+  // expected-error @+2 {{'r1.attention' op expects value_cache and query to have the same element type, got 'f16' and 'f32'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:3 = r1.attention %q, %k, %k cache(%kc, %vc, %p) {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<4096x2x16xf32>, tensor<4096x2x16xf16>, tensor<i64>) -> (tensor<?x4x16xf32>, tensor<4096x2x16xf32>, tensor<4096x2x16xf16>)
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %kc: tensor<4096x2x16xf32>, %p: tensor<i64>) {
+  // expected-error @+2 {{'r1.attention' op inferred type(s) 'tensor<?x4x16xf32>', 'tensor<4096x2x16xf32>', 'tensor<4096x2x16xf32>' are incompatible with return type(s) of operation 'tensor<?x4x16xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.attention %q, %k, %k cache(%kc, %kc, %p) {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<4096x2x16xf32>, tensor<4096x2x16xf32>, tensor<i64>) -> tensor<?x4x16xf32>
+  return
+}

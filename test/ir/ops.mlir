@@ -202,3 +202,11 @@ func.func @quant(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>, %s8: tensor<128xf
   %z = r1.qlinear %x, %w4, %s4, %s8 {quant = #r1.quant<int4, group = 32>} : (tensor<?x64xf32>, tensor<128x64xi4>, tensor<128x2xf32>, tensor<128xf32>) -> tensor<?x128xf32>
   return %z : tensor<?x128xf32>
 }
+
+// Stacked FP8 expert weights dequantize with per-expert block scales.
+// CHECK-LABEL: func.func @stacked_quant
+func.func @stacked_quant(%w: tensor<8x256x129xf8E4M3FN>, %s: tensor<8x2x2xf32>) -> tensor<8x256x129xbf16> {
+  // CHECK: r1.dequantize %{{.*}}, %{{.*}} {quant = #r1.quant<fp8_e4m3, block = [128, 128]>} : (tensor<8x256x129xf8E4M3FN>, tensor<8x2x2xf32>) -> tensor<8x256x129xbf16>
+  %d = r1.dequantize %w, %s {quant = #r1.quant<fp8_e4m3, block = [128, 128]>} : (tensor<8x256x129xf8E4M3FN>, tensor<8x2x2xf32>) -> tensor<8x256x129xbf16>
+  return %d : tensor<8x256x129xbf16>
+}

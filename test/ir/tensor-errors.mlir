@@ -331,3 +331,224 @@ func.func @f(%a: tensor<4x8xf32>) {
   %0 = "r1.silu"(%a) : (tensor<4x8xf32>) -> tensor<4x8xbf16>
   return
 }
+
+// -----
+
+func.func @f(%ids: tensor<?xi64>, %t: tensor<256x64xbf16>) {
+  // expected-error @+2 {{'r1.embedding' op inferred type(s) 'tensor<?x64xbf16>' are incompatible with return type(s) of operation 'tensor<?x64xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.embedding %ids, %t : (tensor<?xi64>, tensor<256x64xbf16>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %b: tensor<1x64xf32>) {
+  // expected-error @+2 {{'r1.layer_norm' op expects bias of rank 1, got 'tensor<1x64xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.layer_norm %x, %w, %b {epsilon = 1.0e-5 : f32} : (tensor<?x64xf32>, tensor<64xf32>, tensor<1x64xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %b: tensor<64xbf16>) {
+  // expected-error @+2 {{'r1.layer_norm' op expects input and bias to have the same element type, got 'f32' and 'bf16'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.layer_norm %x, %w, %b {epsilon = 1.0e-5 : f32} : (tensor<?x64xf32>, tensor<64xf32>, tensor<64xbf16>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %b: tensor<64xf32>) {
+  // expected-error @+2 {{'r1.layer_norm' op expects epsilon in (0, 1), got 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.layer_norm %x, %w, %b {epsilon = 1.0 : f32} : (tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'r1.rms_norm' op requires attribute 'epsilon'}}
+  %0 = r1.rms_norm %x, %w : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<f32>, %w: tensor<128x64xf32>) {
+  // expected-error @+2 {{'r1.linear' op expects input of rank >= 1, got 'tensor<f32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.linear %x, %w : (tensor<f32>, tensor<128x64xf32>) -> tensor<128xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>, %b: tensor<1x128xf32>) {
+  // expected-error @+2 {{'r1.linear' op expects bias of rank 1, got 'tensor<1x128xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.linear %x, %w, %b : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<1x128xf32>) -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>, %b: tensor<128xbf16>) {
+  // expected-error @+2 {{'r1.linear' op expects input and bias to have the same element type, got 'f32' and 'bf16'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.linear %x, %w, %b : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xbf16>) -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xi32>, %w: tensor<128x64xf32>) {
+  // expected-error @+1 {{'r1.linear' op operand #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<?x64xi32>'}}
+  %0 = r1.linear %x, %w : (tensor<?x64xi32>, tensor<128x64xf32>) -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>) {
+  // expected-error @+2 {{'r1.linear' op inferred type(s) 'tensor<?x128xf32>' are incompatible with return type(s) of operation 'tensor<?x64xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<4x8x16xf32>, %b: tensor<4x16x8xbf16>) {
+  // expected-error @+2 {{'r1.matmul' op expects lhs and rhs to have the same element type, got 'f32' and 'bf16'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.matmul %a, %b : (tensor<4x8x16xf32>, tensor<4x16x8xbf16>) -> tensor<4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<4x?x16xf32>, %k: tensor<4x?x32xf32>) {
+  // expected-error @+2 {{'r1.matmul' op expects the contraction dim of lhs (16) to equal that of rhs (32)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.matmul %q, %k {transpose_rhs} : (tensor<4x?x16xf32>, tensor<4x?x32xf32>) -> tensor<4x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<8x16xf32>, %b: tensor<16x32xf32>) {
+  // expected-error @+2 {{'r1.matmul' op inferred type(s) 'tensor<8x32xf32>' are incompatible with return type(s) of operation 'tensor<8x16xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.matmul %a, %b : (tensor<8x16xf32>, tensor<16x32xf32>) -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<4x8xi32>, %b: tensor<4x8xi32>) {
+  // expected-error @+1 {{'r1.add' op operand #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values, but got 'tensor<4x8xi32>'}}
+  %0 = r1.add %a, %b : (tensor<4x8xi32>, tensor<4x8xi32>) -> tensor<4x8xi32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x128xf32>, %b: tensor<128xf32>) {
+  // expected-error @+2 {{'r1.mul' op inferred type(s) 'tensor<?x128xf32>' are incompatible with return type(s) of operation 'tensor<128xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mul %a, %b : (tensor<?x128xf32>, tensor<128xf32>) -> tensor<128xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{'r1.softmax' op expects axis in [-2, 2), got -3}}
+  %0 = r1.softmax %a {axis = -3 : i64} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<4x8x2xf32>) {
+  // expected-error @+2 {{'r1.transpose' op expects a permutation of the 3 dims of the input}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.transpose %a, [0, 3, 1] : (tensor<4x8x2xf32>) -> tensor<4x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x4x16xf32>) {
+  // expected-error @+2 {{'r1.transpose' op inferred type(s) 'tensor<4x?x16xf32>' are incompatible with return type(s) of operation 'tensor<16x?x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.transpose %a, [1, 0, 2] : (tensor<?x4x16xf32>) -> tensor<16x?x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x?x16xf32>) {
+  // expected-error @+2 {{'r1.repeat' op inferred type(s) 'tensor<4x?x16xf32>' are incompatible with return type(s) of operation 'tensor<2x?x16xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.repeat %a {axis = 0 : i64, count = 2 : i64} : (tensor<2x?x16xf32>) -> tensor<2x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<16x64xf32>, %b: tensor<98x64xbf16>) {
+  // expected-error @+2 {{'r1.concat' op expects inputs and inputs to have the same element type, got 'f32' and 'bf16'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.concat %a, %b {axis = 0 : i64} : (tensor<16x64xf32>, tensor<98x64xbf16>) -> tensor<114x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<16x64xf32>, %b: tensor<98x64xf32>) {
+  // expected-error @+2 {{'r1.concat' op expects axis in [-2, 2), got 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.concat %a, %b {axis = 2 : i64} : (tensor<16x64xf32>, tensor<98x64xf32>) -> tensor<114x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<16x64xf32>, %b: tensor<98x64xf32>) {
+  // expected-error @+2 {{'r1.concat' op inferred type(s) 'tensor<114x64xf32>' are incompatible with return type(s) of operation 'tensor<112x64xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.concat %a, %b {axis = 0 : i64} : (tensor<16x64xf32>, tensor<98x64xf32>) -> tensor<112x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<114x64xf32>) {
+  // expected-error @+2 {{'r1.slice' op expects axis in [-2, 2), got -3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.slice %a {axis = -3 : i64, start = 0 : i64, size = 16 : i64} : (tensor<114x64xf32>) -> tensor<16x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x256xf32>) {
+  // expected-error @+2 {{'r1.slice' op expects the slice [-1, -1 + 1) inside the dim of size ?}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.slice %a {axis = 0 : i64, start = -1 : i64, size = 1 : i64} : (tensor<?x256xf32>) -> tensor<1x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<114x64xf32>) {
+  // expected-error @+2 {{'r1.slice' op expects the slice [120, 120 + 1) inside the dim of size 114}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.slice %a {axis = 0 : i64, start = 120 : i64, size = 1 : i64} : (tensor<114x64xf32>) -> tensor<1x64xf32>
+  return
+}

@@ -16,7 +16,7 @@ r1.weight_decl @w : tensor<128x48xi4> {quant = #r1.quant<int4, group = 32>}
 
 // -----
 
-// expected-error @+1 {{'r1.weight_decl' op expects a quantized weight of rank 2, got 'tensor<128xi8>'}}
+// expected-error @+1 {{'r1.weight_decl' op expects a quantized weight of rank >= 2, got 'tensor<128xi8>'}}
 r1.weight_decl @w : tensor<128xi8> {quant = #r1.quant<int8>}
 
 // -----
@@ -48,3 +48,58 @@ func.func @f() {
 
 // expected-error @+1 {{'r1.weight_decl' op attribute 'type' failed to satisfy constraint}}
 r1.weight_decl @w : tensor<4xf64>
+
+// -----
+
+// expected-error @+1 {{'r1.weight_decl' op expects int4 weights stored as 'i4', got 'i8'}}
+r1.weight_decl @w : tensor<128x64xi8> {quant = #r1.quant<int4, group = 32>}
+
+// -----
+
+// expected-error @+1 {{'r1.weight_decl' op expects fp8_e4m3 weights stored as 'f8E4M3FN', got 'bf16'}}
+r1.weight_decl @w : tensor<256x256xbf16> {quant = #r1.quant<fp8_e4m3, block = [128, 128]>}
+
+// -----
+
+// expected-error @+1 {{'r1.weight_decl' op expects a static weight shape, got 'tensor<128x?xi4>'}}
+r1.weight_decl @w : tensor<128x?xi4> {quant = #r1.quant<int4, group = 32>}
+
+// -----
+
+// expected-error @+1 {{attribute 'quant' failed to satisfy constraint: how a weight is quantized}}
+r1.weight_decl @w : tensor<128x64xi8> {quant = 8 : i64}
+
+// -----
+
+func.func private @embed()
+func.func @f() -> tensor<256x64xf32> {
+  // expected-error @+1 {{'r1.weight' op refers to @embed, which is not a declared weight}}
+  %w = r1.weight @embed : tensor<256x64xf32>
+  return %w : tensor<256x64xf32>
+}
+
+// -----
+
+r1.weight_decl @"model.embed_tokens.weight" : tensor<256x64xf32>
+func.func @f() -> tensor<?x64xf32> {
+  // expected-error @+1 {{'r1.weight' op has type 'tensor<?x64xf32>' but @model.embed_tokens.weight is declared as 'tensor<256x64xf32>'}}
+  %w = r1.weight @"model.embed_tokens.weight" : tensor<?x64xf32>
+  return %w : tensor<?x64xf32>
+}
+
+// -----
+
+r1.weight_decl @w_i8 : tensor<128x64xi8> {quant = #r1.quant<int8>}
+func.func @f() -> tensor<128x64xi4> {
+  // expected-error @+1 {{'r1.weight' op has type 'tensor<128x64xi4>' but @w_i8 is declared as 'tensor<128x64xi8>'}}
+  %w = r1.weight @w_i8 : tensor<128x64xi4>
+  return %w : tensor<128x64xi4>
+}
+
+// -----
+
+func.func @f() -> tensor<4xf64> {
+  // expected-error @+1 {{'r1.weight' op result #0 must be ranked tensor of}}
+  %w = r1.weight @w : tensor<4xf64>
+  return %w : tensor<4xf64>
+}

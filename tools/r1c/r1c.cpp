@@ -1,0 +1,102 @@
+//===- r1c.cpp - the r1 compiler driver -------------------------*- C++ -*-===//
+//
+// r1c compiles a checkpoint folder. Today it imports the model into the r1
+// dialect, runs the graph pipeline, and prints the module (--emit=mlir);
+// codegen and artifacts come with the x86 and CUDA targets.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/ModelImporter.h"
+#include "ir/R1Dialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class Emit { Mlir, MlirImported };
+
+cl::opt<std::string> modelDir(cl::Positional, cl::Required,
+                              cl::desc("<checkpoint folder>"));
+cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
+                                cl::value_desc("file"), cl::init("-"));
+cl::opt<Emit> emit(
+    "emit", cl::desc("What to produce"), cl::init(Emit::Mlir),
+    cl::values(clEnumValN(Emit::MlirImported, "mlir-imported",
+                          "the r1 module as imported, before any pass"),
+               clEnumValN(Emit::Mlir, "mlir",
+                          "the r1 module after the graph pipeline")));
+cl::opt<std::string> computeType(
+    "dtype", cl::desc("Compute type: f32, bf16, f16 (default: checkpoint's)"),
+    cl::init(""));
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "r1c: compile a DeepSeek-R1-family checkpoint folder\n\n"
+      "  r1c MODEL_DIR --emit=mlir     print the r1 module\n");
+
+  if (!computeType.empty() && computeType != "f32" && computeType != "bf16" &&
+      computeType != "f16") {
+    llvm::errs() << "r1c: --dtype must be f32, bf16 or f16, got '"
+                 << computeType << "'\n";
+    return 1;
+  }
+
+  DialectRegistry registry;
+  registry.insert<r1::R1Dialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  // Print every diagnostic (warnings about unused tensors and remarks too),
+  // one line each, with its location.
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  r1::ImportOptions options;
+  options.computeType = computeType;
+  FailureOr<OwningOpRef<ModuleOp>> module =
+      r1::importModel(&context, modelDir, options);
+  if (failed(module))
+    return 1;
+
+  if (emit != Emit::MlirImported) {
+    PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return 1;
+    pm.addPass(r1::createInferShapes());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    if (failed(pm.run(**module)))
+      return 1;
+  }
+
+  std::string error;
+  auto output = openOutputFile(outputFile, &error);
+  if (!output) {
+    llvm::errs() << "r1c: " << error << "\n";
+    return 1;
+  }
+  (*module)->print(output->os());
+  output->os() << "\n";
+  output->keep();
+  return 0;
+}
