@@ -296,7 +296,7 @@ func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %v: tensor<?x2x16xb
 // -----
 
 func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>) {
-  // expected-error @+2 {{'r1.attention' op expects a positive finite scale, got inf}}
+  // expected-error @+2 {{'r1.attention' op expects a positive finite scale, got INF}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = r1.attention %q, %k, %k {causal, scale = 0x7F800000 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x4x16xf32>
   return
@@ -370,5 +370,152 @@ func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %kc: tensor<4096x2x
   // expected-error @+2 {{'r1.attention' op inferred type(s) 'tensor<?x4x16xf32>', 'tensor<4096x2x16xf32>', 'tensor<4096x2x16xf32>' are incompatible with return type(s) of operation 'tensor<?x4x16xf32>'}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = r1.attention %q, %k, %k cache(%kc, %kc, %p) {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<4096x2x16xf32>, tensor<4096x2x16xf32>, tensor<i64>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects num_heads to be positive, got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 0 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<128x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects qk_nope_head_dim to be positive, got -16}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = -16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<128x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects qk_rope_head_dim to be positive, got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 0 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<128x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects v_head_dim to be positive, got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 0 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<128x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects a positive finite scale, got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.0 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<128x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x8x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects q_nope of shape [?, 4, 16] for the MLA dims, got 'tensor<?x8x16xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal} : (tensor<?x8x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<128x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x16xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects kv_latent of shape [?, 32] for the MLA dims, got 'tensor<?x16xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x16xf32>, tensor<?x8xf32>, tensor<128x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x1x8xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects k_rope of shape [?, 8] for the MLA dims, got 'tensor<?x1x8xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x1x8xf32>, tensor<128x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<9x32xf32>, %kr: tensor<8x8xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects the kv_latent length (9) to equal the k_rope length (8)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<9x32xf32>, tensor<8x8xf32>, tensor<128x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>,
+             %lc: tensor<1024x16xf32>, %rc: tensor<1024x8xf32>, %p: tensor<i64>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects latent_cache of shape [?, 32] for the MLA dims, got 'tensor<1024x16xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:3 = r1.mla_attention %qn, %qr, %lat, %kr, %w cache(%lc, %rc, %p) {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<128x32xf32>, tensor<1024x16xf32>, tensor<1024x8xf32>, tensor<i64>) -> (tensor<?x4x16xf32>, tensor<1024x16xf32>, tensor<1024x8xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>,
+             %lc: tensor<1024x32xf32>, %rc: tensor<1024x16xf32>, %p: tensor<i64>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects rope_cache of shape [?, 8] for the MLA dims, got 'tensor<1024x16xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:3 = r1.mla_attention %qn, %qr, %lat, %kr, %w cache(%lc, %rc, %p) {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<128x32xf32>, tensor<1024x32xf32>, tensor<1024x16xf32>, tensor<i64>) -> (tensor<?x4x16xf32>, tensor<1024x32xf32>, tensor<1024x16xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>,
+             %lc: tensor<1024x32xf32>, %rc: tensor<1024x8xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op expects both caches and the position together}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:3 = "r1.mla_attention"(%qn, %qr, %lat, %kr, %w, %lc, %rc) {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 0>, num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<128x32xf32>, tensor<1024x32xf32>, tensor<1024x8xf32>) -> (tensor<?x4x16xf32>, tensor<1024x32xf32>, tensor<1024x8xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<160x32xf32>) {
+  // expected-error @+2 {{'r1.mla_attention' op inferred type(s) 'tensor<?x4x24xf32>' are incompatible with return type(s) of operation 'tensor<?x4x16xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 24 : i64, scale = 0.2 : f32, causal} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<160x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<16x4x16xf32>) {
+  // expected-error @+2 {{'r1.cross_attention' op expects a positive finite scale, got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.cross_attention %q, %k, %k {scale = 0.0 : f32} : (tensor<?x4x16xf32>, tensor<16x4x16xf32>, tensor<16x4x16xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<16x4x16xf32>, %v: tensor<98x4x16xf32>) {
+  // expected-error @+2 {{'r1.cross_attention' op expects the key length (16) to equal the value length (98)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.cross_attention %q, %k, %v {scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<16x4x16xf32>, tensor<98x4x16xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<16x4x16xf32>) {
+  // expected-error @+2 {{'r1.cross_attention' op inferred type(s) 'tensor<?x4x16xf32>' are incompatible with return type(s) of operation 'tensor<?x16x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.cross_attention %q, %k, %k {scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<16x4x16xf32>, tensor<16x4x16xf32>) -> tensor<?x16x4xf32>
   return
 }

@@ -19,7 +19,6 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 using namespace mlir;
@@ -42,6 +41,43 @@ cl::opt<Emit> emit(
 cl::opt<std::string> computeType(
     "dtype", cl::desc("Compute type: f32, bf16, f16 (default: checkpoint's)"),
     cl::init(""));
+
+void printLocation(Location loc, llvm::raw_ostream &os) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    os << name.getName().getValue() << ": ";
+  } else if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+    os << file.getFilename().getValue();
+    if (file.getLine() != 0)
+      os << ":" << file.getLine() << ":" << file.getColumn();
+    os << ": ";
+  } else if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    if (!fused.getLocations().empty())
+      printLocation(fused.getLocations().front(), os);
+  }
+}
+
+LogicalResult printDiagnostic(Diagnostic &diag) {
+  llvm::raw_ostream &os = llvm::errs();
+  printLocation(diag.getLocation(), os);
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error:
+    os << "error: ";
+    break;
+  case DiagnosticSeverity::Warning:
+    os << "warning: ";
+    break;
+  case DiagnosticSeverity::Remark:
+    os << "remark: ";
+    break;
+  case DiagnosticSeverity::Note:
+    os << "note: ";
+    break;
+  }
+  os << diag.str() << "\n";
+  for (Diagnostic &note : diag.getNotes())
+    (void)printDiagnostic(note);
+  return success();
+}
 
 } // namespace
 
@@ -66,10 +102,9 @@ int main(int argc, char **argv) {
   registry.insert<r1::R1Dialect, func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  // Print every diagnostic (warnings about unused tensors and remarks too),
-  // one line each, with its location.
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // Every diagnostic (warnings about unused tensors and remarks too) is one
+  // line: "where: severity: message", where is the tensor or file.
+  ScopedDiagnosticHandler diagnostics(&context, printDiagnostic);
 
   r1::ImportOptions options;
   options.computeType = computeType;
