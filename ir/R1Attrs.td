@@ -137,9 +137,12 @@ def R1_YarnAttr : R1_Attr<"Yarn", "yarn"> {
   let summary = "YaRN rotary scaling (DeepSeek-V3 `rope_scaling.type = yarn`)";
   let description = [{
     Frequencies between the `beta_fast` and `beta_slow` rotation counts are
-    blended between interpolated (divided by `factor`) and extrapolated; the
-    attention scale is multiplied by `mscale(factor, mscale) /
-    mscale(factor, mscale_all_dim)` where `mscale(s, m) = 0.1 m ln s + 1`.
+    blended between interpolated (divided by `factor`) and extrapolated, and
+    cos/sin are multiplied by `mscale(factor, mscale) / mscale(factor,
+    mscale_all_dim)` with `mscale(s, m) = 0.1 m ln s + 1` (1 for s <= 1).
+    DeepSeek-V3 also multiplies the softmax scale by
+    `mscale(factor, mscale_all_dim)²`; the importer folds that into the
+    attention's scale.
   }];
   let parameters = (ins
     R1_F64Param:$factor,

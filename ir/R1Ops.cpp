@@ -1181,6 +1181,7 @@ LogicalResult LayerGateOp::verify() {
   RankedTensorType weight = getGateWeight().getType();
   if (failed(diag.minRank(hidden, 1, "hidden")) ||
       failed(diag.rank(weight, 1, "gate_weight [hidden]")) ||
+      failed(diag.sameElementType(weight, hidden, "gate_weight", "hidden")) ||
       failed(diag.sameDim(weight.getDimSize(0), hidden.getShape().back(),
                           "the gate size", "the hidden size")))
     return failure();

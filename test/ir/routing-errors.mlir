@@ -445,3 +445,14 @@ func.func @f(%h: tensor<?x64xf32>, %w: tensor<64xf32>) {
   }
   return
 }
+
+// -----
+
+func.func @f(%h: tensor<?x64xf32>, %w: tensor<64xbf16>) {
+  // expected-error @+1 {{'r1.layer_gate' op expects gate_weight and hidden to have the same element type, got 'bf16' and 'f32'}}
+  %0 = r1.layer_gate %h, %w {threshold = 0.5 : f32} : (tensor<?x64xf32>, tensor<64xbf16>) -> tensor<?x64xf32> {
+  ^bb0(%x: tensor<?x64xf32>):
+    r1.yield %x : tensor<?x64xf32>
+  }
+  return
+}
