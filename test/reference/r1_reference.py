@@ -325,41 +325,48 @@ class Model:
             values[s] = d * values[s] + (1 - d) * h
         return keys, values
 
+    def mla_projections(self, h, p):
+        """q [S, H, dn+dr], the compressed kv [S, r+dr], the normed latent."""
+        c = self.cfg
+        H, r, eps = c["num_attention_heads"], c["kv_lora_rank"], c["rms_norm_eps"]
+        if c.get("q_lora_rank"):
+            qa = rms_norm(self.lin(h, p + ".q_a_proj"), self.w[p + ".q_a_layernorm.weight"], eps)
+            q = self.lin(qa, p + ".q_b_proj")
+        else:
+            q = self.lin(h, p + ".q_proj")
+        q = q.view(-1, H, c["qk_nope_head_dim"] + c["qk_rope_head_dim"])
+        ckv = self.lin(h, p + ".kv_a_proj_with_mqa")
+        return q, ckv, rms_norm(ckv[:, :r], self.w[p + ".kv_a_layernorm.weight"], eps)
+
+    def mla_scale(self):
+        """(dn+dr)^-1/2, times YaRN's mscale(factor, mscale_all_dim)²."""
+        c = self.cfg
+        scale = 1 / math.sqrt(c["qk_nope_head_dim"] + c["qk_rope_head_dim"])
+        rs = c.get("rope_scaling") or {}
+        if rs.get("type", rs.get("rope_type")) == "yarn" and rs.get("mscale_all_dim"):
+            scale *= yarn_mscale(rs["factor"], rs["mscale_all_dim"]) ** 2
+        return scale
+
     def mla(self, h, p, positions):
         c = self.cfg
         H, dn, dr, dv = c["num_attention_heads"], c["qk_nope_head_dim"], c["qk_rope_head_dim"], c["v_head_dim"]
-        r, eps = c["kv_lora_rank"], c["rms_norm_eps"]
-        if c.get("q_lora_rank"):
-            q = self.lin(rms_norm(self.lin(h, p + ".q_a_proj"), self.w[p + ".q_a_layernorm.weight"], eps), p + ".q_b_proj")
-        else:
-            q = self.lin(h, p + ".q_proj")
-        q = q.view(-1, H, dn + dr)
-        ckv = self.lin(h, p + ".kv_a_proj_with_mqa")
-        lat = rms_norm(ckv[:, :r], self.w[p + ".kv_a_layernorm.weight"], eps)
+        r = c["kv_lora_rank"]
+        q, ckv, lat = self.mla_projections(h, p)
         kv = self.lin(lat, p + ".kv_b_proj").view(-1, H, dn + dv)
         cos, sin = rope_tables(c, dr, positions)
         q_pe = rope_interleaved(q[..., dn:], cos, sin)
         k_pe = rope_interleaved(ckv[:, r:].view(-1, 1, dr), cos, sin).expand(-1, H, dr)
         qf = torch.cat([q[..., :dn], q_pe], -1)
         kf = torch.cat([kv[..., :dn], k_pe], -1)
-        scale = 1 / math.sqrt(dn + dr)
-        rs = c.get("rope_scaling") or {}
-        if rs.get("type", rs.get("rope_type")) == "yarn" and rs.get("mscale_all_dim"):
-            scale *= yarn_mscale(rs["factor"], rs["mscale_all_dim"]) ** 2
+        scale = self.mla_scale()
         return self.lin(attention(qf, kf, kv[..., dn:], scale, True), p + ".o_proj")
 
     def mla_absorbed(self, h, p, positions):
         """MLA with W_uk folded into q and W_uv into the output (same math)."""
         c = self.cfg
         H, dn, dr, dv = c["num_attention_heads"], c["qk_nope_head_dim"], c["qk_rope_head_dim"], c["v_head_dim"]
-        r, eps = c["kv_lora_rank"], c["rms_norm_eps"]
-        if c.get("q_lora_rank"):
-            q = self.lin(rms_norm(self.lin(h, p + ".q_a_proj"), self.w[p + ".q_a_layernorm.weight"], eps), p + ".q_b_proj")
-        else:
-            q = self.lin(h, p + ".q_proj")
-        q = q.view(-1, H, dn + dr)
-        ckv = self.lin(h, p + ".kv_a_proj_with_mqa")
-        lat = rms_norm(ckv[:, :r], self.w[p + ".kv_a_layernorm.weight"], eps)
+        r = c["kv_lora_rank"]
+        q, ckv, lat = self.mla_projections(h, p)
         wkv = self.w[p + ".kv_b_proj.weight"].view(H, dn + dv, r)
         w_uk, w_uv = wkv[:, :dn], wkv[:, dn:]
         cos, sin = rope_tables(c, dr, positions)
@@ -367,10 +374,7 @@ class Model:
         k_pe = rope_interleaved(ckv[:, r:].view(-1, 1, dr), cos, sin)[:, 0]
         q_lat = torch.einsum("shd,hdr->shr", q[..., :dn], w_uk)
         scores = torch.einsum("shr,tr->hst", q_lat, lat) + torch.einsum("shd,td->hst", q_pe, k_pe)
-        scale = 1 / math.sqrt(dn + dr)
-        rs = c.get("rope_scaling") or {}
-        if rs.get("type", rs.get("rope_type")) == "yarn" and rs.get("mscale_all_dim"):
-            scale *= yarn_mscale(rs["factor"], rs["mscale_all_dim"]) ** 2
+        scale = self.mla_scale()
         scores = scores * scale
         S = h.shape[0]
         scores = scores.masked_fill(torch.arange(S)[None, :] > torch.arange(S)[:, None], float("-inf"))
