@@ -2,16 +2,20 @@
 //
 // This file implements Checkpoint::open. The index is untrusted: a shard
 // name must be a plain relative path without `..`, and after resolving
-// symlinks it must still lie inside the folder.
+// symlinks it must still lie inside the folder; each real file is opened
+// once, and the index and the shards' headers must agree exactly.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontend/CheckpointIndex.h"
 #include "frontend/JsonDocument.h"
 
-#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+
+#include <cassert>
 
 using namespace llvm;
 
@@ -19,30 +23,37 @@ namespace r1::frontend {
 
 namespace {
 
-/// Checks that shard `name` from `indexPath` stays inside `realDir`.
+/// Checks that shard `name` from `indexPath` stays inside `realDir` and
+/// sets `resolved` to its real path.
 Error checkShardPath(StringRef indexPath, StringRef realDir, StringRef name,
                      SmallVectorImpl<char> &resolved) {
   auto bad = [&](const Twine &why) {
-    return makeError(indexPath, "shard path '" + name + "' " + why);
+    return makeError(indexPath, "shard path '" + printable(name) + "' " + why);
   };
   if (name.empty())
     return bad("is empty");
-  if (sys::path::is_absolute(name) || name.starts_with("/"))
+  if (any_of(name, [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+    return bad("contains a control character");
+  if (name.starts_with("/"))
     return bad("is absolute");
   if (name.contains('\\'))
     return bad("contains a backslash");
-  for (StringRef part : llvm::make_range(sys::path::begin(name),
-                                         sys::path::end(name)))
-    if (part == "..")
-      return bad("leaves the model folder through '..'");
+  SmallVector<StringRef> parts;
+  name.split(parts, '/');
+  if (is_contained(parts, ".."))
+    return bad("leaves the model folder through '..'");
   SmallString<256> joined(realDir);
-  sys::path::append(joined, name);
+  sys::path::append(joined, sys::path::Style::posix, name);
   if (std::error_code ec = sys::fs::real_path(joined, resolved))
     return bad("cannot be opened: " + ec.message());
+  // Symlinks are resolved now: the real path must be below the folder's.
   StringRef real(resolved.data(), resolved.size());
-  if (!real.starts_with(realDir) || real.size() <= realDir.size() ||
-      !sys::path::is_separator(real[realDir.size()]))
-    return bad("resolves to '" + real + "', outside the model folder");
+  bool inside = real.starts_with(realDir) && real.size() > realDir.size() &&
+                (sys::path::is_separator(realDir.back()) ||
+                 sys::path::is_separator(real[realDir.size()]));
+  if (!inside)
+    return bad("resolves to '" + printable(real) +
+               "', outside the model folder");
   return Error::success();
 }
 
@@ -58,97 +69,159 @@ Expected<std::unique_ptr<Checkpoint>> Checkpoint::open(StringRef dir) {
     return makeError(dir, "is not a folder");
 
   SmallString<256> indexPath(dir);
-  sys::path::append(indexPath, "model.safetensors.index.json");
-  if (!sys::fs::exists(indexPath)) {
-    SmallString<256> single(dir);
-    sys::path::append(single, "model.safetensors");
-    if (!sys::fs::exists(single))
-      return makeError(dir, "has neither model.safetensors nor "
-                            "model.safetensors.index.json");
-    Expected<std::unique_ptr<SafetensorsFile>> file =
-        SafetensorsFile::open(single);
-    if (!file)
-      return file.takeError();
-    ckpt->shards.push_back(std::move(*file));
-    for (const TensorInfo &t : ckpt->shards[0]->tensors())
-      ckpt->byName[t.name] = {0, &t};
+  sys::path::append(indexPath, kIndexName);
+  if (sys::fs::exists(indexPath)) {
+    if (Error err = ckpt->openIndexed(indexPath, realDir))
+      return err;
     return ckpt;
   }
 
+  SmallString<256> single(dir);
+  sys::path::append(single, kSingleFileName);
+  if (!sys::fs::exists(single))
+    return makeError(dir,
+                     "has neither " + kSingleFileName + " nor " + kIndexName);
+  Expected<std::unique_ptr<SafetensorsFile>> file =
+      SafetensorsFile::open(single);
+  if (!file)
+    return file.takeError();
+  ckpt->addShard(std::move(*file));
+  return ckpt;
+}
+
+Error Checkpoint::openIndexed(StringRef indexPath, StringRef realDir) {
   Expected<json::Value> index = readJsonFile(indexPath);
   if (!index)
     return index.takeError();
   const json::Object *root = index->getAsObject();
-  const json::Object *weightMap = root ? root->getObject("weight_map") : nullptr;
+  if (!root)
+    return makeError(indexPath,
+                     "must hold a JSON object, got " + jsonKindName(*index));
+  const json::Value *weightMapValue = root->get("weight_map");
+  if (!weightMapValue)
+    return makeError(indexPath, "has no 'weight_map'");
+  const json::Object *weightMap = weightMapValue->getAsObject();
   if (!weightMap)
-    return makeError(indexPath, "has no object 'weight_map'");
+    return makeError(indexPath, "'weight_map' must be an object, got " +
+                                    jsonKindName(*weightMapValue));
+  if (weightMap->empty())
+    return makeError(indexPath, "'weight_map' is empty");
 
-  // Open each distinct shard once, in name order for stable output.
-  StringMap<size_t> shardIndex;
-  std::vector<std::pair<std::string, std::string>> entries;
+  // Tensor -> shard name, in tensor order so errors are reproducible.
+  std::vector<std::pair<StringRef, StringRef>> entries;
+  entries.reserve(weightMap->size());
   for (const auto &[tensor, shardValue] : *weightMap) {
     std::optional<StringRef> shard = shardValue.getAsString();
     if (!shard)
-      return makeError(indexPath, "weight_map value of '" + StringRef(tensor) +
-                                      "' is not a string");
-    entries.emplace_back(StringRef(tensor).str(), shard->str());
+      return makeError(indexPath, "'weight_map' value of tensor '" +
+                                      printable(tensor) +
+                                      "' must be a shard file name, got " +
+                                      jsonKindName(shardValue));
+    entries.emplace_back(StringRef(tensor), *shard);
   }
-  std::sort(entries.begin(), entries.end());
-  std::vector<std::string> shardNames;
-  for (auto &[tensor, shard] : entries)
-    if (shardIndex.try_emplace(shard, shardNames.size()).second)
-      shardNames.push_back(shard);
-  std::sort(shardNames.begin(), shardNames.end());
-  for (size_t i = 0; i < shardNames.size(); ++i) {
-    shardIndex[shardNames[i]] = i;
+  llvm::sort(entries);
+
+  // Check every distinct shard name before opening any, then open each real
+  // file once: two spellings of one file ("a" and "./a") are one shard.
+  SmallVector<StringRef> shardNames;
+  for (const auto &entry : entries)
+    shardNames.push_back(entry.second);
+  llvm::sort(shardNames);
+  shardNames.erase(std::unique(shardNames.begin(), shardNames.end()),
+                   shardNames.end());
+  StringMap<size_t> shardOfName, shardOfRealPath;
+  std::vector<std::string> realPaths;
+  std::vector<StringRef> displayName; // per shard: its first index spelling
+  for (StringRef name : shardNames) {
     SmallString<256> resolved;
-    if (Error err = checkShardPath(indexPath, realDir, shardNames[i], resolved))
+    if (Error err = checkShardPath(indexPath, realDir, name, resolved))
       return err;
+    auto [it, inserted] =
+        shardOfRealPath.try_emplace(resolved, realPaths.size());
+    if (inserted) {
+      realPaths.push_back(std::string(resolved));
+      displayName.push_back(name);
+    }
+    shardOfName[name] = it->second;
+  }
+  for (const std::string &real : realPaths) {
     Expected<std::unique_ptr<SafetensorsFile>> file =
-        SafetensorsFile::open(resolved);
+        SafetensorsFile::open(real);
     if (!file)
       return file.takeError();
-    ckpt->shards.push_back(std::move(*file));
+    addShard(std::move(*file));
   }
 
-  for (auto &[tensor, shard] : entries) {
-    size_t i = shardIndex[shard];
-    const TensorInfo *info = ckpt->shards[i]->find(tensor);
-    if (!info)
-      return makeError(indexPath, "tensor '" + tensor + "' is not in shard '" +
-                                      shard + "' where the index puts it");
-    ckpt->byName[tensor] = {i, info};
+  // The index and the shards must agree both ways.
+  StringMap<size_t> indexedShard;
+  for (const auto &[tensor, shardName] : entries) {
+    size_t shard = shardOfName[shardName];
+    if (!shards[shard]->find(tensor))
+      return makeError(indexPath,
+                       "tensor '" + printable(tensor) + "' is not in shard '" +
+                           printable(shardName) + "' where the index puts it");
+    indexedShard[tensor] = shard;
   }
-  // Every tensor of every shard must be indexed, and only once.
-  for (size_t i = 0; i < ckpt->shards.size(); ++i)
-    for (const TensorInfo &t : ckpt->shards[i]->tensors()) {
-      auto it = ckpt->byName.find(t.name);
-      if (it == ckpt->byName.end())
-        return makeError(indexPath, "tensor '" + t.name + "' of shard '" +
-                                        shardNames[i] +
-                                        "' is missing from the index");
-      if (it->second.first != i)
-        return makeError(indexPath, "tensor '" + t.name + "' is in both '" +
-                                        shardNames[i] + "' and '" +
-                                        shardNames[it->second.first] + "'");
-    }
-  return ckpt;
+  for (size_t i = 0; i < allTensors.size(); ++i) {
+    const TensorInfo &t = allTensors[i];
+    auto it = indexedShard.find(t.name);
+    if (it == indexedShard.end())
+      return makeError(indexPath, "tensor '" + printable(t.name) +
+                                      "' of shard '" +
+                                      printable(displayName[shardOf[i]]) +
+                                      "' is missing from the index");
+    if (it->second != shardOf[i])
+      return makeError(indexPath, "tensor '" + printable(t.name) +
+                                      "' is in two shards, '" +
+                                      printable(displayName[it->second]) +
+                                      "' (per the index) and '" +
+                                      printable(displayName[shardOf[i]]) + "'");
+  }
+  return Error::success();
 }
 
-const TensorInfo *Checkpoint::find(StringRef name) const {
+void Checkpoint::addShard(std::unique_ptr<SafetensorsFile> file) {
+  size_t shard = shards.size();
+  for (const TensorInfo &t : file->tensors()) {
+    // A name seen in an earlier shard keeps its first place; openIndexed
+    // reports such duplicates, and a single file has none.
+    byName.try_emplace(t.name, allTensors.size());
+    allTensors.push_back(t);
+    shardOf.push_back(shard);
+  }
+  shards.push_back(std::move(file));
+}
+
+size_t Checkpoint::indexOf(const TensorInfo &tensor) const {
+  const TensorInfo *begin = allTensors.data();
+  if (&tensor >= begin && &tensor < begin + allTensors.size())
+    return &tensor - begin;
+  auto it = byName.find(tensor.name);
+  return it == byName.end() ? allTensors.size() : it->second;
+}
+
+const TensorInfo *Checkpoint::find(StringRef name,
+                                   const SafetensorsFile **file) const {
   auto it = byName.find(name);
-  return it == byName.end() ? nullptr : it->second.second;
+  if (it == byName.end())
+    return nullptr;
+  if (file)
+    *file = shards[shardOf[it->second]].get();
+  return &allTensors[it->second];
 }
 
 const SafetensorsFile &Checkpoint::fileOf(const TensorInfo &tensor) const {
-  return *shards[byName.find(tensor.name)->second.first];
+  size_t i = indexOf(tensor);
+  assert(i < allTensors.size() && "tensor is not from this checkpoint");
+  // Every open checkpoint has at least one shard.
+  return *shards[i < allTensors.size() ? shardOf[i] : 0];
 }
 
-std::vector<TensorInfo> Checkpoint::tensors() const {
-  std::vector<TensorInfo> all;
-  for (const auto &shard : shards)
-    all.insert(all.end(), shard->tensors().begin(), shard->tensors().end());
-  return all;
+ArrayRef<uint8_t> Checkpoint::data(const TensorInfo &tensor) const {
+  size_t i = indexOf(tensor);
+  if (i >= allTensors.size())
+    return {};
+  return shards[shardOf[i]]->data(allTensors[i]);
 }
 
 } // namespace r1::frontend

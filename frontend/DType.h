@@ -39,14 +39,22 @@ inline uint64_t dtypeSize(DType dtype) {
 /// The safetensors spelling ("F32", "BF16", "F8_E4M3", ...).
 inline llvm::StringRef dtypeName(DType dtype) {
   switch (dtype) {
-  case DType::F32: return "F32";
-  case DType::F16: return "F16";
-  case DType::BF16: return "BF16";
-  case DType::F8_E4M3: return "F8_E4M3";
-  case DType::I8: return "I8";
-  case DType::U8: return "U8";
-  case DType::I32: return "I32";
-  case DType::I64: return "I64";
+  case DType::F32:
+    return "F32";
+  case DType::F16:
+    return "F16";
+  case DType::BF16:
+    return "BF16";
+  case DType::F8_E4M3:
+    return "F8_E4M3";
+  case DType::I8:
+    return "I8";
+  case DType::U8:
+    return "U8";
+  case DType::I32:
+    return "I32";
+  case DType::I64:
+    return "I64";
   }
   return "?";
 }

@@ -2,17 +2,17 @@
 //
 // This file implements the pre-scan that makes llvm::json safe on hostile
 // input: one pass over the text, tracking strings, nesting and the keys of
-// every open object.
+// every open object, and the reader helpers declared beside it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontend/JsonDocument.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 using namespace llvm;
 
@@ -23,8 +23,94 @@ Error makeError(StringRef file, const Twine &message) {
                            (file + ": " + message).str());
 }
 
+std::string printable(StringRef text) {
+  constexpr size_t kMaxBytes = 200;
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = text[i];
+    // Stop before a lead byte, so a multi-byte character is never split.
+    if (out.size() >= kMaxBytes && (c & 0xC0) != 0x80) {
+      out += "...";
+      break;
+    }
+    switch (c) {
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      if (c < 0x20 || c == 0x7F) {
+        out += "\\x";
+        out += hexdigit(c >> 4, /*LowerCase=*/true);
+        out += hexdigit(c & 15, /*LowerCase=*/true);
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    }
+  }
+  return out;
+}
+
+StringRef jsonKindName(const json::Value &value) {
+  switch (value.kind()) {
+  case json::Value::Null:
+    return "null";
+  case json::Value::Boolean:
+    return "boolean";
+  case json::Value::Number:
+    return "number";
+  case json::Value::String:
+    return "string";
+  case json::Value::Array:
+    return "array";
+  case json::Value::Object:
+    return "object";
+  }
+  return "value";
+}
+
+std::optional<int64_t> jsonInteger(const json::Value &value) {
+  if (std::optional<uint64_t> u = value.getAsUINT64()) {
+    if (*u > static_cast<uint64_t>(INT64_MAX))
+      return std::nullopt;
+    return static_cast<int64_t>(*u);
+  }
+  // getAsInteger accepts a double equal to 2^63 and then converts it to
+  // int64_t; filter those (and infinities) first.
+  std::optional<double> d = value.getAsNumber();
+  if (!d || !(*d < 0x1p63))
+    return std::nullopt;
+  return value.getAsInteger();
+}
+
+std::optional<int64_t> jsonNonNegativeLiteral(const json::Value &value) {
+  // getAsUINT64 holds only for values parsed from integer literals.
+  std::optional<uint64_t> u = value.getAsUINT64();
+  if (!u || *u > static_cast<uint64_t>(INT64_MAX))
+    return std::nullopt;
+  return static_cast<int64_t>(*u);
+}
+
 namespace {
 
+/// 1-based "line:column" of byte `offset` in `text`.
+std::string lineColumn(StringRef text, size_t offset) {
+  StringRef before = text.take_front(offset);
+  size_t line = 1 + before.count('\n');
+  size_t lineStart = before.rfind('\n');
+  size_t column =
+      lineStart == StringRef::npos ? offset + 1 : offset - lineStart;
+  return (Twine(line) + ":" + Twine(column)).str();
+}
+
+/// The linear pre-scan. It does not validate the grammar (llvm::json does
+/// that next); it only has to be right on documents llvm::json accepts, and
+/// to stop early on depth.
 class Scanner {
 public:
   Scanner(StringRef text, StringRef file, unsigned maxDepth)
@@ -34,8 +120,8 @@ public:
     // Each frame is an open container; objects remember their keys.
     struct Frame {
       bool isObject;
+      bool expectKey;
       StringSet<> keys;
-      bool expectKey = true;
     };
     SmallVector<Frame, 16> stack;
     while (pos < text.size()) {
@@ -44,9 +130,8 @@ public:
       case '{':
       case '[':
         if (stack.size() >= maxDepth)
-          return fail(Twine("nesting deeper than ") + Twine(maxDepth) +
-                      " levels");
-        stack.push_back(Frame{c == '{', {}, true});
+          return fail("nesting deeper than " + Twine(maxDepth) + " levels");
+        stack.push_back(Frame{c == '{', c == '{', {}});
         ++pos;
         break;
       case '}':
@@ -67,14 +152,13 @@ public:
         break;
       case '"': {
         size_t start = pos;
-        Expected<std::string> s = scanString();
-        if (!s)
-          return s.takeError();
-        if (!stack.empty() && stack.back().isObject &&
-            stack.back().expectKey) {
-          if (!stack.back().keys.insert(*s).second) {
+        std::string decoded;
+        if (Error err = scanString(decoded))
+          return err;
+        if (!stack.empty() && stack.back().isObject && stack.back().expectKey) {
+          if (!stack.back().keys.insert(decoded).second) {
             pos = start;
-            return fail("duplicate key '" + *s + "'");
+            return fail("duplicate key '" + printable(decoded) + "'");
           }
           stack.back().expectKey = false;
         }
@@ -89,28 +173,19 @@ public:
 
 private:
   Error fail(const Twine &message) {
-    unsigned line = 1, column = 1;
-    for (size_t i = 0; i < pos && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    return makeError(file, Twine(line) + ":" + Twine(column) + ": " + message);
+    return makeError(file, lineColumn(text, pos) + ": " + message);
   }
 
-  /// Reads a string literal at `pos` and returns it decoded (escapes and
-  /// \u surrogate pairs to UTF-8), so that differently escaped duplicates
-  /// are caught too.
-  Expected<std::string> scanString() {
-    std::string out;
+  /// Reads the string literal at `pos` into `out`, decoded exactly as
+  /// llvm::json decodes it, so that differently escaped spellings of one key
+  /// ("a" and "\u0061", or two unpaired surrogates that both become U+FFFD)
+  /// are caught as the duplicates llvm::json would silently merge.
+  Error scanString(std::string &out) {
     ++pos; // opening quote
     while (pos < text.size()) {
       char c = text[pos++];
       if (c == '"')
-        return out;
+        return Error::success();
       if (c != '\\') {
         out.push_back(c);
         continue;
@@ -119,58 +194,108 @@ private:
         break;
       char e = text[pos++];
       switch (e) {
-      case '"': out.push_back('"'); break;
-      case '\\': out.push_back('\\'); break;
-      case '/': out.push_back('/'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'u': {
-        Expected<uint32_t> cp = hex4();
-        if (!cp)
-          return cp.takeError();
-        uint32_t code = *cp;
-        if (code >= 0xD800 && code < 0xDC00 && text.substr(pos, 2) == "\\u") {
-          pos += 2;
-          Expected<uint32_t> low = hex4();
-          if (!low)
-            return low.takeError();
-          if (*low >= 0xDC00 && *low < 0xE000)
-            code = 0x10000 + ((code - 0xD800) << 10) + (*low - 0xDC00);
-        }
-        char buf[4];
-        char *p = buf;
-        if (ConvertCodePointToUTF8(code, p))
-          out.append(buf, p);
+      case '"':
+      case '\\':
+      case '/':
+        out.push_back(e);
         break;
-      }
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'u':
+        if (Error err = scanUnicode(out))
+          return err;
+        break;
       default:
-        return fail("invalid escape in string");
+        --pos;
+        return fail("invalid escape '\\" + printable(StringRef(&e, 1)) +
+                    "' in string");
       }
     }
     return fail("unterminated string");
   }
 
-  Expected<uint32_t> hex4() {
-    if (pos + 4 > text.size())
-      return fail("truncated \\u escape");
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      char h = text[pos++];
-      unsigned d;
-      if (h >= '0' && h <= '9')
-        d = h - '0';
-      else if (h >= 'a' && h <= 'f')
-        d = h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F')
-        d = h - 'A' + 10;
-      else
-        return fail("invalid \\u escape");
-      v = v * 16 + d;
+  /// After "\u": one code point, with llvm::json's rules for surrogates
+  /// (an unpaired one becomes U+FFFD; a following non-trailing escape is
+  /// decoded in turn).
+  Error scanUnicode(std::string &out) {
+    static const char kReplacement[] = "\xef\xbf\xbd";
+    uint16_t first;
+    if (Error err = hex4(first))
+      return err;
+    while (true) {
+      if (first < 0xD800 || first >= 0xE000) {
+        appendUtf8(first, out);
+        return Error::success();
+      }
+      if (first >= 0xDC00) {
+        out += kReplacement;
+        return Error::success();
+      }
+      if (text.substr(pos, 2) != "\\u") {
+        out += kReplacement;
+        return Error::success();
+      }
+      pos += 2;
+      uint16_t second;
+      if (Error err = hex4(second))
+        return err;
+      if (second < 0xDC00 || second >= 0xE000) {
+        out += kReplacement;
+        first = second;
+        continue;
+      }
+      appendUtf8(0x10000 + ((uint32_t(first) - 0xD800) << 10) +
+                     (uint32_t(second) - 0xDC00),
+                 out);
+      return Error::success();
     }
-    return v;
+  }
+
+  static void appendUtf8(uint32_t code, std::string &out) {
+    if (code < 0x80) {
+      out.push_back(static_cast<char>(code));
+    } else if (code < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (code >> 6)));
+      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else if (code < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (code >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (code >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    }
+  }
+
+  Error hex4(uint16_t &value) {
+    value = 0;
+    for (int i = 0; i < 4; ++i, ++pos) {
+      unsigned digit;
+      if (pos >= text.size() || !tryGetHexDigit(text[pos], digit))
+        return fail("invalid \\u escape in string");
+      value = static_cast<uint16_t>(value * 16 + digit);
+    }
+    return Error::success();
+  }
+
+  static bool tryGetHexDigit(char c, unsigned &digit) {
+    digit = hexDigitValue(c);
+    return digit != ~0U;
   }
 
   StringRef text;
@@ -179,40 +304,91 @@ private:
   size_t pos = 0;
 };
 
+/// llvm::json's "[3:1, byte=5]: Expected , or ] after array element" as
+/// "3:1: invalid JSON: expected , or ] after array element".
+std::string describeParseError(Error err) {
+  std::string message = toString(std::move(err));
+  StringRef rest = message;
+  std::string where;
+  if (rest.consume_front("[")) {
+    size_t close = rest.find("]: ");
+    if (close != StringRef::npos) {
+      where = rest.take_front(close).split(", byte=").first.str() + ": ";
+      rest = rest.drop_front(close + 3);
+    } else {
+      rest = message;
+    }
+  }
+  std::string text = rest.str();
+  if (!text.empty())
+    text[0] = toLower(text[0]);
+  return printable(where + "invalid JSON: " + text);
+}
+
 } // namespace
 
 Expected<json::Value> parseUntrustedJson(StringRef text, StringRef fileName,
                                          JsonLimits limits) {
   if (text.size() > limits.maxBytes)
-    return makeError(fileName, Twine("JSON of ") + Twine(text.size()) +
+    return makeError(fileName, "JSON of " + Twine(text.size()) +
                                    " bytes exceeds the limit of " +
-                                   Twine(limits.maxBytes));
+                                   Twine(limits.maxBytes) + " bytes");
+  // llvm::json rejects invalid UTF-8 too, but reports a 0-based column for
+  // it and 1-based ones elsewhere; checking first keeps positions uniform.
+  size_t badByte = 0;
+  if (!json::isUTF8(text, &badByte))
+    return makeError(fileName, lineColumn(text, badByte) +
+                                   ": invalid UTF-8 at byte offset " +
+                                   Twine(badByte));
   if (Error err = Scanner(text, fileName, limits.maxDepth).run())
     return err;
   Expected<json::Value> value = json::parse(text);
-  if (!value) {
-    std::string message = toString(value.takeError());
-    // llvm::json's messages may span lines; ours are one line.
-    for (char &c : message)
-      if (c == '\n')
-        c = ' ';
-    return makeError(fileName, "invalid JSON: " + message);
-  }
+  if (!value)
+    return makeError(fileName, describeParseError(value.takeError()));
   return value;
 }
 
-Expected<json::Value> readJsonFile(StringRef path, JsonLimits limits) {
-  uint64_t size = 0;
-  if (std::error_code ec = sys::fs::file_size(path, size))
-    return makeError(path, "cannot read: " + ec.message());
-  if (size > limits.maxBytes)
-    return makeError(path, Twine("file of ") + Twine(size) +
+Expected<std::unique_ptr<MemoryBuffer>> openRegularFile(StringRef path,
+                                                        uint64_t maxBytes) {
+  auto describe = [](std::error_code ec) {
+    std::string message = ec.message();
+    if (!message.empty())
+      message[0] = toLower(message[0]);
+    return message;
+  };
+  // Check the type before opening: open() itself blocks on a FIFO.
+  sys::fs::file_status status;
+  if (std::error_code ec = sys::fs::status(path, status))
+    return makeError(path, "cannot read: " + describe(ec));
+  if (status.type() != sys::fs::file_type::regular_file)
+    return makeError(path, "is not a regular file");
+  Expected<sys::fs::file_t> fd = sys::fs::openNativeFileForRead(path);
+  if (!fd)
+    return makeError(path, "cannot read: " +
+                               describe(errorToErrorCode(fd.takeError())));
+  auto closeFd = make_scope_exit([&] { sys::fs::closeFile(*fd); });
+  // Check again on the open file, which cannot change under us.
+  if (std::error_code ec = sys::fs::status(*fd, status))
+    return makeError(path, "cannot read: " + describe(ec));
+  if (status.type() != sys::fs::file_type::regular_file)
+    return makeError(path, "is not a regular file");
+  uint64_t size = status.getSize();
+  if (size > maxBytes)
+    return makeError(path, "file of " + Twine(size) +
                                " bytes exceeds the limit of " +
-                               Twine(limits.maxBytes));
-  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
-                                      /*RequiresNullTerminator=*/false);
+                               Twine(maxBytes) + " bytes");
+  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer = MemoryBuffer::getOpenFile(
+      *fd, path, size, /*RequiresNullTerminator=*/false, /*IsVolatile=*/false);
   if (!buffer)
-    return makeError(path, "cannot read: " + buffer.getError().message());
+    return makeError(path, "cannot read: " + describe(buffer.getError()));
+  return std::move(*buffer);
+}
+
+Expected<json::Value> readJsonFile(StringRef path, JsonLimits limits) {
+  Expected<std::unique_ptr<MemoryBuffer>> buffer =
+      openRegularFile(path, limits.maxBytes);
+  if (!buffer)
+    return buffer.takeError();
   return parseUntrustedJson((*buffer)->getBuffer(), path, limits);
 }
 

@@ -10,7 +10,9 @@
 #include "frontend/JsonDocument.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 
@@ -30,24 +32,25 @@ constexpr int64_t kMaxHeadDim = 4096;
 constexpr int64_t kMaxExperts = 4096;
 constexpr int64_t kMaxIntermediate = 1048576;
 constexpr int64_t kMaxPositions = 1 << 24;
+// Real configs are a few KiB; the bound only stops a hostile file early.
+constexpr uint64_t kMaxConfigBytes = 64u << 20;
+
+/// A JSON value for a message: numbers as written, anything else by kind
+/// (a number that is not an integer says "number 1.5").
+std::string describe(const json::Value &v) {
+  if (v.kind() != json::Value::Number)
+    return jsonKindName(v).str();
+  std::string out = "number ";
+  raw_string_ostream os(out);
+  os << v;
+  return os.str();
+}
 
 /// Shortest readable spelling of a config float.
 std::string fmtDouble(double v) {
   char buf[32];
   snprintf(buf, sizeof(buf), "%g", v);
   return buf;
-}
-
-StringRef kindOf(const json::Value &v) {
-  switch (v.kind()) {
-  case json::Value::Null: return "null";
-  case json::Value::Boolean: return "boolean";
-  case json::Value::Number: return "number";
-  case json::Value::String: return "string";
-  case json::Value::Array: return "array";
-  case json::Value::Object: return "object";
-  }
-  return "value";
 }
 
 /// Typed access to one JSON object; `prefix` makes nested keys read as
@@ -74,12 +77,12 @@ public:
     const json::Value *v = get(key);
     if (!v)
       return std::nullopt;
-    std::optional<int64_t> i = v->getAsInteger();
+    std::optional<int64_t> i = jsonInteger(*v);
     if (!i)
-      return error(key, "must be an integer, got " + kindOf(*v));
+      return error(key, "must be an integer, got " + describe(*v));
     if (*i < min || *i > max)
-      return error(key, "(" + Twine(*i) + ") must be in [" + Twine(min) +
-                            ", " + Twine(max) + "]");
+      return error(key, "(" + Twine(*i) + ") must be in [" + Twine(min) + ", " +
+                            Twine(max) + "]");
     return i;
   }
 
@@ -106,8 +109,14 @@ public:
       return fallback;
     std::optional<double> d = v->getAsNumber();
     if (!d || !std::isfinite(*d))
-      return error(key, "must be a finite number, got " + kindOf(*v));
+      return error(key, "must be a finite number, got " + describe(*v));
     return *d;
+  }
+
+  Expected<double> requireDouble(StringRef key) const {
+    if (!get(key))
+      return makeError(file, "missing '" + path(key) + "'");
+    return doubleOr(key, 0.0);
   }
 
   Expected<bool> boolOr(StringRef key, bool fallback) const {
@@ -116,7 +125,7 @@ public:
       return fallback;
     std::optional<bool> b = v->getAsBoolean();
     if (!b)
-      return error(key, "must be a boolean, got " + kindOf(*v));
+      return error(key, "must be a boolean, got " + jsonKindName(*v));
     return *b;
   }
 
@@ -126,7 +135,7 @@ public:
       return fallback.str();
     std::optional<StringRef> s = v->getAsString();
     if (!s)
-      return error(key, "must be a string, got " + kindOf(*v));
+      return error(key, "must be a string, got " + jsonKindName(*v));
     return s->str();
   }
 
@@ -137,7 +146,7 @@ public:
       return nullptr;
     const json::Object *o = v->getAsObject();
     if (!o)
-      return error(key, "must be an object, got " + kindOf(*v));
+      return error(key, "must be an object, got " + jsonKindName(*v));
     return o;
   }
 
@@ -149,9 +158,9 @@ public:
     if (!v)
       return out;
     auto one = [&](const json::Value &item) -> Error {
-      std::optional<int64_t> i = item.getAsInteger();
+      std::optional<int64_t> i = jsonInteger(item);
       if (!i)
-        return error(key, "must hold integers, got " + kindOf(item));
+        return error(key, "must hold integers, got " + describe(item));
       if (*i < min || *i > max)
         return error(key, "has " + Twine(*i) + ", outside [" + Twine(min) +
                               ", " + Twine(max) + "]");
@@ -173,6 +182,21 @@ public:
 
   Reader nested(const json::Object &o, StringRef key) const {
     return Reader(o, file, path(key) + ".");
+  }
+
+  /// Rejects keys outside `known`: our own `r1` objects are a closed
+  /// schema, so a misspelt key is a mistake, not something to ignore.
+  Error onlyKeys(ArrayRef<StringRef> known) const {
+    SmallVector<StringRef> keys;
+    for (const auto &entry : object)
+      keys.push_back(entry.first);
+    llvm::sort(keys);
+    for (StringRef key : keys)
+      if (!is_contained(known, key))
+        return makeError(file, "'" + printable(path(key)) +
+                                   "' is not a known key (expected one of " +
+                                   join(known, ", ") + ")");
+    return Error::success();
   }
 
   StringRef fileName() const { return file; }
@@ -207,7 +231,8 @@ Error readRopeScaling(const Reader &r, ModelConfig &c) {
   RopeScaling rs;
   R1_TRY(rs.factor, s.doubleOr("factor", 1.0));
   if (!(rs.factor >= 1.0) || rs.factor > 1e6)
-    return s.error("factor", "(" + fmtDouble(rs.factor) + ") must be in [1, 1e6]");
+    return s.error("factor",
+                   "(" + fmtDouble(rs.factor) + ") must be in [1, 1e6]");
   if (type == "linear") {
     rs.kind = RopeScaling::Kind::Linear;
   } else if (type == "llama3") {
@@ -233,7 +258,7 @@ Error readRopeScaling(const Reader &r, ModelConfig &c) {
     if (rs.mscale < 0 || rs.mscaleAllDim < 0)
       return s.error("mscale", "and 'mscale_all_dim' must be >= 0");
   } else {
-    return s.error("rope_type", "'" + type +
+    return s.error("rope_type", "'" + printable(type) +
                                     "' is not supported (default, linear, "
                                     "llama3 or yarn)");
   }
@@ -277,8 +302,11 @@ Error readDeepseek(const Reader &r, ModelConfig &c) {
     R1_TRY(scoring, r.stringOr("scoring_func", "softmax"));
     if (scoring != "softmax" && scoring != "sigmoid")
       return r.error("scoring_func",
-                     "'" + scoring + "' must be softmax or sigmoid");
+                     "'" + printable(scoring) + "' must be softmax or sigmoid");
     moe.sigmoidScoring = scoring == "sigmoid";
+    // DeepSeek's reference code picks the routing algorithm from
+    // scoring_func and n_group; topk_method only names it.
+    R1_TRY(moe.topkMethod, r.stringOr("topk_method", "greedy"));
     if (moe.expertsPerToken > moe.numRoutedExperts)
       return r.error("num_experts_per_tok",
                      "(" + Twine(moe.expertsPerToken) +
@@ -302,22 +330,35 @@ Error readDeepseek(const Reader &r, ModelConfig &c) {
     c.moe = moe;
   }
 
+  return Error::success();
+}
+
+/// quantization_config: only DeepSeek's block-scaled FP8 is understood; any
+/// other scheme (GPTQ, AWQ, bitsandbytes) stores weights we would misread.
+Error readQuantization(const Reader &r, ModelConfig &c) {
   const json::Object *q;
   R1_TRY(q, r.optObject("quantization_config"));
-  if (q) {
-    Reader qr = r.nested(*q, "quantization_config");
-    std::string method, fmt;
-    R1_TRY(method, qr.stringOr("quant_method", ""));
-    R1_TRY(fmt, qr.stringOr("fmt", "e4m3"));
-    if (method != "fp8" || fmt != "e4m3")
-      return qr.error("quant_method", "'" + method + "' with fmt '" + fmt +
-                                          "' is not supported (fp8, e4m3)");
-    SmallVector<int64_t> block;
-    R1_TRY(block, qr.intList("weight_block_size", 1, 65536));
-    if (block.size() != 2)
-      return qr.error("weight_block_size", "must be two positive integers");
-    c.fp8Block = {block[0], block[1]};
-  }
+  if (!q)
+    return Error::success();
+  Reader qr = r.nested(*q, "quantization_config");
+  std::string method, fmt;
+  R1_TRY(method, qr.stringOr("quant_method", ""));
+  R1_TRY(fmt, qr.stringOr("fmt", "e4m3"));
+  if (method != "fp8")
+    return qr.error("quant_method",
+                    "'" + printable(method) + "' is not supported (fp8)");
+  if (fmt != "e4m3")
+    return qr.error("fmt", "'" + printable(fmt) + "' is not supported (e4m3)");
+  SmallVector<int64_t> block;
+  R1_TRY(block, qr.intList("weight_block_size", 1, 65536));
+  if (block.size() != 2)
+    return qr.error("weight_block_size", "must be two positive integers");
+  c.fp8Block = {block[0], block[1]};
+  R1_TRY(c.fp8ActivationScheme, qr.stringOr("activation_scheme", "dynamic"));
+  if (c.fp8ActivationScheme != "dynamic" && c.fp8ActivationScheme != "static")
+    return qr.error("activation_scheme", "'" +
+                                             printable(c.fp8ActivationScheme) +
+                                             "' must be dynamic or static");
   return Error::success();
 }
 
@@ -325,6 +366,11 @@ Error readLayerList(const Reader &r, StringRef key, int64_t numLayers,
                     SmallVectorImpl<int64_t> &out) {
   SmallVector<int64_t> layers;
   R1_TRY(layers, r.intList(key, 0, numLayers - 1));
+  SmallVector<int64_t> sorted(layers);
+  llvm::sort(sorted);
+  for (size_t i = 1; i < sorted.size(); ++i)
+    if (sorted[i] == sorted[i - 1])
+      return r.error(key, "lists layer " + Twine(sorted[i]) + " twice");
   out.assign(layers.begin(), layers.end());
   return Error::success();
 }
@@ -335,14 +381,23 @@ Error readExtensions(const Reader &root, ModelConfig &c) {
   if (!o)
     return Error::success();
   Reader r = root.nested(*o, "r1");
+  if (Error err = r.onlyKeys({"attention", "lsh", "memory", "layer_skip",
+                              "encoders", "num_labels"}))
+    return err;
   R1Extensions &x = c.r1;
   x.lshLayers.assign(c.numLayers, false);
 
   if (const json::Value *att = r.get("attention")) {
     auto kind = [&](const json::Value &v, bool &isLsh) -> Error {
       std::optional<StringRef> s = v.getAsString();
-      if (!s || (*s != "dense" && *s != "lsh"))
-        return r.error("attention", "entries must be \"dense\" or \"lsh\"");
+      if (!s)
+        return r.error("attention", "entries must be \"dense\" or \"lsh\", "
+                                    "got " +
+                                        describe(v));
+      if (*s != "dense" && *s != "lsh")
+        return r.error("attention", "entries must be \"dense\" or \"lsh\", "
+                                    "got '" +
+                                        printable(*s) + "'");
       isLsh = *s == "lsh";
       return Error::success();
     };
@@ -372,12 +427,21 @@ Error readExtensions(const Reader &root, ModelConfig &c) {
     return r.error("lsh", "is required when a layer uses LSH attention");
   if (lo) {
     Reader l = r.nested(*lo, "lsh");
+    if (Error err = l.onlyKeys({"num_hashes", "num_buckets", "chunk_length",
+                                "chunks_before", "chunks_after", "seed"}))
+      return err;
     R1Extensions::Lsh lsh;
     R1_TRY(lsh.numHashes, l.requireInt("num_hashes", 1, 64));
     R1_TRY(lsh.numBuckets, l.requireInt("num_buckets", 2, 65536));
     R1_TRY(lsh.chunkLength, l.requireInt("chunk_length", 1, 65536));
     R1_TRY(lsh.chunksBefore, l.intOr("chunks_before", 1, 0, 64));
-    R1_TRY(lsh.chunksAfter, l.intOr("chunks_after", 0, 0, 0));
+    R1_TRY(lsh.chunksAfter, l.intOr("chunks_after", 0, 0, 64));
+    // Decoder attention is causal: a chunk after the query's would only
+    // ever be masked out, so a non-zero value is a configuration mistake.
+    if (lsh.chunksAfter != 0)
+      return l.error("chunks_after", "(" + Twine(lsh.chunksAfter) +
+                                         ") must be 0: LSH attention in a "
+                                         "decoder is causal");
     R1_TRY(lsh.seed, l.intOr("seed", 0, 0, INT64_MAX));
     if (lsh.numBuckets % 2 != 0)
       return l.error("num_buckets",
@@ -389,10 +453,12 @@ Error readExtensions(const Reader &root, ModelConfig &c) {
   R1_TRY(mo, r.optObject("memory"));
   if (mo) {
     Reader m = r.nested(*mo, "memory");
+    if (Error err = m.onlyKeys({"slots", "top_k", "decay", "layers"}))
+      return err;
     R1Extensions::Memory mem;
     R1_TRY(mem.slots, m.requireInt("slots", 1, 1 << 20));
     R1_TRY(mem.topK, m.requireInt("top_k", 1, 1 << 20));
-    R1_TRY(mem.decay, m.doubleOr("decay", -1.0));
+    R1_TRY(mem.decay, m.requireDouble("decay"));
     if (mem.topK > mem.slots)
       return m.error("top_k", "(" + Twine(mem.topK) +
                                   ") must not exceed 'slots' (" +
@@ -408,6 +474,8 @@ Error readExtensions(const Reader &root, ModelConfig &c) {
   R1_TRY(so, r.optObject("layer_skip"));
   if (so) {
     Reader s = r.nested(*so, "layer_skip");
+    if (Error err = s.onlyKeys({"threshold", "layers"}))
+      return err;
     R1Extensions::LayerSkip skip;
     R1_TRY(skip.threshold, s.doubleOr("threshold", 0.5));
     if (!(skip.threshold >= 0.0 && skip.threshold <= 1.0))
@@ -421,10 +489,15 @@ Error readExtensions(const Reader &root, ModelConfig &c) {
   R1_TRY(eo, r.optObject("encoders"));
   if (eo) {
     Reader e = r.nested(*eo, "encoders");
+    if (Error err = e.onlyKeys({"image", "audio"}))
+      return err;
     const json::Object *io;
     R1_TRY(io, e.optObject("image"));
     if (io) {
       Reader i = e.nested(*io, "image");
+      if (Error err =
+              i.onlyKeys({"channels", "image_size", "patch_size", "layers"}))
+        return err;
       R1Extensions::ImageEncoder img;
       R1_TRY(img.channels, i.intOr("channels", 3, 1, 64));
       R1_TRY(img.imageSize, i.requireInt("image_size", 1, 16384));
@@ -441,6 +514,8 @@ Error readExtensions(const Reader &root, ModelConfig &c) {
     R1_TRY(ao, e.optObject("audio"));
     if (ao) {
       Reader a = e.nested(*ao, "audio");
+      if (Error err = a.onlyKeys({"frame_length", "hop_length", "layers"}))
+        return err;
       R1Extensions::AudioEncoder aud;
       R1_TRY(aud.frameLength, a.requireInt("frame_length", 1, 1 << 20));
       R1_TRY(aud.hopLength, a.requireInt("hop_length", 1, 1 << 20));
@@ -473,12 +548,21 @@ Expected<ModelConfig> ModelConfig::fromJSON(const json::Object &object,
   Reader r(object, fileName);
   ModelConfig c;
 
+  // The first architecture decides, as in HuggingFace's AutoModel.
   const json::Value *archs = r.get("architectures");
-  const json::Array *archList = archs ? archs->getAsArray() : nullptr;
-  if (!archList || archList->empty() || !(*archList)[0].getAsString())
-    return makeError(fileName, "'architectures' must be a non-empty list of "
-                               "strings");
-  c.architectureName = (*archList)[0].getAsString()->str();
+  if (!archs)
+    return makeError(fileName, "missing 'architectures'");
+  const json::Array *archList = archs->getAsArray();
+  if (!archList)
+    return r.error("architectures",
+                   "must be a list of strings, got " + describe(*archs));
+  if (archList->empty())
+    return r.error("architectures", "must be a non-empty list of strings");
+  std::optional<StringRef> firstArch = (*archList)[0].getAsString();
+  if (!firstArch)
+    return r.error("architectures",
+                   "must hold strings, got " + describe((*archList)[0]));
+  c.architectureName = firstArch->str();
   if (c.architectureName == "LlamaForCausalLM")
     c.architecture = Architecture::Llama;
   else if (c.architectureName == "Qwen2ForCausalLM")
@@ -486,7 +570,8 @@ Expected<ModelConfig> ModelConfig::fromJSON(const json::Object &object,
   else if (c.architectureName == "DeepseekV3ForCausalLM")
     c.architecture = Architecture::DeepseekV3;
   else
-    return makeError(fileName, "architecture '" + c.architectureName +
+    return makeError(fileName, "architecture '" +
+                                   printable(c.architectureName) +
                                    "' is not supported (LlamaForCausalLM, "
                                    "Qwen2ForCausalLM, DeepseekV3ForCausalLM)");
 
@@ -505,14 +590,16 @@ Expected<ModelConfig> ModelConfig::fromJSON(const json::Object &object,
   R1_TRY(c.tieWordEmbeddings, r.boolOr("tie_word_embeddings", false));
   R1_TRY(c.attentionBias, r.boolOr("attention_bias", false));
   R1_TRY(c.torchDtype, r.stringOr("torch_dtype", "float32"));
-  R1_TRY(c.bosTokenIds, r.intList("bos_token_id", 0, kMaxVocab - 1));
-  R1_TRY(c.eosTokenIds, r.intList("eos_token_id", 0, kMaxVocab - 1));
+  // Token ids index the embedding, so they must be below vocab_size.
+  R1_TRY(c.bosTokenIds, r.intList("bos_token_id", 0, c.vocabSize - 1));
+  R1_TRY(c.eosTokenIds, r.intList("eos_token_id", 0, c.vocabSize - 1));
 
   if (!(c.rmsNormEps > 0 && c.rmsNormEps < 1))
-    return r.error("rms_norm_eps", "(" + fmtDouble(c.rmsNormEps) +
-                                       ") must be in (0, 1)");
-  if (!(c.ropeTheta > 1))
-    return r.error("rope_theta", "(" + fmtDouble(c.ropeTheta) + ") must be > 1");
+    return r.error("rms_norm_eps",
+                   "(" + fmtDouble(c.rmsNormEps) + ") must be in (0, 1)");
+  if (!(c.ropeTheta > 0))
+    return r.error("rope_theta",
+                   "(" + fmtDouble(c.ropeTheta) + ") must be > 0");
   if (c.numHeads % c.numKvHeads != 0)
     return r.error("num_key_value_heads",
                    "(" + Twine(c.numKvHeads) +
@@ -522,7 +609,8 @@ Expected<ModelConfig> ModelConfig::fromJSON(const json::Object &object,
   R1_TRY(headDim, r.optInt("head_dim", 1, kMaxHeadDim));
   if (headDim) {
     c.headDim = *headDim;
-  } else {
+  } else if (c.architecture != Architecture::DeepseekV3) {
+    // (DeepSeek-V3's head dims come from its MLA keys instead.)
     if (c.hiddenSize % c.numHeads != 0)
       return r.error("num_attention_heads",
                      "(" + Twine(c.numHeads) + ") must divide 'hidden_size' (" +
@@ -539,6 +627,8 @@ Expected<ModelConfig> ModelConfig::fromJSON(const json::Object &object,
 
   if (Error err = readRopeScaling(r, c))
     return err;
+  if (Error err = readQuantization(r, c))
+    return err;
   if (c.architecture == Architecture::DeepseekV3)
     if (Error err = readDeepseek(r, c))
       return err;
@@ -549,13 +639,14 @@ Expected<ModelConfig> ModelConfig::fromJSON(const json::Object &object,
 
 Expected<ModelConfig> ModelConfig::load(StringRef path) {
   JsonLimits limits;
-  limits.maxBytes = 16u << 20;
+  limits.maxBytes = kMaxConfigBytes;
   Expected<json::Value> value = readJsonFile(path, limits);
   if (!value)
     return value.takeError();
   const json::Object *object = value->getAsObject();
   if (!object)
-    return makeError(path, "must hold a JSON object");
+    return makeError(path,
+                     "must hold a JSON object, got " + jsonKindName(*value));
   return fromJSON(*object, path);
 }
 

@@ -41,6 +41,8 @@ struct MoeConfig {
   bool sigmoidScoring = false;
   bool normTopkProb = false;
   double routedScalingFactor = 1.0;
+  /// "greedy", "group_limited_greedy", "noaux_tc": informational.
+  std::string topkMethod = "greedy";
 
   bool isMoeLayer(int64_t layer) const {
     return layer >= firstKDenseReplace && layer % layerFreq == 0;
@@ -118,8 +120,11 @@ struct ModelConfig {
   std::optional<MlaConfig> mla;
   std::optional<MoeConfig> moe;
   int64_t numNextnPredictLayers = 0;
-  /// FP8 block quantization (quantization_config), e.g. {128, 128}.
+  /// FP8 (e4m3) block quantization (quantization_config): the block of
+  /// weights one scale covers, e.g. {128, 128}.
   std::optional<std::pair<int64_t, int64_t>> fp8Block;
+  /// quantization_config.activation_scheme: "dynamic" or "static".
+  std::string fp8ActivationScheme;
 
   R1Extensions r1;
 

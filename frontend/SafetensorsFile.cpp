@@ -2,16 +2,18 @@
 //
 // This file implements SafetensorsFile::open: every size and offset in the
 // header is checked (with overflow-checked arithmetic) before anything is
-// read, and the tensors must tile the data section exactly.
+// read, and the tensors must tile the data section exactly, as the
+// reference implementation (huggingface/safetensors) requires.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontend/SafetensorsFile.h"
 #include "frontend/JsonDocument.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Endian.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 
@@ -20,52 +22,59 @@ using namespace llvm;
 namespace r1::frontend {
 
 namespace {
-constexpr size_t kMaxRank = 8;
 
-/// A non-negative JSON integer, or nullopt.
-std::optional<int64_t> nonNegative(const json::Value &v) {
-  std::optional<int64_t> i = v.getAsInteger();
-  if (!i || *i < 0)
-    return std::nullopt;
-  return i;
+/// A JSON value for a message: numbers as written, anything else by kind.
+std::string describe(const json::Value &value) {
+  if (value.kind() != json::Value::Number)
+    return jsonKindName(value).str();
+  std::string out;
+  raw_string_ostream os(out);
+  os << value;
+  return os.str();
 }
+
+std::string range(uint64_t begin, uint64_t end) {
+  return ("[" + Twine(begin) + ", " + Twine(end) + ")").str();
+}
+
 } // namespace
 
 Expected<std::unique_ptr<SafetensorsFile>>
 SafetensorsFile::open(StringRef path) {
-  auto mapped = MemoryBuffer::getFile(path, /*IsText=*/false,
-                                      /*RequiresNullTerminator=*/false,
-                                      /*IsVolatile=*/false);
+  Expected<std::unique_ptr<MemoryBuffer>> mapped =
+      openRegularFile(path, /*maxBytes=*/UINT64_MAX);
   if (!mapped)
-    return makeError(path, "cannot open: " + mapped.getError().message());
+    return mapped.takeError();
   std::unique_ptr<SafetensorsFile> file(new SafetensorsFile());
   file->filePath = path.str();
   file->buffer = std::move(*mapped);
   StringRef bytes = file->buffer->getBuffer();
 
   if (bytes.size() < 8)
-    return makeError(path, Twine("file of ") + Twine(bytes.size()) +
-                               " bytes is too small for a safetensors header");
-  uint64_t headerSize =
-      support::endian::read64le(reinterpret_cast<const uint8_t *>(bytes.data()));
+    return makeError(path, "file of " + Twine(bytes.size()) +
+                               " bytes is too small for a safetensors header "
+                               "(8-byte length first)");
+  uint64_t headerSize = support::endian::read64le(bytes.data());
   if (headerSize > kMaxHeaderBytes)
-    return makeError(path, Twine("header length ") + Twine(headerSize) +
+    return makeError(path, "header length " + Twine(headerSize) +
                                " exceeds the limit of " +
                                Twine(kMaxHeaderBytes) + " bytes");
+  // No overflow: bytes.size() >= 8.
   if (headerSize > bytes.size() - 8)
-    return makeError(path, Twine("header length ") + Twine(headerSize) +
+    return makeError(path, "header length " + Twine(headerSize) +
                                " runs past the end of the " +
                                Twine(bytes.size()) + "-byte file");
   StringRef header = bytes.substr(8, headerSize);
   if (header.empty() || header.front() != '{')
     return makeError(path, "header does not start with '{'");
   file->dataOffset = 8 + headerSize;
-  if (Error err = file->parseHeader(header, bytes.size() - file->dataOffset))
+  file->dataBytes = bytes.size() - file->dataOffset;
+  if (Error err = file->parseHeader(header))
     return err;
   return file;
 }
 
-Error SafetensorsFile::parseHeader(StringRef header, uint64_t dataSize) {
+Error SafetensorsFile::parseHeader(StringRef header) {
   StringRef path = filePath;
   JsonLimits limits;
   limits.maxBytes = kMaxHeaderBytes;
@@ -74,114 +83,163 @@ Error SafetensorsFile::parseHeader(StringRef header, uint64_t dataSize) {
     return parsed.takeError();
   const json::Object *root = parsed->getAsObject();
   if (!root)
-    return makeError(path, "header is not a JSON object");
+    return makeError(path, "header must be a JSON object, got " +
+                               jsonKindName(*parsed));
 
-  for (const auto &[key, value] : *root) {
-    StringRef name = key;
-    if (name == "__metadata__") {
+  // Visit keys in sorted order so that the first error reported does not
+  // depend on hash order.
+  SmallVector<StringRef> keys;
+  keys.reserve(root->size());
+  for (const auto &entry : *root)
+    keys.push_back(entry.first);
+  llvm::sort(keys);
+
+  for (StringRef key : keys) {
+    const json::Value &value = *root->get(key);
+    if (key == "__metadata__") {
       const json::Object *m = value.getAsObject();
       if (!m)
-        return makeError(path, "'__metadata__' must be an object of strings");
-      for (const auto &[mk, mv] : *m) {
-        std::optional<StringRef> s = mv.getAsString();
+        return makeError(path, "'__metadata__' must be an object of strings, "
+                               "got " +
+                                   jsonKindName(value));
+      for (const auto &[metaKey, metaValue] : *m) {
+        std::optional<StringRef> s = metaValue.getAsString();
         if (!s)
-          return makeError(path, "'__metadata__' value of '" + StringRef(mk) +
-                                     "' must be a string");
-        meta[StringRef(mk)] = s->str();
+          return makeError(
+              path, "'__metadata__' value of '" + printable(metaKey) +
+                        "' must be a string, got " + jsonKindName(metaValue));
+        meta[StringRef(metaKey)] = s->str();
       }
       continue;
     }
-    auto tensorError = [&](const Twine &message) {
-      return makeError(path, "tensor '" + name + "' " + message);
-    };
-    const json::Object *entry = value.getAsObject();
-    if (!entry)
-      return tensorError("must be an object");
-    for (const auto &[field, unused] : *entry) {
-      StringRef f = field;
-      if (f != "dtype" && f != "shape" && f != "data_offsets")
-        return tensorError("has unknown field '" + f + "'");
-    }
-    TensorInfo info;
-    info.name = name.str();
-
-    std::optional<StringRef> dtypeName = entry->getString("dtype");
-    if (!dtypeName)
-      return tensorError("has no string 'dtype'");
-    std::optional<DType> dtype = parseDType(*dtypeName);
-    if (!dtype)
-      return makeError(path, "unsupported dtype '" + *dtypeName +
-                                 "' of tensor '" + name + "'");
-    info.dtype = *dtype;
-
-    const json::Array *shape = entry->getArray("shape");
-    if (!shape)
-      return tensorError("has no array 'shape'");
-    if (shape->size() > kMaxRank)
-      return tensorError(Twine("has rank ") + Twine(shape->size()) +
-                         ", more than " + Twine(kMaxRank));
-    uint64_t elements = 1;
-    for (const json::Value &dim : *shape) {
-      std::optional<int64_t> d = nonNegative(dim);
-      if (!d)
-        return tensorError("has a shape dim that is not a non-negative "
-                           "integer");
-      info.shape.push_back(*d);
-      if (__builtin_mul_overflow(elements, static_cast<uint64_t>(*d), &elements))
-        return tensorError("has a shape whose element count overflows 64 bits");
-    }
-    uint64_t bytes;
-    if (__builtin_mul_overflow(elements, dtypeSize(info.dtype), &bytes))
-      return tensorError("has a shape whose byte size overflows 64 bits");
-
-    const json::Array *offsets = entry->getArray("data_offsets");
-    if (!offsets || offsets->size() != 2)
-      return tensorError("has no 'data_offsets' pair [begin, end]");
-    std::optional<int64_t> begin = nonNegative((*offsets)[0]);
-    std::optional<int64_t> end = nonNegative((*offsets)[1]);
-    if (!begin || !end)
-      return tensorError("has data_offsets that are not non-negative integers");
-    if (*begin > *end)
-      return tensorError(Twine("has data_offsets [") + Twine(*begin) + ", " +
-                         Twine(*end) + ") with begin after end");
-    if (static_cast<uint64_t>(*end) > dataSize)
-      return tensorError(Twine("data range [") + Twine(*begin) + ", " +
-                         Twine(*end) + ") runs past the " + Twine(dataSize) +
-                         "-byte data section");
-    info.begin = *begin;
-    info.end = *end;
-    if (info.numBytes() != bytes)
-      return tensorError(Twine("has ") + Twine(info.numBytes()) +
-                         " bytes of data but its shape and dtype need " +
-                         Twine(bytes));
-    tensorList.push_back(std::move(info));
+    if (Error err = parseTensor(key, value))
+      return err;
   }
+  if (Error err = checkTiling())
+    return err;
+  for (size_t i = 0; i < tensorList.size(); ++i)
+    byName[tensorList[i].name] = i;
+  return Error::success();
+}
 
-  // The tensors must tile the data section: sorted, no overlap, no holes,
-  // nothing after the last.
-  std::sort(tensorList.begin(), tensorList.end(),
-            [](const TensorInfo &a, const TensorInfo &b) {
-              return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-            });
+Error SafetensorsFile::parseTensor(StringRef name, const json::Value &value) {
+  auto fail = [&](const Twine &message) {
+    return makeError(filePath, "tensor '" + printable(name) + "' " + message);
+  };
+  if (name.empty())
+    return makeError(filePath, "a tensor has an empty name");
+  const json::Object *entry = value.getAsObject();
+  if (!entry)
+    return fail("must be an object, got " + jsonKindName(value));
+  // Exactly dtype, shape and data_offsets: anything else means a format we
+  // do not know, and guessing could misread the data.
+  SmallVector<StringRef, 4> fields;
+  for (const auto &field : *entry)
+    fields.push_back(field.first);
+  llvm::sort(fields);
+  for (StringRef field : fields)
+    if (field != "dtype" && field != "shape" && field != "data_offsets")
+      return fail("has unknown field '" + printable(field) + "'");
+  for (StringRef field : {"dtype", "shape", "data_offsets"})
+    if (!entry->get(field))
+      return fail("is missing '" + field + "'");
+
+  TensorInfo info;
+  info.name = name.str();
+
+  const json::Value &dtypeValue = *entry->get("dtype");
+  std::optional<StringRef> dtypeText = dtypeValue.getAsString();
+  if (!dtypeText)
+    return fail("'dtype' must be a string, got " + jsonKindName(dtypeValue));
+  std::optional<DType> dtype = parseDType(*dtypeText);
+  if (!dtype)
+    return makeError(filePath, "unsupported dtype '" + printable(*dtypeText) +
+                                   "' of tensor '" + printable(name) + "'");
+  info.dtype = *dtype;
+
+  const json::Value &shapeValue = *entry->get("shape");
+  const json::Array *shape = shapeValue.getAsArray();
+  if (!shape)
+    return fail("'shape' must be an array, got " + jsonKindName(shapeValue));
+  if (shape->size() > kMaxRank)
+    return fail("has rank " + Twine(shape->size()) + ", more than " +
+                Twine(kMaxRank));
+  uint64_t elements = 1;
+  for (size_t i = 0; i < shape->size(); ++i) {
+    std::optional<int64_t> dim = jsonNonNegativeLiteral((*shape)[i]);
+    if (!dim)
+      return fail("shape dim " + Twine(i) +
+                  " must be a non-negative integer, got " +
+                  describe((*shape)[i]));
+    info.shape.push_back(*dim);
+    bool overflow = false;
+    elements =
+        SaturatingMultiply(elements, static_cast<uint64_t>(*dim), &overflow);
+    if (overflow)
+      return fail("has a shape whose element count overflows 64 bits");
+  }
+  bool overflow = false;
+  uint64_t bytes =
+      SaturatingMultiply(elements, dtypeSize(info.dtype), &overflow);
+  if (overflow)
+    return fail("has a shape whose byte size overflows 64 bits");
+
+  const json::Value &offsetsValue = *entry->get("data_offsets");
+  const json::Array *offsets = offsetsValue.getAsArray();
+  if (!offsets)
+    return fail("'data_offsets' must be an array [begin, end], got " +
+                jsonKindName(offsetsValue));
+  if (offsets->size() != 2)
+    return fail("'data_offsets' must be [begin, end], got " +
+                Twine(offsets->size()) + " entries");
+  for (const json::Value &offset : *offsets)
+    if (!jsonNonNegativeLiteral(offset))
+      return fail("'data_offsets' must hold non-negative integers, got " +
+                  describe(offset));
+  info.begin = *jsonNonNegativeLiteral((*offsets)[0]);
+  info.end = *jsonNonNegativeLiteral((*offsets)[1]);
+  if (info.begin > info.end)
+    return fail("data_offsets [" + Twine(info.begin) + ", " + Twine(info.end) +
+                "] have begin after end");
+  if (info.end > dataBytes)
+    return fail("data range " + range(info.begin, info.end) +
+                " runs past the " + Twine(dataBytes) + "-byte data section");
+  if (info.numBytes() != bytes)
+    return fail("data range " + range(info.begin, info.end) + " holds " +
+                Twine(info.numBytes()) + " bytes but " + Twine(elements) +
+                " elements of " + dtypeName(info.dtype) + " need " +
+                Twine(bytes));
+  tensorList.push_back(std::move(info));
+  return Error::success();
+}
+
+Error SafetensorsFile::checkTiling() {
+  // Sorted by range, the tensors must follow each other with no overlap and
+  // no hole, from 0 to the end of the file: then every byte belongs to
+  // exactly one tensor and nothing hides after the last.
+  llvm::stable_sort(tensorList, [](const TensorInfo &a, const TensorInfo &b) {
+    return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+  });
   uint64_t expected = 0;
   for (const TensorInfo &t : tensorList) {
     if (t.begin < expected)
-      return makeError(path, "tensor '" + t.name + "' data range [" +
-                                 Twine(t.begin) + ", " + Twine(t.end) +
-                                 ") overlaps the previous range ending at " +
-                                 Twine(expected));
+      return makeError(filePath, "tensor '" + printable(t.name) +
+                                     "' data range " + range(t.begin, t.end) +
+                                     " overlaps the previous tensor's range "
+                                     "ending at " +
+                                     Twine(expected));
     if (t.begin > expected)
-      return makeError(path, "tensor '" + t.name + "' data range [" +
-                                 Twine(t.begin) + ", " + Twine(t.end) +
-                                 ") leaves a hole after offset " +
-                                 Twine(expected));
+      return makeError(filePath, "tensor '" + printable(t.name) +
+                                     "' data range " + range(t.begin, t.end) +
+                                     " leaves a hole after offset " +
+                                     Twine(expected));
     expected = t.end;
   }
-  if (expected != dataSize)
-    return makeError(path, Twine(dataSize - expected) +
-                               " trailing bytes after the last tensor");
-  for (size_t i = 0; i < tensorList.size(); ++i)
-    byName[tensorList[i].name] = i;
+  if (expected != dataBytes)
+    return makeError(filePath, Twine(dataBytes - expected) +
+                                   " trailing bytes after the last tensor, "
+                                   "which ends at data offset " +
+                                   Twine(expected));
   return Error::success();
 }
 
@@ -191,6 +249,8 @@ const TensorInfo *SafetensorsFile::find(StringRef name) const {
 }
 
 ArrayRef<uint8_t> SafetensorsFile::data(const TensorInfo &tensor) const {
+  if (tensor.begin > tensor.end || tensor.end > dataBytes)
+    return {};
   const uint8_t *base =
       reinterpret_cast<const uint8_t *>(buffer->getBufferStart()) + dataOffset;
   return ArrayRef<uint8_t>(base + tensor.begin, tensor.numBytes());

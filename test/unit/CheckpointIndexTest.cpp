@@ -1,4 +1,10 @@
 //===- CheckpointIndexTest.cpp - sharded checkpoints and their index ------===//
+//
+// This file tests Checkpoint::open on single-file and sharded folders, and
+// one hostile folder per rule: shard paths that leave the folder, and an
+// index that disagrees with its shards.
+//
+//===----------------------------------------------------------------------===//
 
 #include "frontend/CheckpointIndex.h"
 #include "TestFiles.h"
@@ -13,10 +19,11 @@ using ::testing::HasSubstr;
 namespace {
 
 std::string oneTensor(llvm::StringRef name) {
-  return safetensors(("{\"" + name +
-                      "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}")
-                         .str(),
-                     std::string(4, '\0'));
+  return safetensors(
+      ("{\"" + name +
+       "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}")
+          .str(),
+      std::string(4, '\0'));
 }
 
 class CheckpointIndexTest : public ::testing::Test {
@@ -96,7 +103,7 @@ TEST_F(CheckpointIndexTest, MissingShard) {
                                    "opened"));
 }
 
-TEST_F(CheckpointIndexTest, TensorInTwoShards) {
+TEST_F(CheckpointIndexTest, TensorMissingFromItsShard) {
   dir.write("s1.safetensors", oneTensor("a"));
   dir.write("s2.safetensors", oneTensor("a"));
   dir.write("s3.safetensors", oneTensor("b"));
@@ -108,19 +115,23 @@ TEST_F(CheckpointIndexTest, TensorInTwoShards) {
 
 TEST_F(CheckpointIndexTest, TensorDuplicatedAcrossShards) {
   dir.write("s1.safetensors", oneTensor("a"));
-  dir.write("s2.safetensors",
-            safetensors(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                        R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                        std::string(8, '\0')));
+  dir.write(
+      "s2.safetensors",
+      safetensors(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                  std::string(8, '\0')));
   index(R"({"a":"s1.safetensors","b":"s2.safetensors"})");
-  EXPECT_THAT(errorOf(), HasSubstr("tensor 'a' is in both"));
+  EXPECT_THAT(errorOf(),
+              HasSubstr("tensor 'a' is in two shards, 's1.safetensors' (per "
+                        "the index) and 's2.safetensors'"));
 }
 
 TEST_F(CheckpointIndexTest, TensorMissingFromIndex) {
-  dir.write("s1.safetensors",
-            safetensors(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                        R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                        std::string(8, '\0')));
+  dir.write(
+      "s1.safetensors",
+      safetensors(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                  std::string(8, '\0')));
   index(R"({"a":"s1.safetensors"})");
   EXPECT_THAT(errorOf(), HasSubstr("tensor 'b' of shard 's1.safetensors' is "
                                    "missing from the index"));
@@ -128,18 +139,138 @@ TEST_F(CheckpointIndexTest, TensorMissingFromIndex) {
 
 TEST_F(CheckpointIndexTest, NonStringWeightMapValue) {
   index(R"({"a":3})");
-  EXPECT_THAT(errorOf(), HasSubstr("weight_map value of 'a' is not a string"));
+  EXPECT_THAT(errorOf(), HasSubstr("'weight_map' value of tensor 'a' must be a "
+                                   "shard file name, got number"));
 }
 
 TEST_F(CheckpointIndexTest, NoWeightMap) {
   dir.write("model.safetensors.index.json", "{}");
-  EXPECT_THAT(errorOf(), HasSubstr("has no object 'weight_map'"));
+  EXPECT_THAT(errorOf(), HasSubstr("has no 'weight_map'"));
 }
 
 TEST_F(CheckpointIndexTest, DuplicateIndexKey) {
   dir.write("s1.safetensors", oneTensor("a"));
   index(R"({"a":"s1.safetensors","a":"s1.safetensors"})");
   EXPECT_THAT(errorOf(), HasSubstr("duplicate key 'a'"));
+}
+
+TEST_F(CheckpointIndexTest, FindReportsTheShardAndData) {
+  dir.write("s1.safetensors", oneTensor("a"));
+  dir.write(
+      "s2.safetensors",
+      safetensors(R"({"b":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}})",
+                  std::string("\x01\x00\x00\x00\x02\x00\x00\x00", 8)));
+  index(R"({"a":"s1.safetensors","b":"s2.safetensors"})");
+  auto ckpt = Checkpoint::open(dir.path);
+  ASSERT_TRUE(!!ckpt) << llvm::toString(ckpt.takeError());
+  const SafetensorsFile *file = nullptr;
+  const TensorInfo *b = (*ckpt)->find("b", &file);
+  ASSERT_NE(b, nullptr);
+  ASSERT_NE(file, nullptr);
+  EXPECT_THAT(file->path().str(), HasSubstr("s2.safetensors"));
+  EXPECT_EQ(&(*ckpt)->fileOf(*b), file);
+  ASSERT_EQ((*ckpt)->data(*b).size(), 8u);
+  EXPECT_EQ((*ckpt)->data(*b)[4], 2);
+  EXPECT_EQ((*ckpt)->find("c", &file), nullptr);
+  ASSERT_EQ((*ckpt)->tensors().size(), 2u);
+  EXPECT_EQ((*ckpt)->tensors()[0].name, "a");
+  EXPECT_EQ((*ckpt)->tensors()[1].name, "b");
+}
+
+TEST_F(CheckpointIndexTest, ShardsInASubfolder) {
+  ASSERT_FALSE(llvm::sys::fs::create_directory(dir.file("sub")));
+  dir.write("sub/s1.safetensors", oneTensor("a"));
+  index(R"({"a":"sub/s1.safetensors"})");
+  EXPECT_EQ(errorOf(), "");
+}
+
+TEST_F(CheckpointIndexTest, OneShardSpelledTwoWaysIsOpenedOnce) {
+  dir.write(
+      "s1.safetensors",
+      safetensors(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                  std::string(8, '\0')));
+  index(R"({"a":"s1.safetensors","b":"./s1.safetensors"})");
+  auto ckpt = Checkpoint::open(dir.path);
+  ASSERT_TRUE(!!ckpt) << llvm::toString(ckpt.takeError());
+  EXPECT_EQ((*ckpt)->files().size(), 1u);
+  EXPECT_EQ((*ckpt)->tensors().size(), 2u);
+}
+
+TEST_F(CheckpointIndexTest, SymlinkInsideFolderIsFine) {
+  dir.write("real.safetensors", oneTensor("a"));
+  ASSERT_FALSE(llvm::sys::fs::create_link(dir.file("real.safetensors"),
+                                          dir.file("link.safetensors")));
+  index(R"({"a":"link.safetensors"})");
+  EXPECT_EQ(errorOf(), "");
+}
+
+TEST_F(CheckpointIndexTest, SymlinkedFolderEscape) {
+  // A link to a folder outside, used as a path component.
+  TempDir outside;
+  outside.write("x.safetensors", oneTensor("a"));
+  ASSERT_FALSE(llvm::sys::fs::create_link(outside.path, dir.file("out")));
+  index(R"({"a":"out/x.safetensors"})");
+  EXPECT_THAT(errorOf(), HasSubstr("outside the model folder"));
+}
+
+TEST_F(CheckpointIndexTest, DotDotInTheMiddle) {
+  ASSERT_FALSE(llvm::sys::fs::create_directory(dir.file("sub")));
+  dir.write("s1.safetensors", oneTensor("a"));
+  index(R"({"a":"sub/../s1.safetensors"})");
+  EXPECT_THAT(errorOf(), HasSubstr("shard path 'sub/../s1.safetensors' leaves "
+                                   "the model folder through '..'"));
+}
+
+TEST_F(CheckpointIndexTest, ControlCharacterInShardPath) {
+  index(R"({"a":"s1.safetensors\u0000../x"})");
+  EXPECT_THAT(errorOf(), HasSubstr("contains a control character"));
+}
+
+TEST_F(CheckpointIndexTest, ShardIsAFolder) {
+  ASSERT_FALSE(llvm::sys::fs::create_directory(dir.file("s1.safetensors")));
+  index(R"({"a":"s1.safetensors"})");
+  EXPECT_THAT(errorOf(), HasSubstr("s1.safetensors: is not a regular file"));
+}
+
+TEST_F(CheckpointIndexTest, CorruptShardIsNamed) {
+  dir.write("s1.safetensors", "1234567");
+  index(R"({"a":"s1.safetensors"})");
+  EXPECT_THAT(errorOf(), HasSubstr("s1.safetensors: file of 7 bytes is too "
+                                   "small"));
+}
+
+TEST_F(CheckpointIndexTest, WeightMapNotAnObject) {
+  dir.write("model.safetensors.index.json", R"({"weight_map":["a"]})");
+  EXPECT_THAT(errorOf(),
+              HasSubstr("'weight_map' must be an object, got array"));
+}
+
+TEST_F(CheckpointIndexTest, EmptyWeightMap) {
+  index("{}");
+  EXPECT_THAT(errorOf(), HasSubstr("'weight_map' is empty"));
+}
+
+TEST_F(CheckpointIndexTest, IndexNotAnObject) {
+  dir.write("model.safetensors.index.json", "[]");
+  EXPECT_THAT(errorOf(), HasSubstr("must hold a JSON object, got array"));
+}
+
+TEST_F(CheckpointIndexTest, BadIndexJson) {
+  dir.write("model.safetensors.index.json", "{\"weight_map\":");
+  EXPECT_THAT(errorOf(), HasSubstr("model.safetensors.index.json: 1:"));
+}
+
+TEST_F(CheckpointIndexTest, MissingFolder) {
+  auto ckpt = Checkpoint::open(dir.file("nope"));
+  ASSERT_FALSE(!!ckpt);
+  EXPECT_THAT(llvm::toString(ckpt.takeError()),
+              HasSubstr("cannot open the model folder"));
+}
+
+TEST_F(CheckpointIndexTest, CorruptSingleFileIsNamed) {
+  dir.write("model.safetensors", "");
+  EXPECT_THAT(errorOf(), HasSubstr("model.safetensors: file of 0 bytes"));
 }
 
 } // namespace
