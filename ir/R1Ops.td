@@ -538,7 +538,8 @@ def R1_RouterOp : R1_InferOp<"router"> {
     top-2 (sigmoid) or its max (softmax), the best `topk_group` groups stay,
     and the `top_k` best experts among them are chosen. The weights are the
     unbiased scores of the chosen experts, normalised to sum 1 when
-    `norm_topk_prob`, times `routed_scaling`. Results: `weights[..., k]` f32
+    `norm_topk_prob` and `top_k > 1`, times `routed_scaling`. Experts outside
+    the kept groups are never chosen (masked with -inf). Results: `weights[..., k]` f32
     and `indices[..., k]` i32.
   }];
   let arguments = (ins R1_FloatTensor:$hidden, R1_FloatTensor:$gate_weight,
