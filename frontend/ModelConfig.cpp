@@ -325,8 +325,10 @@ Error readDeepseek(const Reader &r, ModelConfig &c) {
       return r.error("num_experts_per_tok",
                      "(" + Twine(moe.expertsPerToken) +
                          ") exceeds the experts of the 'topk_group' groups");
-    if (!(moe.routedScalingFactor > 0))
-      return r.error("routed_scaling_factor", "must be positive");
+    float scaling = static_cast<float>(moe.routedScalingFactor);
+    if (!(scaling > 0) || !std::isfinite(scaling))
+      return r.error("routed_scaling_factor",
+                     "must be positive and finite as an f32");
     c.moe = moe;
   }
 
@@ -463,7 +465,7 @@ Error readExtensions(const Reader &root, ModelConfig &c) {
       return m.error("top_k", "(" + Twine(mem.topK) +
                                   ") must not exceed 'slots' (" +
                                   Twine(mem.slots) + ")");
-    if (!(mem.decay > 0.0 && mem.decay < 1.0))
+    if (!(float(mem.decay) > 0.0f && float(mem.decay) < 1.0f))
       return m.error("decay", "must be in (0, 1)");
     if (Error err = readLayerList(m, "layers", c.numLayers, mem.layers))
       return err;
@@ -594,7 +596,8 @@ Expected<ModelConfig> ModelConfig::fromJSON(const json::Object &object,
   R1_TRY(c.bosTokenIds, r.intList("bos_token_id", 0, c.vocabSize - 1));
   R1_TRY(c.eosTokenIds, r.intList("eos_token_id", 0, c.vocabSize - 1));
 
-  if (!(c.rmsNormEps > 0 && c.rmsNormEps < 1))
+  // Values the IR keeps as f32 attributes must keep their meaning in f32.
+  if (!(float(c.rmsNormEps) > 0 && float(c.rmsNormEps) < 1))
     return r.error("rms_norm_eps",
                    "(" + fmtDouble(c.rmsNormEps) + ") must be in (0, 1)");
   if (!(c.ropeTheta > 0))

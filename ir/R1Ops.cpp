@@ -580,8 +580,8 @@ LogicalResult RopeOp::inferReturnTypes(MLIRContext *,
     return diag.fail("expects rotary_dim (", rotary,
                      ") to be at most the head dim (", headDim, ")");
   double theta = adaptor.getTheta().convertToDouble();
-  if (!(theta > 1.0) || !std::isfinite(theta))
-    return diag.fail("expects theta > 1, got ", theta);
+  if (!(theta > 0.0) || !std::isfinite(theta))
+    return diag.fail("expects a positive finite theta, got ", theta);
   results.push_back(*input);
   return success();
 }

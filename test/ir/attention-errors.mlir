@@ -21,7 +21,7 @@ func.func @f(%x: tensor<?x4x16xf32>, %p: tensor<?xi64>) {
 // -----
 
 func.func @f(%x: tensor<?x4x16xf32>, %p: tensor<?xi64>) {
-  // expected-error @+2 {{'r1.rope' op expects theta > 1, got 0}}
+  // expected-error @+2 {{'r1.rope' op expects a positive finite theta, got 0}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = r1.rope %x, %p {theta = 0.0 : f64, rotary_dim = 16 : i64, style = #r1.rope_style<half>} : (tensor<?x4x16xf32>, tensor<?xi64>) -> tensor<?x4x16xf32>
   return
@@ -252,9 +252,9 @@ func.func @f(%x: tensor<?x4x16xf32>, %p: tensor<?xi64>) {
 // -----
 
 func.func @f(%x: tensor<?x4x16xf32>, %p: tensor<?xi64>) {
-  // expected-error @+2 {{'r1.rope' op expects theta > 1, got 1}}
+  // expected-error @+2 {{'r1.rope' op expects a positive finite theta, got -1}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = r1.rope %x, %p {theta = 1.0 : f64, rotary_dim = 16 : i64, style = #r1.rope_style<half>} : (tensor<?x4x16xf32>, tensor<?xi64>) -> tensor<?x4x16xf32>
+  %0 = r1.rope %x, %p {theta = -1.0 : f64, rotary_dim = 16 : i64, style = #r1.rope_style<half>} : (tensor<?x4x16xf32>, tensor<?xi64>) -> tensor<?x4x16xf32>
   return
 }
 
