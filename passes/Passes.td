@@ -22,4 +22,24 @@ def InferShapes : Pass<"r1-infer-shapes", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 
+def FuseAttention : Pass<"r1-fuse-attention"> {
+  let summary = "replace the plain attention pattern by r1.attention";
+  let description = [{
+    Recognises what the importers emit for attention on `q[S, H, D]`,
+    `k[T, Hkv, D]`, `v[T, Hkv, Dv]`:
+
+    ```
+    transpose(q), repeat(transpose(k)), repeat(transpose(v))   // [H, ., .]
+    matmul(q', k', transpose_rhs) · scale (→ causal_mask) → softmax(-1)
+    matmul(probs, v') → transpose [1, 0, 2]
+    ```
+
+    and replaces it with one `r1.attention` (causal when the mask was
+    there), so kernels never materialise the score matrix. The kv repeat
+    must be the GQA broadcast along heads (count = H / Hkv, or absent when
+    H = Hkv). Patterns whose intermediates have other users are left alone.
+  }];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 #endif // R1_PASSES_PASSES_TD

@@ -29,6 +29,9 @@
 // CHECK: call @decoder
 // CHECK: r1.lm_head {{.*}} -> tensor<?x256xf32>
 
-// The default pipeline keeps one r1.weight per use site after CSE.
+// The default pipeline fuses attention.
+// PIPELINE-LABEL: func.func private @decoder
+// PIPELINE-COUNT-2: r1.attention {{.*}} {causal, scale = 2.500000e-01 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x4x16xf32>
+// PIPELINE-NOT: r1.softmax
 // PIPELINE-LABEL: func.func @forward
 // PIPELINE: r1.lm_head

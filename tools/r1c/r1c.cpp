@@ -118,6 +118,7 @@ int main(int argc, char **argv) {
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
     pm.addPass(r1::createInferShapes());
+    pm.addPass(r1::createFuseAttention());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     if (failed(pm.run(**module)))
