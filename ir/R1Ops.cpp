@@ -1341,5 +1341,78 @@ LogicalResult QLinearOp::inferReturnTypes(MLIRContext *,
                          input->getElementType(), results);
 }
 
+//===----------------------------------------------------------------------===//
+// Folds: identities and merges of layout ops, so canonicalization leaves a
+// clean graph. A fold that returns a value keeps the result's exact type.
+//===----------------------------------------------------------------------===//
+
+/// `value` when it has exactly `type`, else null (no fold).
+static OpFoldResult sameTypeOrNull(Value value, Type type) {
+  return value.getType() == type ? OpFoldResult(value) : OpFoldResult();
+}
+
+OpFoldResult ScaleOp::fold(FoldAdaptor) {
+  if (getFactor().isExactlyValue(1.0))
+    return getInput();
+  // scale(scale(x, a), b) = scale(x, a·b).
+  if (auto inner = getInput().getDefiningOp<ScaleOp>()) {
+    float merged =
+        inner.getFactor().convertToFloat() * getFactor().convertToFloat();
+    getInputMutable().assign(inner.getInput());
+    setFactorAttr(FloatAttr::get(Float32Type::get(getContext()), merged));
+    return getResult();
+  }
+  return {};
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> perm = getPermutation();
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return sameTypeOrNull(getInput(), getType());
+  // transpose(transpose(x, inner), outer)[i] = x[inner[outer[i]]].
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t p : perm)
+      composed.push_back(inner.getPermutation()[p]);
+    getInputMutable().assign(inner.getInput());
+    setPermutation(composed);
+    return getResult();
+  }
+  return {};
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  // Row-major order is kept by both, so two reshapes are one.
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
+  return {};
+}
+
+OpFoldResult RepeatOp::fold(FoldAdaptor) {
+  if (getCount() == 1)
+    return sameTypeOrNull(getInput(), getType());
+  return {};
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1)
+    return sameTypeOrNull(getInputs().front(), getType());
+  return {};
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  auto type = getInput().getType();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0)
+    axis += type.getRank();
+  if (getStart() == 0 && type.getDimSize(axis) == static_cast<int64_t>(getSize()))
+    return sameTypeOrNull(getInput(), getType());
+  return {};
+}
+
 #define GET_OP_CLASSES
 #include "ir/R1Ops.cpp.inc"

@@ -186,6 +186,7 @@ def R1_ScaleOp : R1_UnaryFloatOp<"scale"> {
   let summary = "multiply by a constant";
   let arguments = (ins R1_FloatTensor:$input, F32Attr:$factor);
   let assemblyFormat = "$input `,` $factor attr-dict `:` type($input)";
+  let hasFolder = 1;
 }
 
 def R1_SiluOp : R1_UnaryFloatOp<"silu"> {
@@ -230,6 +231,7 @@ def R1_TransposeOp : R1_InferOp<"transpose"> {
   let assemblyFormat = [{
     $input `,` $permutation attr-dict `:` functional-type(operands, results)
   }];
+  let hasFolder = 1;
 }
 
 def R1_ReshapeOp : R1_Op<"reshape", [Pure]> {
@@ -242,6 +244,7 @@ def R1_ReshapeOp : R1_Op<"reshape", [Pure]> {
   let results = (outs R1_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def R1_RepeatOp : R1_InferOp<"repeat"> {
@@ -256,6 +259,7 @@ def R1_RepeatOp : R1_InferOp<"repeat"> {
   let assemblyFormat = [{
     $input attr-dict `:` functional-type(operands, results)
   }];
+  let hasFolder = 1;
 }
 
 def R1_ConcatOp : R1_InferOp<"concat"> {
@@ -265,6 +269,7 @@ def R1_ConcatOp : R1_InferOp<"concat"> {
   let assemblyFormat = [{
     $inputs attr-dict `:` functional-type(operands, results)
   }];
+  let hasFolder = 1;
 }
 
 def R1_SliceOp : R1_InferOp<"slice"> {
@@ -275,6 +280,7 @@ def R1_SliceOp : R1_InferOp<"slice"> {
   let assemblyFormat = [{
     $input attr-dict `:` functional-type(operands, results)
   }];
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
