@@ -42,4 +42,23 @@ def FuseAttention : Pass<"r1-fuse-attention"> {
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 
+def AbsorbMla : Pass<"r1-absorb-mla"> {
+  let summary = "recognise DeepSeek MLA and make it one r1.mla_attention";
+  let description = [{
+    Finds the naive MLA the DeepSeek-V3 importer emits, after attention
+    fusion: an `r1.attention` whose keys are `[k_nope, repeat(k_rope)]` and
+    values `v`, both sliced from `kv_b_proj(latent)`, and whose queries are
+    `[q_nope, q_rope]`. It becomes one `r1.mla_attention` on the latent and
+    the shared rope key, so the KV cache can hold `kv_lora_rank +
+    qk_rope_head_dim` values per token instead of `heads · (dn + dr + dv)`.
+    `form` says which computation codegen uses: `absorbed` (W_uk folded into
+    the query, W_uv into the output; best for decode) or `naive`.
+  }];
+  let options = [
+    Option<"form", "form", "std::string", /*default=*/"\"absorbed\"",
+           "MLA computation: absorbed or naive">
+  ];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 #endif // R1_PASSES_PASSES_TD

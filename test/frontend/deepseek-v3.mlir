@@ -8,6 +8,11 @@
 // RUN: FileCheck %s --check-prefix=MTP < %t/v3.err
 // RUN: r1c %t/noq --emit=mlir-imported | FileCheck %s --check-prefix=NOQ
 // RUN: r1c %t/v3 --emit=mlir-imported | r1-opt | r1-opt | FileCheck %s
+// RUN: r1c %t/v3 2>/dev/null | FileCheck %s --check-prefix=PIPELINE
+
+// The default pipeline makes each layer's attention one r1.mla_attention.
+// PIPELINE-COUNT-2: r1.mla_attention {{.*}}form = #r1.mla_form<absorbed>, kv_lora_rank = 32 : i64, num_heads = 4 : i64
+// PIPELINE-NOT: r1.softmax
 
 // CHECK: module attributes {r1.model = "DeepseekV3ForCausalLM"}
 // CHECK-DAG: r1.weight_decl @model.layers.1.mlp.experts.gate_proj.weight : tensor<8x32x64xf32> {stack = ["model.layers.1.mlp.experts.0.gate_proj.weight",

@@ -119,6 +119,7 @@ int main(int argc, char **argv) {
       return 1;
     pm.addPass(r1::createInferShapes());
     pm.addPass(r1::createFuseAttention());
+    pm.addPass(r1::createAbsorbMla());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     if (failed(pm.run(**module)))
