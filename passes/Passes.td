@@ -61,4 +61,17 @@ def AbsorbMla : Pass<"r1-absorb-mla"> {
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 
+def SpecializeLsh : Pass<"r1-specialize-lsh"> {
+  let summary = "lower r1.lsh_attention to hashing, bucket sort and chunks";
+  let description = [{
+    Rewrites each `r1.lsh_attention` into the steps its kernels implement,
+    with the bucket count, chunk length and hash rounds as static
+    attributes: `r1.lsh_hash` (seeded random rotations) → `r1.bucket_sort`
+    (stable by bucket, then position) → `r1.chunked_attention` (within a
+    chunk and its neighbours, one result and logsumexp per round) →
+    `r1.merge_rounds` (softmax over the rounds' logsumexp).
+  }];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 #endif // R1_PASSES_PASSES_TD

@@ -3,6 +3,16 @@
 // RUN: rm -rf %t && %mkckpt r1ext %t
 // RUN: r1c %t --emit=mlir-imported 2>&1 | FileCheck %s
 // RUN: r1c %t --emit=mlir-imported | r1-opt | r1-opt | FileCheck %s
+// RUN: r1c %t 2>/dev/null | FileCheck %s --check-prefix=PIPELINE
+
+// The default pipeline fuses the four dense/cross attentions and specializes
+// the LSH layer.
+// PIPELINE-NOT: r1.lsh_attention
+// PIPELINE: r1.lsh_hash {{.*}}{num_buckets = 8 : i64, num_hashes = 2 : i64, seed = 1234 : i64}
+// PIPELINE: r1.bucket_sort
+// PIPELINE: r1.chunked_attention {{.*}}{causal, chunk_length = 4 : i64}
+// PIPELINE: r1.merge_rounds
+// PIPELINE-NOT: r1.softmax
 
 // CHECK-NOT: warning
 // CHECK-LABEL: func.func private @decoder

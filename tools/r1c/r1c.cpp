@@ -120,6 +120,7 @@ int main(int argc, char **argv) {
     pm.addPass(r1::createInferShapes());
     pm.addPass(r1::createFuseAttention());
     pm.addPass(r1::createAbsorbMla());
+    pm.addPass(r1::createSpecializeLsh());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     if (failed(pm.run(**module)))
