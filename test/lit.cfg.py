@@ -14,7 +14,8 @@ config.test_exec_root = os.path.join(config.r1_obj_root, "test")
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["r1-opt", "r1c"], [config.r1_tools_dir])
-config.substitutions.append(("%python", config.python_executable))
+# Debian's python3 with numpy and torch, ahead of lit's own %python.
+config.substitutions.insert(0, ("%python", config.python_executable))
 # %mkckpt FAMILY DIR [flags]: a tiny random checkpoint (test/fixtures).
 config.substitutions.append(
     ("%mkckpt", config.python_executable + " " +

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/ArtifactWriter.h"
 #include "frontend/ModelImporter.h"
 #include "ir/R1Dialect.h"
 #include "passes/Passes.h"
@@ -26,7 +27,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Mlir, MlirImported };
+enum class Emit { Mlir, MlirImported, Artifact };
 
 cl::opt<std::string> modelDir(cl::Positional, cl::Required,
                               cl::desc("<checkpoint folder>"));
@@ -37,7 +38,10 @@ cl::opt<Emit> emit(
     cl::values(clEnumValN(Emit::MlirImported, "mlir-imported",
                           "the r1 module as imported, before any pass"),
                clEnumValN(Emit::Mlir, "mlir",
-                          "the r1 module after the graph pipeline")));
+                          "the r1 module after the graph pipeline"),
+               clEnumValN(Emit::Artifact, "artifact",
+                          "the artifact folder -o NAME.r1: weights.bin, "
+                          "manifest.json, model.mlir (no target code yet)")));
 cl::opt<std::string> computeType(
     "dtype", cl::desc("Compute type: f32, bf16, f16 (default: checkpoint's)"),
     cl::init(""));
@@ -89,7 +93,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "r1c: compile a DeepSeek-R1-family checkpoint folder\n\n"
-      "  r1c MODEL_DIR --emit=mlir     print the r1 module\n");
+      "  r1c MODEL_DIR --emit=mlir                 print the r1 module\n"
+      "  r1c MODEL_DIR --emit=artifact -o m.r1     write the artifact folder\n");
 
   if (!computeType.empty() && computeType != "f32" && computeType != "bf16" &&
       computeType != "f16") {
@@ -125,6 +130,14 @@ int main(int argc, char **argv) {
     pm.addPass(createCSEPass());
     if (failed(pm.run(**module)))
       return 1;
+  }
+
+  if (emit == Emit::Artifact) {
+    if (outputFile == "-") {
+      llvm::errs() << "r1c: --emit=artifact needs -o NAME.r1\n";
+      return 1;
+    }
+    return failed(r1::writeArtifact(**module, modelDir, outputFile)) ? 1 : 0;
   }
 
   std::string error;

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Checks an r1c artifact folder against the checkpoint it came from.
+
+    check_artifact.py ARTIFACT CHECKPOINT
+
+Every file's size and SHA-256 match the manifest; every tensor starts on the
+manifest's alignment and holds exactly the checkpoint's values in the
+declared dtype (bf16/f16 widened or rounded to nearest even, FP8 and scales
+byte for byte, MoE stacks expert by expert). Prints "ok: N tensors".
+"""
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+
+
+
+def raw_tensors(checkpoint):
+    """name -> (dtype, raw numpy array as stored)."""
+    index = os.path.join(checkpoint, "model.safetensors.index.json")
+    files = (sorted(set(json.load(open(index))["weight_map"].values()))
+             if os.path.exists(index) else ["model.safetensors"])
+    out = {}
+    for f in files:
+        with open(os.path.join(checkpoint, f), "rb") as fh:
+            blob = fh.read()
+        n = int.from_bytes(blob[:8], "little")
+        header = json.loads(blob[8:8 + n])
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            b, e = info["data_offsets"]
+            out[name] = (info["dtype"], info["shape"], blob[8 + n + b:8 + n + e])
+    return out
+
+
+def as_declared(dtype, raw, declared):
+    """The bytes r1c must have written for a checkpoint tensor."""
+    if declared in ("f8e4m3fn", "i8", "i32", "i64") or \
+            (dtype, declared) in (("F32", "f32"), ("BF16", "bf16"), ("F16", "f16")):
+        return raw
+    if dtype == "F32":
+        f = np.frombuffer(raw, np.float32)
+    elif dtype == "BF16":
+        f = (np.frombuffer(raw, np.uint16).astype(np.uint32) << 16).view(np.float32)
+    else:
+        f = np.frombuffer(raw, np.float16).astype(np.float32)
+    if declared == "f32":
+        return f.astype(np.float32).tobytes()
+    if declared == "f16":
+        return f.astype(np.float16).tobytes()
+    u = f.view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16).tobytes()
+
+
+def main():
+    art, ckpt = sys.argv[1], sys.argv[2]
+    manifest = json.load(open(os.path.join(art, "manifest.json")))
+    assert manifest["format"] == "r1c-artifact" and manifest["format_version"] == 1
+    for name, entry in manifest["files"].items():
+        data = open(os.path.join(art, name), "rb").read()
+        assert len(data) == entry["bytes"], name
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], name
+    weights = open(os.path.join(art, manifest["weights"]["file"]), "rb").read()
+    align = manifest["weights"]["alignment"]
+    stacks = {}
+    for line in open(os.path.join(art, "model.mlir")):
+        if "r1.weight_decl" in line and "stack = [" in line:
+            decl = line.split("@")[1].split()[0]
+            stack = line.split("stack = [")[1].split("]")[0]
+            stacks[decl] = [s.strip().strip('"') for s in stack.split(",")]
+    raw = raw_tensors(ckpt)
+    end = 0
+    for t in manifest["weights"]["tensors"]:
+        assert t["offset"] % align == 0, t["name"]
+        assert t["offset"] >= end, t["name"]
+        end = t["offset"] + t["bytes"]
+        expected = b"".join(as_declared(raw[s][0], raw[s][2], t["dtype"])
+                            for s in stacks.get(t["name"], [t["name"]]))
+        got = weights[t["offset"]:t["offset"] + t["bytes"]]
+        assert got == expected, f"{t['name']}: bytes differ"
+    assert len(weights) % align == 0
+    print(f"ok: {len(manifest['weights']['tensors'])} tensors")
+
+
+if __name__ == "__main__":
+    main()
