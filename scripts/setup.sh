@@ -10,7 +10,7 @@ R1_BUILD="${R1_BUILD:-$R1_ROOT/build}"
 R1_PACKAGES=(
   cmake ninja-build g++ ccache git python3
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
-  zlib1g-dev libzstd-dev libedit-dev libhalide14-0-dev libfmt-dev
+  zlib1g-dev libhalide14-0-dev libfmt-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-torch
 )
