@@ -91,7 +91,7 @@ public:
   FailureOr<Value> swiglu(Value x, StringRef prefix, int64_t hidden,
                           int64_t inter);
 
-  /// Warns (once per tensor, as a note list) about checkpoint tensors no
+  /// Warns (one warning per tensor, naming it) about checkpoint tensors no
   /// weight used, except those `ignored` says to skip silently.
   void warnUnused(llvm::function_ref<bool(StringRef)> ignored);
 
