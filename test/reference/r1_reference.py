@@ -600,8 +600,17 @@ class ReferenceModel:
                                         self.w["model.audio.norm.bias"]))
         return torch.cat(parts) if parts else None
 
-    def _llama_hidden(self, ids, image, audio):
-        """Final-normed hidden [S, hidden] and {memory layer: memory inputs [S, hidden]}."""
+    def _llama_hidden(self, ids, image, audio, cached=None, inputs=None):
+        """Final-normed hidden [S, hidden] and {memory layer: memory inputs [S, hidden]}.
+
+        With `cached` ({layer: its inputs for the first t positions, as they
+        were when those positions were processed}), only positions t.. are
+        computed, the way a KV cache works: earlier positions' keys and
+        values come from their cached layer inputs and are never recomputed.
+        This matters for LSH layers only, where a long forward would rehash
+        earlier positions together with later ones. `inputs`, when given, is
+        filled with every layer's inputs for all positions.
+        """
         r1 = self.r1
         kinds = r1.get("attention") or ["dense"] * self.layers
         skip = r1.get("layer_skip") or {}
@@ -609,11 +618,15 @@ class ReferenceModel:
         for e in (r1.get("encoders") or {}).values():
             cross_layers.update(e.get("layers", []))
         ctx = self.context(image, audio)
-        x = self.w["model.embed_tokens.weight"][torch.tensor(ids, dtype=torch.long)]
+        t = next(iter(cached.values())).shape[0] if cached else 0
+        x = self.w["model.embed_tokens.weight"][torch.tensor(ids[t:], dtype=torch.long)]
         cs = cos_sin(len(ids), rope_inv_freq(self.head_dim, self.theta, self.scaling), self.dtype)
         mem_inputs = {}
         for i in range(self.layers):
             p = f"model.layers.{i}"
+            full = torch.cat([cached[i], x]) if cached else x
+            if inputs is not None:
+                inputs[i] = full
 
             def body(x, i=i, p=p):
                 h = self.rms(x, p + ".input_layernorm.weight")
@@ -624,16 +637,16 @@ class ReferenceModel:
                 if i in cross_layers and ctx is not None:
                     x = self._cross_attention(i, x, ctx)
                 if i in self.memory_layers:
-                    mem_inputs[i] = x
+                    mem_inputs[i] = x[t:]
                     x = self._memory_read(i, x)
                 return x + self.mlp(self.rms(x, p + ".post_attention_layernorm.weight"), p + ".mlp")
 
             if i in skip.get("layers", []):
                 score = torch.sigmoid(x @ self.w[p + ".skip_gate.weight"])
                 keep = (score < skip["threshold"])[:, None]
-                x = torch.where(keep, x, body(x))
+                x = torch.where(keep, x, body(full)[t:])
             else:
-                x = body(x)
+                x = body(full)[t:]
         return self.rms(x, "model.norm.weight"), mem_inputs
 
     # -- DeepSeek-V3 ---------------------------------------------------------------
@@ -768,8 +781,20 @@ class ReferenceModel:
             self._memory_update(mem)
         return logits
 
+    def _step(self, seq, image, audio, cache):
+        """Processes the positions of `seq` not in `cache` (None: no cache,
+        the whole sequence); `cache` then holds every position's inputs."""
+        if cache is None:
+            return self._hidden(seq, image, audio)
+        inputs = {}
+        hidden, mem = self._llama_hidden(seq, image, audio, cached=cache or None,
+                                         inputs=inputs)
+        cache.update(inputs)
+        return hidden, mem
+
     def generate(self, ids, n, image=None, audio=None, return_logits=False):
-        """Greedy decoding by full re-forward (prefill + decode semantics).
+        """Greedy decoding, prefill then decode: each position is computed once,
+        when it is fed, from the cached layer inputs of earlier positions.
 
         Returns the n new ids; with return_logits also the logits [P + n,
         vocab] (prompt rows, then one row per generated token's position).
@@ -778,7 +803,9 @@ class ReferenceModel:
         """
         ids = [int(t) for t in ids]
         with torch.no_grad():
-            hidden, mem = self._hidden(ids, image, audio)
+            # Layer inputs of the positions processed so far (the KV cache).
+            cache = None if self.deepseek else {}
+            hidden, mem = self._step(ids, image, audio, cache)
             rows = [self._logits(hidden)]
             mem_rows = {i: [h] for i, h in mem.items()}
             seq, out = list(ids), []
@@ -788,7 +815,7 @@ class ReferenceModel:
                 out.append(tok)
                 seq.append(tok)
                 if step < fed:
-                    hidden, mem = self._hidden(seq, image, audio)
+                    hidden, mem = self._step(seq, image, audio, cache)
                     rows.append(self._logits(hidden[-1:]))
                     for i, h in mem.items():
                         mem_rows[i].append(h[-1:])

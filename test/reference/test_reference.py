@@ -487,6 +487,26 @@ class R1Extensions(unittest.TestCase):
         np.testing.assert_allclose(logits, rows.numpy(), atol=1e-5)
 
 
+
+class PrefillThenDecode(unittest.TestCase):
+    """generate() computes each position once, as a KV cache does."""
+
+    def test_equals_one_long_forward_without_lsh(self):
+        for family in ["llama", "qwen2", "deepseek_v3"]:
+            m = model(family, dtype=torch.float64)
+            out, logits = m.generate(PROMPT[:5], 6, return_logits=True)
+            full = m.forward(PROMPT[:5] + out)
+            self.assertLess(float((logits - full).abs().max()), 1e-8, family)
+
+    def test_lsh_prompt_rows_match_the_prompt_forward(self):
+        m = model("r1ext", dtype=torch.float64)
+        first = m.forward(PROMPT[:9])
+        m.reset()
+        out, logits = m.generate(PROMPT[:9], 5, return_logits=True)
+        self.assertEqual(tuple(logits.shape), (14, 256))
+        self.assertLess(float((logits[:9] - first).abs().max()), 1e-8)
+
+
 def main():
     verbose = "-v" in sys.argv
     names = [a for a in sys.argv[1:] if not a.startswith("-")]
