@@ -12,7 +12,7 @@ can be checked against it. Python API:
 
     m = load(model_dir)            # ReferenceModel
     m.forward(ids)                 # float32 logits [S, vocab]
-    m.generate(ids, n)             # greedy ids (full re-forward each step)
+    m.generate(ids, n)             # greedy ids (prefill, then one position per step)
     m.classify(ids)                # float32 label logits [num_labels]
     m.reset()                      # memory-unit state back to the checkpoint
 
