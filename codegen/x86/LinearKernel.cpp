@@ -1,0 +1,89 @@
+//===- LinearKernel.cpp - x·Wᵀ on x86 through Halide ----------------------===//
+//
+// This file defines the x86 linear kernel's algorithm, schedule and weight
+// packing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/x86/LinearKernel.h"
+
+namespace mlir::r1::x86 {
+
+using namespace Halide;
+
+LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures) {
+  LinearKernel kernel;
+  kernel.outFeatures = outFeatures;
+  kernel.inFeatures = inFeatures;
+  kernel.input = ImageParam(Float(32), 2, "input");
+  kernel.packedWeight = ImageParam(Float(32), 3, "packed_weight");
+  Var lane("lane"), panel("panel"), m("m"), n("n");
+  RDom k(0, int(inFeatures), "k");
+  Func acc("accumulate");
+  // Register tiles are computed whole, also past the last row or panel
+  // (those results are never stored): clamp the reads into the buffers.
+  Expr row = clamp(m, 0, kernel.input.dim(1).max());
+  Expr col = clamp(panel, 0, kernel.packedWeight.dim(2).max());
+  acc(lane, panel, m) = 0.0f;
+  acc(lane, panel, m) +=
+      kernel.input(k, row) * kernel.packedWeight(lane, k, col);
+  Func out("linear");
+  out(n, m) = acc(n % int(kPanelWidth), n / int(kPanelWidth), m);
+  kernel.reduction = k;
+  kernel.accumulate = acc;
+  kernel.output = out;
+  return kernel;
+}
+
+void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
+  Func out = kernel.output, acc = kernel.accumulate;
+  Var n = out.args()[0], m = out.args()[1];
+  Var lane = acc.args()[0], panel = acc.args()[1], am = acc.args()[2];
+  Var no("no"), ni("ni"), po("po"), pi("pi"), mo("mo"), mi("mi"), tile("tile");
+  // Output: 16-wide vectors, a tileRows × tilePanels register tile,
+  // row blocks fastest (weight panels reused from L2), cores over tiles.
+  out.bound(n, 0, int(kernel.outFeatures));
+  out.split(n, no, ni, int(kPanelWidth), TailStrategy::GuardWithIf)
+      .split(no, po, pi, tilePanels, TailStrategy::GuardWithIf)
+      .split(m, mo, mi, tileRows, TailStrategy::GuardWithIf)
+      .reorder(ni, pi, mi, mo, po)
+      .vectorize(ni)
+      .unroll(pi)
+      .unroll(mi)
+      .fuse(mo, po, tile)
+      .parallel(tile);
+  // Accumulators live in registers for one tile; k is the outer loop of
+  // the tile so each step is one broadcast of x and tilePanels FMAs per row.
+  acc.compute_at(out, tile)
+      .bound_extent(lane, int(kPanelWidth))
+      .bound_extent(panel, tilePanels)
+      .bound_extent(am, tileRows)
+      .store_in(MemoryType::Register);
+  acc.split(panel, po, pi, tilePanels)
+      .split(am, mo, mi, tileRows, TailStrategy::GuardWithIf)
+      .reorder(lane, pi, mi, po, mo)
+      .vectorize(lane)
+      .unroll(pi)
+      .unroll(mi);
+  RVar k = kernel.reduction.x;
+  acc.update()
+      .split(panel, po, pi, tilePanels)
+      .split(am, mo, mi, tileRows, TailStrategy::GuardWithIf)
+      .reorder(lane, pi, mi, k, po, mo)
+      .vectorize(lane)
+      .unroll(pi)
+      .unroll(mi);
+}
+
+std::vector<float> packLinearWeights(const float *weight, int64_t outFeatures,
+                                     int64_t inFeatures) {
+  int64_t panels = (outFeatures + kPanelWidth - 1) / kPanelWidth;
+  std::vector<float> packed(size_t(panels * inFeatures * kPanelWidth), 0.0f);
+  for (int64_t n = 0; n < outFeatures; ++n)
+    for (int64_t k = 0; k < inFeatures; ++k)
+      packed[size_t(((n / kPanelWidth) * inFeatures + k) * kPanelWidth +
+                    n % kPanelWidth)] = weight[n * inFeatures + k];
+  return packed;
+}
+
+} // namespace mlir::r1::x86

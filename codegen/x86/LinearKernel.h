@@ -1,0 +1,51 @@
+//===- LinearKernel.h - x·Wᵀ on x86 through Halide --------------*- C++ -*-===//
+//
+// This file declares the x86 linear (GEMM) kernel: its algorithm, its
+// schedule (kept apart, as Halide's apps do) and the weight packing it
+// reads fastest. The weight is packed once, at compile time, into panels of
+// 16 output channels (one zmm) so the inner loop is one broadcast and one
+// FMA per panel.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef R1_CODEGEN_X86_LINEARKERNEL_H
+#define R1_CODEGEN_X86_LINEARKERNEL_H
+
+#include "Halide.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace mlir::r1::x86 {
+
+/// Output channels per weight panel: one 512-bit vector of f32.
+inline constexpr int64_t kPanelWidth = 16;
+
+/// The kernel's inputs and output: `input` is x as a Halide buffer (k, m),
+/// `packedWeight` the panels (lane, k, panel); `output` is y (n, m).
+struct LinearKernel {
+  Halide::ImageParam input;
+  Halide::ImageParam packedWeight;
+  Halide::RDom reduction;  // over k
+  Halide::Func accumulate; // per-panel dot products (lane, panel, m)
+  Halide::Func output;
+  int64_t outFeatures = 0, inFeatures = 0;
+};
+
+/// The algorithm: y[m, n] = Σ_k x[m, k] · W[n, k].
+LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures);
+
+/// The schedule: register tiles of `tileRows` rows × `tilePanels` panels
+/// (6 × 2 keeps 12 zmm accumulators live), the reduction innermost per tile,
+/// tiles walked row-block fastest so a weight panel stays in L2 while every
+/// row block uses it, and tiles spread over the cores.
+void scheduleLinear(LinearKernel &kernel, int tileRows = 6,
+                    int tilePanels = 2);
+
+/// W[N, K] (row-major) as panels [ceil(N/16)][K][16], zero-padded.
+std::vector<float> packLinearWeights(const float *weight, int64_t outFeatures,
+                                     int64_t inFeatures);
+
+} // namespace mlir::r1::x86
+
+#endif // R1_CODEGEN_X86_LINEARKERNEL_H
