@@ -2,15 +2,16 @@
 //
 // The linear layers of the two Llama-style benchmark models (small:
 // hidden 512, ffn 1408; large: hidden 1536, ffn 8960; 2 kv heads; vocab
-// 32000) on a 128-token prompt. Prints, in one run, r1c's Halide kernel,
-// PyTorch eager (torch.nn.functional.linear, best of 1 and 2 threads) and
-// the measured FMA peak of this machine.
+// 32000): prefill on a 128-token prompt against PyTorch eager
+// (torch.nn.functional.linear, best of 1 and 2 threads) and the measured FMA
+// peak, and decode (1 token) against the measured read bandwidth, in one run.
 //
 //===----------------------------------------------------------------------===//
 
 #include "bench/Roofline.h"
 #include "codegen/x86/LinearKernel.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -29,33 +30,46 @@ struct Shape {
 
 constexpr int kPromptTokens = 128;
 
-double oursGflops(const Shape &s) {
+/// Best seconds of one x·Wᵀ with `tokens` rows. With `coldWeights`, the
+/// weight rotates among copies that together exceed the caches, so every
+/// call reads it from memory as decode over a whole model does.
+double oursSeconds(const Shape &s, int tokens, bool coldWeights = false) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1, 1);
-  std::vector<float> x(size_t(kPromptTokens) * s.k), w(size_t(s.n) * s.k);
+  std::vector<float> x(size_t(tokens) * s.k), w(size_t(s.n) * s.k);
   for (float &v : x)
     v = u(rng);
   for (float &v : w)
     v = u(rng);
   std::vector<float> packed = packLinearWeights(w.data(), s.n, s.k);
+  size_t weightBytes = packed.size() * sizeof(float);
+  int copies = coldWeights ? int(std::max<size_t>(2, (size_t(512) << 20) /
+                                                         weightBytes))
+                           : 1;
+  std::vector<std::vector<float>> weightCopies(copies, packed);
   LinearKernel kernel = defineLinear(s.n, s.k);
   scheduleLinear(kernel);
   kernel.output.compile_jit(Halide::get_host_target());
-  Halide::Buffer<float> in(x.data(), s.k, kPromptTokens);
-  Halide::Buffer<float> weights(packed.data(), int(kPanelWidth), s.k,
-                                int(packed.size() / (kPanelWidth * s.k)));
-  Halide::Buffer<float> out(s.n, kPromptTokens);
+  Halide::Buffer<float> in(x.data(), s.k, tokens);
+  Halide::Buffer<float> out(s.n, tokens);
   kernel.input.set(in);
-  kernel.packedWeight.set(weights);
-  kernel.output.realize(out);
-  double best = 1e30;
-  for (int rep = 0; rep < 10; ++rep) {
-    auto a = std::chrono::steady_clock::now();
+  auto run = [&](int copy) {
+    Halide::Buffer<float> weights(weightCopies[copy].data(),
+                                  int(kPanelWidth), s.k,
+                                  int(packed.size() / (kPanelWidth * s.k)));
+    kernel.packedWeight.set(weights);
     kernel.output.realize(out);
+  };
+  run(0);
+  double best = 1e30;
+  for (int rep = 0; rep < std::max(10, copies); ++rep) {
+    int copy = rep % copies;
+    auto a = std::chrono::steady_clock::now();
+    run(copy);
     auto b = std::chrono::steady_clock::now();
     best = std::min(best, std::chrono::duration<double>(b - a).count());
   }
-  return 2.0 * kPromptTokens * s.n * s.k / best / 1e9;
+  return best;
 }
 
 /// PyTorch's GFLOP/s per "n,k", best of 1 and 2 threads, from one python run.
@@ -100,6 +114,7 @@ int main() {
       {"large k/v_proj", 256, 1536},     {"large gate/up_proj", 8960, 1536},
       {"large down_proj", 1536, 8960},   {"large lm_head", 32000, 1536}};
   double peak = r1::bench::measureFmaPeakGflops();
+  double bandwidth = r1::bench::measureReadBandwidthGBps();
   std::map<std::string, double> torch = torchGflops(shapes);
   std::printf("prefill linear, %d tokens, f32, %u threads; FMA peak %.1f "
               "GFLOP/s (%s)\n",
@@ -108,11 +123,22 @@ int main() {
   std::printf("%-20s %6s %6s %12s %8s %12s\n", "layer", "N", "K",
               "r1c GFLOP/s", "% peak", "torch GFLOP/s");
   for (const Shape &s : shapes) {
-    double ours = oursGflops(s);
+    double ours =
+        2.0 * kPromptTokens * s.n * s.k / oursSeconds(s, kPromptTokens) / 1e9;
     auto it = torch.find(std::to_string(s.n) + "," + std::to_string(s.k));
     std::printf("%-20s %6d %6d %12.1f %7.0f%% %12.1f\n", s.what, s.n, s.k,
                 ours, 100 * ours / peak,
                 it == torch.end() ? 0.0 : it->second);
+  }
+  // Decode reads every weight once per token: bandwidth-bound.
+  std::printf("\ndecode linear, 1 token, f32; read bandwidth %.1f GB/s\n",
+              bandwidth);
+  std::printf("%-20s %6s %6s %12s %8s\n", "layer", "N", "K",
+              "r1c GB/s", "% bw");
+  for (const Shape &s : shapes) {
+    double gbps = 4.0 * s.n * s.k / oursSeconds(s, 1, /*coldWeights=*/true) / 1e9;
+    std::printf("%-20s %6d %6d %12.1f %7.0f%%\n", s.what, s.n, s.k, gbps,
+                100 * gbps / bandwidth);
   }
   return 0;
 }
