@@ -66,9 +66,9 @@ LogicalResult GraphBuilder::checkTensor(StringRef name,
   return success();
 }
 
-FailureOr<Value>
-GraphBuilder::declare(StringRef declName, RankedTensorType type,
-                      ArrayRef<std::pair<StringRef, Attribute>> attrs) {
+Value GraphBuilder::declare(StringRef declName, RankedTensorType type,
+                           DType source,
+                           ArrayRef<std::pair<StringRef, Attribute>> attrs) {
   if (declared.insert(declName).second) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(module.getBody(), module.getBody()->end());
@@ -79,10 +79,13 @@ GraphBuilder::declare(StringRef declName, RankedTensorType type,
                                        declName, type, QuantAttr());
     for (auto [key, value] : attrs)
       decl->setAttr(key, value);
+    // The artifact writer converts weights whose stored type differs.
+    if (storedTypeOf(source) != type.getElementType())
+      decl->setAttr("source_dtype",
+                    b.getStringAttr(::r1::frontend::dtypeName(source)));
   }
   return b.create<WeightOp>(currentLoc, type, FlatSymbolRefAttr::get(
-                                                  b.getContext(), declName))
-      .getResult();
+                                                  b.getContext(), declName));
 }
 
 Type GraphBuilder::storedTypeOf(DType dtype) {
@@ -100,9 +103,9 @@ Type GraphBuilder::storedTypeOf(DType dtype) {
 
 FailureOr<Value> GraphBuilder::weight(StringRef name,
                                       ArrayRef<int64_t> shape) {
-  if (failed(checkTensor(name, shape)))
-    return failure();
-  return weightAs(name, shape, elementTypeOf(checkpoint.find(name)->dtype));
+  // A missing tensor is reported by weightAs.
+  const TensorInfo *info = checkpoint.find(name);
+  return weightAs(name, shape, info ? elementTypeOf(info->dtype) : compute);
 }
 
 FailureOr<Value> GraphBuilder::weightAs(StringRef name,
@@ -110,13 +113,8 @@ FailureOr<Value> GraphBuilder::weightAs(StringRef name,
                                         Type element) {
   if (failed(checkTensor(name, shape)))
     return failure();
-  DType dtype = checkpoint.find(name)->dtype;
-  SmallVector<std::pair<StringRef, Attribute>> attrs;
-  // The artifact writer converts weights whose stored type differs.
-  if (storedTypeOf(dtype) != element)
-    attrs.push_back({"source_dtype",
-                     b.getStringAttr(::r1::frontend::dtypeName(dtype))});
-  return declare(name, RankedTensorType::get(shape, element), attrs);
+  return declare(name, RankedTensorType::get(shape, element),
+                 checkpoint.find(name)->dtype, {});
 }
 
 FailureOr<DType> GraphBuilder::commonDType(ArrayRef<std::string> names,
@@ -136,6 +134,15 @@ FailureOr<DType> GraphBuilder::commonDType(ArrayRef<std::string> names,
   return *dtype;
 }
 
+QuantAttr GraphBuilder::fp8Quant() {
+  return QuantAttr::get(b.getContext(), QuantScheme::fp8_e4m3, 0, fp8Block);
+}
+
+Value GraphBuilder::dequantize(Value q, Value scales, QuantAttr quant) {
+  auto type = cast<RankedTensorType>(q.getType()).clone(compute);
+  return b.create<DequantizeOp>(currentLoc, type, q, scales, quant);
+}
+
 FailureOr<Value> GraphBuilder::stackedProjection(StringRef declName,
                                                  ArrayRef<std::string> names,
                                                  int64_t rows, int64_t cols) {
@@ -149,39 +156,25 @@ FailureOr<Value> GraphBuilder::stackedProjection(StringRef declName,
     return b.getArrayAttr(sources);
   };
   int64_t count = static_cast<int64_t>(names.size());
-  Type element = elementTypeOf(*dtype);
-  auto type = RankedTensorType::get({count, rows, cols}, element);
-  if (*dtype != DType::F8_E4M3) {
-    SmallVector<std::pair<StringRef, Attribute>> attrs = {
-        {"stack", namesAttr("")}};
-    if (storedTypeOf(*dtype) != element)
-      attrs.push_back({"source_dtype",
-                       b.getStringAttr(::r1::frontend::dtypeName(*dtype))});
-    return declare(declName, type, attrs);
-  }
-  auto quant =
-      QuantAttr::get(b.getContext(), QuantScheme::fp8_e4m3, 0, fp8Block);
+  auto type =
+      RankedTensorType::get({count, rows, cols}, elementTypeOf(*dtype));
+  if (*dtype != DType::F8_E4M3)
+    return declare(declName, type, *dtype, {{"stack", namesAttr("")}});
+  QuantAttr quant = fp8Quant();
   SmallVector<int64_t> scaleShape = quant.getScaleShape({rows, cols});
   SmallVector<std::string> scaleNames;
   for (const std::string &name : names)
     scaleNames.push_back(name + "_scale_inv");
   if (failed(commonDType(scaleNames, scaleShape)))
     return failure();
-  FailureOr<Value> q =
-      declare(declName, type, {{"quant", quant}, {"stack", namesAttr("")}});
+  Value q = declare(declName, type, *dtype,
+                    {{"quant", quant}, {"stack", namesAttr("")}});
   SmallVector<int64_t> stackedScales = {count};
   stackedScales.append(scaleShape.begin(), scaleShape.end());
-  FailureOr<Value> scales = declare(
-      (declName + "_scale_inv").str(),
-      RankedTensorType::get(stackedScales, b.getF32Type()),
-      {{"stack", namesAttr("_scale_inv")}});
-  if (failed(q) || failed(scales))
-    return failure();
-  return b
-      .create<DequantizeOp>(currentLoc,
-                            RankedTensorType::get({count, rows, cols}, compute),
-                            *q, *scales, quant)
-      .getResult();
+  Value scales = declare((declName + "_scale_inv").str(),
+                         RankedTensorType::get(stackedScales, b.getF32Type()),
+                         DType::F32, {{"stack", namesAttr("_scale_inv")}});
+  return dequantize(q, scales, quant);
 }
 
 FailureOr<Value> GraphBuilder::projectionWeight(StringRef name, int64_t out,
@@ -191,26 +184,18 @@ FailureOr<Value> GraphBuilder::projectionWeight(StringRef name, int64_t out,
     return weight(name, {out, in});
   // DeepSeek-V3 FP8: e4m3 weight plus f32 `weight_scale_inv` per block,
   // loaded as shipped and expanded by r1.dequantize (a pass may fuse it).
-  auto quant = QuantAttr::get(b.getContext(), QuantScheme::fp8_e4m3, 0,
-                              fp8Block);
+  QuantAttr quant = fp8Quant();
   std::string scaleName = (name + "_scale_inv").str();
-  SmallVector<int64_t> scaleShape = quant.getScaleShape({out, in});
-  if (failed(checkTensor(name, {out, in})) ||
-      failed(checkTensor(scaleName, scaleShape)))
+  if (failed(checkTensor(name, {out, in})))
     return failure();
-  auto qType = RankedTensorType::get({out, in}, elementTypeOf(info->dtype));
-  FailureOr<Value> q = declare(name, qType, {{"quant", quant}});
-  if (failed(q))
+  Value q = declare(name,
+                    RankedTensorType::get({out, in}, elementTypeOf(info->dtype)),
+                    info->dtype, {{"quant", quant}});
+  FailureOr<Value> scales =
+      weightAs(scaleName, quant.getScaleShape({out, in}), b.getF32Type());
+  if (failed(scales))
     return failure();
-  FailureOr<Value> s =
-      weightAs(scaleName, scaleShape, b.getF32Type());
-  if (failed(s))
-    return failure();
-  return b
-      .create<DequantizeOp>(currentLoc,
-                            RankedTensorType::get({out, in}, compute), *q, *s,
-                            quant)
-      .getResult();
+  return dequantize(q, *scales, quant);
 }
 
 FailureOr<Value> GraphBuilder::linear(Value x, StringRef prefix, int64_t out,

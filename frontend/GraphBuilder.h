@@ -96,8 +96,15 @@ public:
   void warnUnused(llvm::function_ref<bool(StringRef)> ignored);
 
 private:
-  FailureOr<Value> declare(StringRef declName, RankedTensorType type,
-                           ArrayRef<std::pair<StringRef, Attribute>> attrs);
+  /// Declares `declName` (once) and reads it; `source` is the checkpoint
+  /// dtype it is converted from.
+  Value declare(StringRef declName, RankedTensorType type,
+                ::r1::frontend::DType source,
+                ArrayRef<std::pair<StringRef, Attribute>> attrs);
+  /// DeepSeek-V3's FP8 block quantization with this checkpoint's block.
+  QuantAttr fp8Quant();
+  /// `q` expanded to the compute type by r1.dequantize.
+  Value dequantize(Value q, Value scales, QuantAttr quant);
   /// Checks `names` (each of `shape`) share one dtype and returns it.
   FailureOr<::r1::frontend::DType> commonDType(ArrayRef<std::string> names,
                                                ArrayRef<int64_t> shape);
