@@ -445,6 +445,15 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+/// The product of the static dims of `type`.
+static int64_t staticElements(RankedTensorType type) {
+  int64_t known = 1;
+  for (int64_t dim : type.getShape())
+    if (dim != kDynamic)
+      known *= dim;
+  return known;
+}
+
 LogicalResult ReshapeOp::verify() {
   ShapeDiag diag(getOperation());
   RankedTensorType in = getInput().getType(), out = getType();
@@ -459,15 +468,24 @@ LogicalResult ReshapeOp::verify() {
                        out);
     return success();
   }
-  int64_t count = in.getNumElements();
-  int64_t known = 1;
-  for (int64_t dim : out.getShape())
-    if (dim != kDynamic)
-      known *= dim;
+  int64_t count = in.getNumElements(), known = staticElements(out);
   if (out.hasStaticShape() ? known != count : (known == 0 || count % known))
     return diag.fail("cannot reshape ", in, " (", count, " elements) to ",
                      out);
   return success();
+}
+
+RankedTensorType ReshapeOp::getRefinedType() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  int64_t known = staticElements(out);
+  if (!in.hasStaticShape() || out.getNumDynamicDims() != 1 || known == 0 ||
+      in.getNumElements() % known != 0)
+    return out; // nothing to resolve, or the verifier reports it
+  SmallVector<int64_t> shape(out.getShape());
+  for (int64_t &dim : shape)
+    if (dim == kDynamic)
+      dim = in.getNumElements() / known;
+  return RankedTensorType::get(shape, out.getElementType());
 }
 
 LogicalResult RepeatOp::inferReturnTypes(MLIRContext *,

@@ -245,6 +245,11 @@ def R1_ReshapeOp : R1_Op<"reshape", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// The result type with its dynamic dim resolved when the input is
+    /// static (what r1-infer-shapes narrows to), else the result type.
+    ::mlir::RankedTensorType getRefinedType();
+  }];
 }
 
 def R1_RepeatOp : R1_InferOp<"repeat"> {

@@ -34,32 +34,12 @@ Type narrower(Type current, Type refined) {
   return RankedTensorType::get(shape, cur.getElementType(), cur.getEncoding());
 }
 
-/// A reshape's one dynamic dim is what the static dims leave of a static
-/// input's element count.
-Type inferReshape(ReshapeOp op) {
-  RankedTensorType in = op.getInput().getType(), out = op.getType();
-  if (!in.hasStaticShape() || out.getNumDynamicDims() != 1)
-    return out;
-  int64_t known = 1;
-  for (int64_t dim : out.getShape())
-    if (!ShapedType::isDynamic(dim))
-      known *= dim;
-  if (known == 0 || in.getNumElements() % known != 0)
-    return out; // the verifier reports it
-  SmallVector<int64_t> shape(out.getShape());
-  for (int64_t &dim : shape)
-    if (ShapedType::isDynamic(dim))
-      dim = in.getNumElements() / known;
-  return RankedTensorType::get(shape, out.getElementType());
-}
-
 struct InferShapesPass : public r1::impl::InferShapesBase<InferShapesPass> {
   void runOnOperation() override {
     // Operands are visited before their users, so one walk propagates.
     WalkResult result = getOperation().walk([](Operation *op) {
       if (auto reshape = dyn_cast<ReshapeOp>(op)) {
-        reshape.getResult().setType(
-            cast<RankedTensorType>(inferReshape(reshape)));
+        reshape.getResult().setType(reshape.getRefinedType());
         return WalkResult::advance();
       }
       auto infer = dyn_cast<InferTypeOpInterface>(op);
