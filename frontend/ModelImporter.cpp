@@ -70,7 +70,8 @@ mlir::r1::importModel(MLIRContext *context, StringRef dir,
       chooseComputeType(context, **checkpoint, options.computeType);
   if (failed(compute)) {
     emitError(UnknownLoc::get(context))
-        << "unknown compute type '" << options.computeType << "'";
+        << "compute type must be f32, bf16 or f16, got '"
+        << options.computeType << "'";
     return failure();
   }
   if (c.architecture == Architecture::DeepseekV3 &&

@@ -12,7 +12,6 @@
 // RUN: not r1c %t/nobias 2>&1 | FileCheck %s --check-prefix=NOBIAS
 // NOBIAS: checkpoint has no tensor 'model.layers.0.self_attn.v_proj.bias' (expected shape [32])
 
-// A Llama checkpoint read as Qwen2 has unused tensors? No: missing biases.
 // A Qwen2 checkpoint read as Llama leaves its biases unused: a warning each.
 // RUN: %mkckpt qwen2 %t/unused
 // RUN: sed -i 's/Qwen2ForCausalLM/LlamaForCausalLM/' %t/unused/config.json
@@ -41,3 +40,6 @@
 
 // RUN: not r1c %t/nonexistent 2>&1 | FileCheck %s --check-prefix=NODIR
 // NODIR: config.json: cannot read
+
+// RUN: not r1c %t/shape --dtype f64 2>&1 | FileCheck %s --check-prefix=DTYPE
+// DTYPE: error: compute type must be f32, bf16 or f16, got 'f64'
