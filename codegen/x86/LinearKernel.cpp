@@ -39,7 +39,7 @@ void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
   Func out = kernel.output, acc = kernel.accumulate;
   Var n = out.args()[0], m = out.args()[1];
   Var lane = acc.args()[0], panel = acc.args()[1], am = acc.args()[2];
-  Var no("no"), ni("ni"), po("po"), pi("pi"), mo("mo"), mi("mi"), tile("tile");
+  Var no("no"), ni("ni"), po("po"), pi("pi"), mo("mo"), mi("mi"), tiles("tiles");
   // Output: 16-wide vectors, a tileRows × tilePanels register tile,
   // row blocks fastest (weight panels reused from L2), cores over tiles.
   out.bound(n, 0, int(kernel.outFeatures));
@@ -50,29 +50,26 @@ void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
       .vectorize(ni)
       .unroll(pi)
       .unroll(mi)
-      .fuse(mo, po, tile)
-      .parallel(tile);
-  // Accumulators live in registers for one tile; k is the outer loop of
-  // the tile so each step is one broadcast of x and tilePanels FMAs per row.
-  acc.compute_at(out, tile)
+      .fuse(mo, po, tiles)
+      .parallel(tiles);
+  // Accumulators live in registers for one tile; k loops around the whole
+  // register tile, so each step is one broadcast of x and tilePanels FMAs
+  // per row.
+  acc.compute_at(out, tiles)
       .bound_extent(lane, int(kPanelWidth))
       .bound_extent(panel, tilePanels)
       .bound_extent(am, tileRows)
       .store_in(MemoryType::Register);
-  acc.split(panel, po, pi, tilePanels)
-      .split(am, mo, mi, tileRows, TailStrategy::GuardWithIf)
-      .reorder(lane, pi, mi, po, mo)
-      .vectorize(lane)
-      .unroll(pi)
-      .unroll(mi);
-  RVar k = kernel.reduction.x;
-  acc.update()
-      .split(panel, po, pi, tilePanels)
-      .split(am, mo, mi, tileRows, TailStrategy::GuardWithIf)
-      .reorder(lane, pi, mi, k, po, mo)
-      .vectorize(lane)
-      .unroll(pi)
-      .unroll(mi);
+  auto tile = [&](Stage stage, std::vector<VarOrRVar> order) {
+    stage.split(panel, po, pi, tilePanels)
+        .split(am, mo, mi, tileRows, TailStrategy::GuardWithIf)
+        .reorder(order)
+        .vectorize(lane)
+        .unroll(pi)
+        .unroll(mi);
+  };
+  tile(acc, {lane, pi, mi, po, mo});
+  tile(acc.update(), {lane, pi, mi, kernel.reduction.x, po, mo});
 }
 
 std::vector<float> packLinearWeights(const float *weight, int64_t outFeatures,

@@ -36,7 +36,8 @@ struct LinearKernel {
 LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures);
 
 /// The schedule: register tiles of `tileRows` rows × `tilePanels` panels
-/// (6 × 2 keeps 12 zmm accumulators live), the reduction innermost per tile,
+/// (6 × 2 keeps 12 zmm accumulators live), the reduction looping around
+/// each register tile,
 /// tiles walked row-block fastest so a weight panel stays in L2 while every
 /// row block uses it, and tiles spread over the cores.
 void scheduleLinear(LinearKernel &kernel, int tileRows = 6,
