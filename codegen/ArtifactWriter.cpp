@@ -202,6 +202,9 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
     }
     // Each source is one slice of the declared tensor, in order.
     uint64_t sliceElements = type.getNumElements() / sources.size();
+    if (sliceElements * sources.size() != uint64_t(type.getNumElements()))
+      return decl.emitOpError() << "stacks " << sources.size()
+                                << " tensors, which do not divide " << type;
     file.padTo(kWeightAlignment);
     uint64_t offset = file.bytes();
     for (const std::string &name : sources) {
@@ -209,8 +212,7 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
       if (!info)
         return decl.emitOpError() << "source tensor '" << name
                                   << "' is not in the checkpoint";
-      uint64_t elements = info->numBytes() /
-                          ::r1::frontend::dtypeSize(info->dtype);
+      uint64_t elements = info->numElements();
       if (elements != sliceElements)
         return decl.emitOpError()
                << "source tensor '" << name << "' has " << elements
