@@ -15,25 +15,10 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "reference"))
+from r1_reference import read_checkpoint, read_raw_safetensors  # noqa: E402
 
-
-def raw_tensors(checkpoint):
-    """name -> (dtype, raw numpy array as stored)."""
-    index = os.path.join(checkpoint, "model.safetensors.index.json")
-    files = (sorted(set(json.load(open(index))["weight_map"].values()))
-             if os.path.exists(index) else ["model.safetensors"])
-    out = {}
-    for f in files:
-        with open(os.path.join(checkpoint, f), "rb") as fh:
-            blob = fh.read()
-        n = int.from_bytes(blob[:8], "little")
-        header = json.loads(blob[8:8 + n])
-        for name, info in header.items():
-            if name == "__metadata__":
-                continue
-            b, e = info["data_offsets"]
-            out[name] = (info["dtype"], info["shape"], blob[8 + n + b:8 + n + e])
-    return out
 
 
 def as_declared(dtype, raw, declared):
@@ -71,7 +56,7 @@ def main():
             decl = line.split("@")[1].split()[0]
             stack = line.split("stack = [")[1].split("]")[0]
             stacks[decl] = [s.strip().strip('"') for s in stack.split(",")]
-    raw = raw_tensors(ckpt)
+    raw = read_checkpoint(ckpt, reader=read_raw_safetensors)
     end = 0
     for t in manifest["weights"]["tensors"]:
         assert t["offset"] % align == 0, t["name"]

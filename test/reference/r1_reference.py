@@ -183,8 +183,8 @@ def decode_tensor(dtype, raw, shape):
     return arr.reshape(shape).copy()
 
 
-def read_safetensors(path):
-    """One .safetensors file -> {name: (dtype string, numpy array)}.
+def read_raw_safetensors(path):
+    """One .safetensors file -> {name: (dtype string, shape, raw bytes)}.
 
     Format: u64 LE header length n, n bytes of JSON {name: {dtype, shape,
     data_offsets [begin, end)}, "__metadata__": {...}}, then the data
@@ -210,21 +210,31 @@ def read_safetensors(path):
         want = int(np.prod(shape, dtype=np.int64)) * _ITEM_SIZE[dtype]
         if begin < 0 or end - begin != want or end > len(data):
             raise ValueError(f"{path}: tensor {name} has bad data_offsets")
-        out[name] = (dtype, decode_tensor(dtype, bytes(data[begin:end]), shape))
+        out[name] = (dtype, shape, bytes(data[begin:end]))
     return out
 
 
-def read_checkpoint(model_dir):
-    """All tensors of a folder: the index's shards, else model.safetensors."""
+def read_safetensors(path):
+    """One .safetensors file -> {name: (dtype string, numpy array)}."""
+    return {name: (dtype, decode_tensor(dtype, raw, shape))
+            for name, (dtype, shape, raw) in read_raw_safetensors(path).items()}
+
+
+def checkpoint_files(model_dir):
+    """The .safetensors files of a folder: the index's shards, else
+    model.safetensors."""
     index = os.path.join(model_dir, "model.safetensors.index.json")
     if os.path.exists(index):
         with open(index) as f:
-            files = sorted(set(json.load(f)["weight_map"].values()))
-    else:
-        files = ["model.safetensors"]
+            return sorted(set(json.load(f)["weight_map"].values()))
+    return ["model.safetensors"]
+
+
+def read_checkpoint(model_dir, reader=read_safetensors):
+    """All tensors of a folder, read by `reader` file by file."""
     tensors = {}
-    for fname in files:
-        for name, entry in read_safetensors(os.path.join(model_dir, fname)).items():
+    for fname in checkpoint_files(model_dir):
+        for name, entry in reader(os.path.join(model_dir, fname)).items():
             if name in tensors:
                 raise ValueError(f"tensor {name} appears in two shards")
             tensors[name] = entry
