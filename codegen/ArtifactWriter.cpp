@@ -1,13 +1,16 @@
 //===- ArtifactWriter.cpp - the NAME.r1 artifact folder ---------*- C++ -*-===//
 //
-// This file implements writeArtifact. Weights are streamed from the
-// memory-mapped checkpoint into weights.bin (converted to the declared
-// element type on the way) while their SHA-256 is computed, so even a
-// multi-gigabyte model is never held in memory.
+// This file implements writeArtifact: lower the module to kernels, write
+// each weight the kernels read (one tensor at a time, converted to f32 and
+// packed by the target) while hashing weights.bin, compile and link the
+// kernels into model.so, and describe it all in program.txt and
+// manifest.json.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ArtifactWriter.h"
+
+#include "codegen/KernelProgram.h"
 
 #include "frontend/CheckpointIndex.h"
 #include "ir/R1Dialect.h"
@@ -32,47 +35,6 @@ namespace json = llvm::json;
 
 namespace {
 
-/// The manifest's spelling of an element type, or "" if weights.bin cannot
-/// hold it.
-StringRef elementName(Type type) {
-  if (type.isF32())
-    return "f32";
-  if (type.isBF16())
-    return "bf16";
-  if (type.isF16())
-    return "f16";
-  if (type.isFloat8E4M3FN())
-    return "f8e4m3fn";
-  if (type.isSignlessInteger(8))
-    return "i8";
-  if (type.isSignlessInteger(32))
-    return "i32";
-  if (type.isSignlessInteger(64))
-    return "i64";
-  return "";
-}
-
-uint64_t elementBytes(Type type) {
-  return type.getIntOrFloatBitWidth() / 8;
-}
-
-float bf16ToFloat(uint16_t bits) {
-  uint32_t wide = uint32_t(bits) << 16;
-  float f;
-  std::memcpy(&f, &wide, 4);
-  return f;
-}
-
-/// Round to nearest even, keeping NaNs NaN.
-uint16_t floatToBf16(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  if ((bits & 0x7fffffff) > 0x7f800000)
-    return uint16_t((bits >> 16) | 0x40);
-  bits += 0x7fff + ((bits >> 16) & 1);
-  return uint16_t(bits >> 16);
-}
-
 /// Element `i` of checkpoint bytes of `dtype` as a float.
 float loadFloat(DType dtype, ArrayRef<uint8_t> bytes, uint64_t i) {
   switch (dtype) {
@@ -84,7 +46,10 @@ float loadFloat(DType dtype, ArrayRef<uint8_t> bytes, uint64_t i) {
   case DType::BF16: {
     uint16_t b;
     std::memcpy(&b, bytes.data() + 2 * i, 2);
-    return bf16ToFloat(b);
+    uint32_t wide = uint32_t(b) << 16;
+    float f;
+    std::memcpy(&f, &wide, 4);
+    return f;
   }
   case DType::F16: {
     _Float16 h;
@@ -96,48 +61,47 @@ float loadFloat(DType dtype, ArrayRef<uint8_t> bytes, uint64_t i) {
   }
 }
 
-/// Writes `bytes` of checkpoint `dtype` as `element` to `out`; false when
-/// the conversion is not one weights.bin supports.
-bool convert(DType dtype, ArrayRef<uint8_t> bytes, Type element,
-             function_ref<void(StringRef)> out) {
-  bool sameStorage =
-      (dtype == DType::F32 && element.isF32()) ||
-      (dtype == DType::BF16 && element.isBF16()) ||
-      (dtype == DType::F16 && element.isF16()) ||
-      (dtype == DType::F8_E4M3 && element.isFloat8E4M3FN()) ||
-      ((dtype == DType::I8 || dtype == DType::U8) &&
-       element.isSignlessInteger(8)) ||
-      (dtype == DType::I32 && element.isSignlessInteger(32)) ||
-      (dtype == DType::I64 && element.isSignlessInteger(64));
-  if (sameStorage) {
-    out(StringRef(reinterpret_cast<const char *>(bytes.data()), bytes.size()));
-    return true;
+/// The f32 values of a weight declaration: its checkpoint tensor, or the
+/// tensors its `stack` names, one after another.
+LogicalResult readWeight(ModuleOp module, const Checkpoint &checkpoint,
+                         StringRef declName, std::vector<float> &values) {
+  auto decl = module.lookupSymbol<WeightDeclOp>(declName);
+  if (!decl)
+    return module.emitError() << "no weight declaration @" << declName;
+  RankedTensorType type = decl.getTensorType();
+  SmallVector<std::string> sources;
+  if (auto stack = decl->getAttrOfType<ArrayAttr>("stack")) {
+    for (auto name : stack.getAsValueRange<StringAttr>())
+      sources.push_back(name.str());
+  } else {
+    sources.push_back(decl.getSymName().str());
   }
-  if (!::r1::frontend::isFloat(dtype) ||
-      !(element.isF32() || element.isBF16() || element.isF16()))
-    return false;
-  uint64_t count = bytes.size() / ::r1::frontend::dtypeSize(dtype);
-  // Convert in blocks to keep memory flat.
-  constexpr uint64_t kBlock = 1 << 16;
-  std::vector<char> buffer;
-  for (uint64_t start = 0; start < count; start += kBlock) {
-    uint64_t n = std::min(kBlock, count - start);
-    buffer.resize(n * elementBytes(element));
-    for (uint64_t i = 0; i < n; ++i) {
-      float f = loadFloat(dtype, bytes, start + i);
-      if (element.isF32()) {
-        std::memcpy(buffer.data() + 4 * i, &f, 4);
-      } else if (element.isBF16()) {
-        uint16_t b = floatToBf16(f);
-        std::memcpy(buffer.data() + 2 * i, &b, 2);
-      } else {
-        _Float16 h = static_cast<_Float16>(f);
-        std::memcpy(buffer.data() + 2 * i, &h, 2);
-      }
-    }
-    out(StringRef(buffer.data(), buffer.size()));
+  // Each source is one slice of the declared tensor, in order.
+  uint64_t sliceElements = type.getNumElements() / sources.size();
+  if (sliceElements * sources.size() != uint64_t(type.getNumElements()))
+    return decl.emitOpError() << "stacks " << sources.size()
+                              << " tensors, which do not divide " << type;
+  values.clear();
+  values.reserve(type.getNumElements());
+  for (const std::string &name : sources) {
+    const TensorInfo *info = checkpoint.find(name);
+    if (!info)
+      return decl.emitOpError() << "source tensor '" << name
+                                << "' is not in the checkpoint";
+    uint64_t elements = info->numElements();
+    if (elements != sliceElements)
+      return decl.emitOpError()
+             << "source tensor '" << name << "' has " << elements
+             << " elements, the declaration needs " << sliceElements;
+    if (!::r1::frontend::isFloat(info->dtype) || info->dtype == DType::F8_E4M3)
+      return decl.emitOpError()
+             << "cannot read " << ::r1::frontend::dtypeName(info->dtype)
+             << " tensor '" << name << "' as f32 weights";
+    ArrayRef<uint8_t> bytes = checkpoint.data(*info);
+    for (uint64_t i = 0; i < elements; ++i)
+      values.push_back(loadFloat(info->dtype, bytes, i));
   }
-  return true;
+  return success();
 }
 
 /// An output file that hashes what it writes.
@@ -175,10 +139,12 @@ struct FileEntry {
   std::string sha256;
 };
 
-/// Packs every weight_decl into `dir`/weights.bin; the manifest's tensor
-/// table goes to `tensors`.
+/// Writes every weight the program reads into `dir`/weights.bin, in the
+/// layout its kernel reads, recording offsets in `offsets`.
 LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
+                          const KernelProgram &program, Target &target,
                           StringRef dir, json::Array &tensors,
+                          std::vector<std::pair<uint64_t, uint64_t>> &ranges,
                           FileEntry &entry) {
   SmallString<256> path(dir);
   llvm::sys::path::append(path, "weights.bin");
@@ -186,51 +152,30 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
   if (file.error())
     return module.emitError() << "cannot write " << path << ": "
                               << file.error().message();
-  for (auto decl : module.getOps<WeightDeclOp>()) {
-    RankedTensorType type = decl.getTensorType();
-    Type element = type.getElementType();
-    StringRef dtypeName = elementName(element);
-    if (dtypeName.empty())
-      return decl.emitOpError() << "has element type " << element
-                                << ", which weights.bin cannot hold yet";
-    SmallVector<std::string> sources;
-    if (auto stack = decl->getAttrOfType<ArrayAttr>("stack")) {
-      for (auto name : stack.getAsValueRange<StringAttr>())
-        sources.push_back(name.str());
-    } else {
-      sources.push_back(decl.getSymName().str());
-    }
-    // Each source is one slice of the declared tensor, in order.
-    uint64_t sliceElements = type.getNumElements() / sources.size();
-    if (sliceElements * sources.size() != uint64_t(type.getNumElements()))
-      return decl.emitOpError() << "stacks " << sources.size()
-                                << " tensors, which do not divide " << type;
+  std::vector<float> values;
+  for (const ProgramWeight &weight : program.weights) {
+    if (failed(readWeight(module, checkpoint, weight.decl, values)))
+      return failure();
     file.padTo(kWeightAlignment);
     uint64_t offset = file.bytes();
-    for (const std::string &name : sources) {
-      const TensorInfo *info = checkpoint.find(name);
-      if (!info)
-        return decl.emitOpError() << "source tensor '" << name
-                                  << "' is not in the checkpoint";
-      uint64_t elements = info->numElements();
-      if (elements != sliceElements)
-        return decl.emitOpError()
-               << "source tensor '" << name << "' has " << elements
-               << " elements, the declaration needs " << sliceElements;
-      if (!convert(info->dtype, checkpoint.data(*info), element,
-                   [&](StringRef bytes) { file.write(bytes); }))
-        return decl.emitOpError()
-               << "cannot convert " << ::r1::frontend::dtypeName(info->dtype)
-               << " tensor '" << name << "' to " << element;
-    }
+    target.packWeight(weight, values, [&](StringRef bytes) { file.write(bytes); });
+    uint64_t bytes = file.bytes() - offset;
+    if (bytes != target.packedBytes(weight))
+      return module.emitError() << "packing @" << weight.decl << " wrote "
+                                << bytes << " bytes, expected "
+                                << target.packedBytes(weight);
+    ranges.push_back({offset, bytes});
     json::Array shape;
-    for (int64_t d : type.getShape())
+    for (int64_t d : weight.shape)
       shape.push_back(d);
-    tensors.push_back(json::Object{{"name", decl.getSymName()},
-                                   {"dtype", dtypeName},
-                                   {"shape", std::move(shape)},
-                                   {"offset", int64_t(offset)},
-                                   {"bytes", int64_t(file.bytes() - offset)}});
+    tensors.push_back(json::Object{
+        {"name", weight.decl},
+        {"dtype", "f32"},
+        {"layout",
+         weight.layout == WeightLayout::Plain ? "plain" : "panels16"},
+        {"shape", std::move(shape)},
+        {"offset", int64_t(offset)},
+        {"bytes", int64_t(bytes)}});
   }
   file.padTo(kWeightAlignment);
   if (file.error())
@@ -238,6 +183,22 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
                               << file.error().message();
   uint64_t bytes = file.bytes();
   entry = {"weights.bin", bytes, file.finish()};
+  return success();
+}
+
+/// Hashes an existing file of `dir` into `files`.
+LogicalResult hashFile(ModuleOp module, StringRef dir, StringRef name,
+                       SmallVectorImpl<FileEntry> &files) {
+  SmallString<256> path(dir);
+  llvm::sys::path::append(path, name);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return module.emitError() << "cannot read " << path;
+  files.push_back({name.str(), (*buffer)->getBufferSize(),
+                   llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(
+                                   (*buffer)->getBuffer())),
+                               /*LowerCase=*/true)});
   return success();
 }
 
@@ -259,7 +220,8 @@ LogicalResult writeTextFile(ModuleOp module, StringRef dir, StringRef name,
 } // namespace
 
 LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
-                                      StringRef outDir) {
+                                      StringRef outDir, Target &target,
+                                      ProgressFn report) {
   auto checkpoint = Checkpoint::open(checkpointDir);
   if (!checkpoint)
     return module.emitError() << llvm::toString(checkpoint.takeError());
@@ -280,26 +242,60 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
       llvm::sys::fs::remove_directories(tmp);
   });
 
-  json::Array tensors;
-  SmallVector<FileEntry> files(1);
-  if (failed(packWeights(module, **checkpoint, tmp, tensors, files[0])))
+  FailureOr<KernelProgram> program = lowerToKernels(module);
+  if (failed(program))
     return failure();
+  report("weights", 0, 0);
+  json::Array tensors;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  SmallVector<FileEntry> files(1);
+  if (failed(packWeights(module, **checkpoint, *program, target, tmp, tensors,
+                         ranges, files[0])))
+    return failure();
+
+  // Kernels: objects in a scratch folder, linked into model.so.
+  SmallString<256> objects(tmp);
+  llvm::sys::path::append(objects, "objects");
+  SmallString<256> library(tmp);
+  llvm::sys::path::append(library, "model.so");
+  if (std::error_code ec = fs::create_directory(objects))
+    return module.emitError() << "cannot create " << objects << ": "
+                              << ec.message();
+  auto objectFiles = target.emitKernels(
+      program->kernels, objects,
+      [&](size_t i, size_t n) { report("kernels", i, n); });
+  if (!objectFiles)
+    return module.emitError() << llvm::toString(objectFiles.takeError());
+  report("link", 0, 0);
+  if (llvm::Error error = target.link(*objectFiles, library))
+    return module.emitError() << llvm::toString(std::move(error));
+  fs::remove_directories(objects);
+  if (failed(hashFile(module, tmp, "model.so", files)))
+    return failure();
+
+  // The program names the files it runs with, so the runtime checks them
+  // without reading the manifest.
+  std::string programText;
+  llvm::raw_string_ostream programStream(programText);
+  programStream << "r1-program " << kArtifactFormatVersion << "\n"
+                << "target " << target.name() << " "
+                << llvm::join(target.requiredFeatures(), ",") << "\n";
+  for (const FileEntry &f : files)
+    programStream << "file " << f.name << " " << f.bytes << " " << f.sha256
+                  << "\n";
+  printProgram(*program, ranges, programStream);
+  if (failed(writeTextFile(module, tmp, "program.txt", programStream.str(),
+                           files)))
+    return failure();
+
   std::string ir;
   llvm::raw_string_ostream irStream(ir);
   module.print(irStream);
   if (failed(writeTextFile(module, tmp, "model.mlir", irStream.str(), files)))
     return failure();
-  SmallString<256> tokenizer(checkpointDir);
-  llvm::sys::path::append(tokenizer, "tokenizer.json");
-  if (llvm::sys::fs::is_regular_file(tokenizer)) {
-    auto buffer = llvm::MemoryBuffer::getFile(tokenizer);
-    if (!buffer)
-      return module.emitError() << "cannot read " << tokenizer;
-    if (failed(writeTextFile(module, tmp, "tokenizer.json",
-                             (*buffer)->getBuffer(), files)))
-      return failure();
-  }
-
+  json::Array kernels;
+  for (const KernelSpec &kernel : program->kernels)
+    kernels.push_back(kernel.symbol());
   json::Object fileTable;
   for (const FileEntry &f : files)
     fileTable[f.name] = json::Object{{"bytes", int64_t(f.bytes)},
@@ -312,8 +308,20 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
        json::Object{{"architecture",
                      architecture ? architecture.getValue() : "unknown"},
                     {"source", checkpointDir}}},
-      // No target code yet: the artifact holds the r1 module and weights.
-      {"targets", json::Array{}},
+      {"target",
+       json::Object{{"name", target.name()},
+                    {"features", json::Array(target.requiredFeatures())},
+                    {"library", "model.so"},
+                    {"kernels", std::move(kernels)}}},
+      {"program", "program.txt"},
+      {"inputs", json::Array{json::Object{{"name", "ids"}, {"dtype", "i32"}},
+                             json::Object{{"name", "positions"},
+                                          {"dtype", "i32"}}}},
+      {"outputs",
+       json::Array{json::Object{
+           {"name", "logits"},
+           {"dtype", "f32"},
+           {"shape", json::Array{"tokens", program->vocab}}}}},
       {"weights", json::Object{{"file", "weights.bin"},
                                {"alignment", int64_t(kWeightAlignment)},
                                {"tensors", std::move(tensors)}}},

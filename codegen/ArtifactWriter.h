@@ -11,6 +11,8 @@
 #ifndef R1_CODEGEN_ARTIFACTWRITER_H
 #define R1_CODEGEN_ARTIFACTWRITER_H
 
+#include "codegen/Target.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -21,13 +23,20 @@ inline constexpr uint64_t kWeightAlignment = 64;
 /// manifest.json's format_version; the runtime refuses other versions.
 inline constexpr int64_t kArtifactFormatVersion = 1;
 
-/// Writes the artifact folder `outDir` for `module`, whose weights come from
-/// the checkpoint folder `checkpointDir`: weights.bin, model.mlir (the
-/// module), tokenizer.json when the checkpoint has one, and manifest.json
-/// (format version, model, weight table, SHA-256 of every file). Errors are
+/// Called as each stage starts: ("weights"|"kernels"|"link", i, n), where
+/// i of n counts kernels.
+using ProgressFn = llvm::function_ref<void(llvm::StringRef, size_t, size_t)>;
+
+/// Compiles `module` for `target` into the artifact folder `outDir`; its
+/// weights come from the checkpoint folder `checkpointDir`. The folder holds
+/// model.so (the kernels), weights.bin (packed for them), program.txt (the
+/// kernel calls, runtime/Program.h), model.mlir, tokenizer.json when the
+/// checkpoint has one, and manifest.json (format version, model, target,
+/// kernels, inputs/outputs, weight table, SHA-256 of every file). Errors are
 /// reported on the module and leave any previous `outDir` untouched.
 LogicalResult writeArtifact(ModuleOp module, llvm::StringRef checkpointDir,
-                            llvm::StringRef outDir);
+                            llvm::StringRef outDir, Target &target,
+                            ProgressFn report);
 
 } // namespace mlir::r1
 

@@ -11,7 +11,8 @@ namespace mlir::r1::x86 {
 
 using namespace Halide;
 
-LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures) {
+LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
+                          bool withBias) {
   LinearKernel kernel;
   kernel.outFeatures = outFeatures;
   kernel.inFeatures = inFeatures;
@@ -28,7 +29,12 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures) {
   acc(lane, panel, m) +=
       kernel.input(k, row) * kernel.packedWeight(lane, k, col);
   Func out("linear");
-  out(n, m) = acc(n % int(kPanelWidth), n / int(kPanelWidth), m);
+  Expr y = acc(n % int(kPanelWidth), n / int(kPanelWidth), m);
+  if (withBias) {
+    kernel.bias = ImageParam(Float(32), 1, "bias");
+    y += (*kernel.bias)(n);
+  }
+  out(n, m) = y;
   kernel.reduction = k;
   kernel.accumulate = acc;
   kernel.output = out;

@@ -14,6 +14,7 @@
 #include "Halide.h"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace mlir::r1::x86 {
@@ -26,14 +27,16 @@ inline constexpr int64_t kPanelWidth = 16;
 struct LinearKernel {
   Halide::ImageParam input;
   Halide::ImageParam packedWeight;
+  std::optional<Halide::ImageParam> bias; // (n), added to each row
   Halide::RDom reduction;  // over k
   Halide::Func accumulate; // per-panel dot products (lane, panel, m)
   Halide::Func output;
   int64_t outFeatures = 0, inFeatures = 0;
 };
 
-/// The algorithm: y[m, n] = Σ_k x[m, k] · W[n, k].
-LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures);
+/// The algorithm: y[m, n] = Σ_k x[m, k] · W[n, k] (+ bias[n]).
+LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
+                          bool withBias = false);
 
 /// The schedule: register tiles of `tileRows` rows × `tilePanels` panels
 /// (6 × 2 keeps 12 zmm accumulators live), the reduction looping around

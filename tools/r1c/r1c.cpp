@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ArtifactWriter.h"
+#include "codegen/Target.h"
 #include "frontend/ModelImporter.h"
 #include "ir/R1Dialect.h"
 #include "passes/Passes.h"
@@ -19,8 +20,12 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
+
+#include <chrono>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -34,14 +39,21 @@ cl::opt<std::string> modelDir(cl::Positional, cl::Required,
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"));
 cl::opt<Emit> emit(
-    "emit", cl::desc("What to produce"), cl::init(Emit::Mlir),
+    "emit",
+    cl::desc("What to produce (default: the artifact with -o, else mlir)"),
+    cl::init(Emit::Mlir),
     cl::values(clEnumValN(Emit::MlirImported, "mlir-imported",
                           "the r1 module as imported, before any pass"),
                clEnumValN(Emit::Mlir, "mlir",
                           "the r1 module after the graph pipeline"),
                clEnumValN(Emit::Artifact, "artifact",
-                          "the artifact folder -o NAME.r1: weights.bin, "
-                          "manifest.json, model.mlir (no target code yet)")));
+                          "the compiled artifact folder -o NAME.r1: model.so, "
+                          "weights.bin, program.txt, manifest.json")));
+cl::opt<std::string> targetName(
+    "target",
+    cl::desc("Target: host (default), x86-64-avx512 or x86-64-avx2"),
+    cl::init("host"));
+cl::opt<bool> quiet("q", cl::desc("No progress or summary on stderr"));
 cl::opt<std::string> computeType(
     "dtype", cl::desc("Compute type: f32, bf16, f16 (default: checkpoint's)"),
     cl::init(""));
@@ -83,6 +95,50 @@ LogicalResult printDiagnostic(Diagnostic &diag) {
   return success();
 }
 
+using Clock = std::chrono::steady_clock;
+
+/// Prints each compile stage as it starts and, at the end, the time each
+/// took and the artifact's size.
+class Stages {
+public:
+  explicit Stages(bool quiet) : quiet(quiet) {}
+  void start(llvm::StringRef stage, Clock::time_point at = Clock::now()) {
+    if (!times.empty() && times.back().first == stage)
+      return;
+    if (!times.empty() && !quiet)
+      llvm::errs() << "\n";
+    times.push_back({stage.str(), at});
+    if (!quiet) {
+      llvm::errs() << "r1c: " << stage;
+      llvm::errs().flush();
+    }
+  }
+  void finish(llvm::StringRef dir) {
+    if (quiet)
+      return;
+    Clock::time_point end = Clock::now();
+    llvm::errs() << "\nr1c: wrote " << dir << " (";
+    uint64_t bytes = 0;
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(dir, ec), e; it != e && !ec;
+         it.increment(ec))
+      if (auto status = it->status())
+        bytes += status->getSize();
+    llvm::errs() << llvm::formatv("{0:f1} MB", double(bytes) / 1e6) << ";";
+    for (size_t i = 0; i < times.size(); ++i) {
+      Clock::time_point stop = i + 1 < times.size() ? times[i + 1].second : end;
+      llvm::errs() << llvm::formatv(
+          " {0} {1:f2}s", times[i].first,
+          std::chrono::duration<double>(stop - times[i].second).count());
+    }
+    llvm::errs() << ")\n";
+  }
+
+private:
+  bool quiet;
+  std::vector<std::pair<std::string, Clock::time_point>> times;
+};
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -94,7 +150,13 @@ int main(int argc, char **argv) {
       argc, argv,
       "r1c: compile a DeepSeek-R1-family checkpoint folder\n\n"
       "  r1c MODEL_DIR --emit=mlir                 print the r1 module\n"
-      "  r1c MODEL_DIR --emit=artifact -o m.r1     write the artifact folder\n");
+      "  r1c MODEL_DIR -o m.r1                     compile for this CPU\n"
+      "  r1c MODEL_DIR -o m.r1 --target=x86-64-avx2\n");
+
+  Clock::time_point startTime = Clock::now();
+  // -o without --emit compiles: r1c MODEL_DIR -o NAME.r1.
+  if (emit.getNumOccurrences() == 0 && outputFile != "-")
+    emit = Emit::Artifact;
 
   DialectRegistry registry;
   registry.insert<r1::R1Dialect, func::FuncDialect>();
@@ -130,7 +192,23 @@ int main(int argc, char **argv) {
       llvm::errs() << "r1c: --emit=artifact needs -o NAME.r1\n";
       return 1;
     }
-    return failed(r1::writeArtifact(**module, modelDir, outputFile)) ? 1 : 0;
+    auto target = r1::createTarget(targetName);
+    if (!target) {
+      llvm::errs() << "r1c: " << llvm::toString(target.takeError()) << "\n";
+      return 1;
+    }
+    Stages stages(quiet);
+    stages.start("import+passes", startTime);
+    auto report = [&](llvm::StringRef stage, size_t i, size_t n) {
+      stages.start(stage);
+      if (n && !quiet)
+        llvm::errs() << " " << (i + 1) << "/" << n;
+    };
+    if (failed(r1::writeArtifact(**module, modelDir, outputFile, **target,
+                                 report)))
+      return 1;
+    stages.finish(outputFile);
+    return 0;
   }
 
   std::string error;

@@ -1,0 +1,580 @@
+//===- KernelProgram.cpp - r1 graph lowered to kernel calls ----------------===//
+//
+// This file implements lowerToKernels: one walk over @forward (calls are
+// followed into their callees) that emits a kernel call per graph op, then a
+// linear-scan assignment of values to slots so that a dead value's buffer is
+// reused by the next value of the same width.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/KernelProgram.h"
+
+#include "ir/R1Dialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/Hashing.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstring>
+#include <map>
+
+using namespace mlir;
+using namespace mlir::r1;
+
+std::string KernelSpec::symbol() const {
+  static const char *const names[] = {"embed", "rms_norm", "linear", "rope",
+                                      "attention", "add", "mul", "silu"};
+  std::string name = std::string("r1k_") + names[int(kind)];
+  for (size_t i = 0; i < dims.size(); ++i)
+    name += (i ? "x" : "_") + std::to_string(dims[i]);
+  // Doubles hash by their bits.
+  std::vector<uint64_t> bits{uint64_t(flag)};
+  auto add = [&](double d) {
+    uint64_t b;
+    std::memcpy(&b, &d, sizeof(b));
+    bits.push_back(b);
+  };
+  llvm::for_each(params, add);
+  bits.push_back(~uint64_t(0)); // separates params from table
+  llvm::for_each(table, add);
+  llvm::hash_code hash = llvm::hash_combine_range(bits.begin(), bits.end());
+  return name + llvm::formatv("_{0:x8}", uint32_t(size_t(hash))).str();
+}
+
+namespace {
+
+using Kind = KernelSpec::Kind;
+
+/// Builds the program with one virtual slot per distinct buffer, then maps
+/// virtual slots onto reused physical ones.
+class Lowering {
+public:
+  explicit Lowering(ModuleOp module) : module(module) {}
+
+  FailureOr<KernelProgram> run() {
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    if (!forward || forward.isExternal())
+      return module.emitError() << "the module has no @forward to compile";
+    if (forward.getNumArguments() != 2 || forward.getNumResults() != 1)
+      return forward.emitOpError()
+             << "must take (ids, positions) and return logits to compile";
+    program.idsSlot = newSlot(1, /*isInt=*/true);
+    program.positionsSlot = newSlot(1, /*isInt=*/true);
+    slotOf[forward.getArgument(0)] = program.idsSlot;
+    slotOf[forward.getArgument(1)] = program.positionsSlot;
+    positionsValue = forward.getArgument(1);
+    SmallVector<Value> results;
+    if (failed(lowerBody(forward, results)))
+      return failure();
+    auto logitsType = dyn_cast<RankedTensorType>(results[0].getType());
+    if (!logitsType || logitsType.getRank() != 2 ||
+        ShapedType::isDynamic(logitsType.getDimSize(1)))
+      return forward.emitOpError() << "must return logits [tokens, vocab]";
+    FailureOr<int64_t> logits = slot(forward, results[0]);
+    if (failed(logits))
+      return failure();
+    program.logitsSlot = *logits;
+    program.vocab = logitsType.getDimSize(1);
+    assignSlots();
+    return std::move(program);
+  }
+
+private:
+  // --- values and slots ------------------------------------------------------
+
+  int64_t newSlot(int64_t width, bool isInt) {
+    program.slots.push_back({width, isInt});
+    lastUse.push_back(-1);
+    return int64_t(program.slots.size()) - 1;
+  }
+
+  /// Elements per token of a [tokens, ...] tensor, or failure.
+  FailureOr<int64_t> widthOf(Operation *op, Value value) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || type.getRank() < 1)
+      return op->emitOpError() << "has a value of type " << value.getType()
+                               << " that is not a [tokens, ...] tensor";
+    int64_t width = 1;
+    for (int64_t d : type.getShape().drop_front()) {
+      if (ShapedType::isDynamic(d))
+        return op->emitOpError()
+               << "has a value of type " << type
+               << " whose inner dims are not static; the kernels need them";
+      width *= d;
+    }
+    return width;
+  }
+
+  FailureOr<int64_t> slot(Operation *user, Value value) {
+    auto it = slotOf.find(value);
+    if (it == slotOf.end())
+      return user->emitOpError() << "uses a value the kernels cannot produce";
+    return it->second;
+  }
+
+  FailureOr<int64_t> define(Operation *op, Value value) {
+    FailureOr<int64_t> width = widthOf(op, value);
+    if (failed(width))
+      return failure();
+    int64_t s = newSlot(*width, false);
+    slotOf[value] = s;
+    return s;
+  }
+
+  /// The weight declaration a weight operand names, in `layout`.
+  FailureOr<int64_t> weight(Operation *user, Value value, WeightLayout layout) {
+    auto ref = value.getDefiningOp<WeightOp>();
+    if (!ref)
+      return user->emitOpError()
+             << "takes a computed weight; the x86 target needs weights "
+                "straight from r1.weight";
+    std::string name = ref.getName().str();
+    auto key = std::make_pair(name, int(layout));
+    auto it = weightIndex.find(key);
+    if (it != weightIndex.end())
+      return it->second;
+    auto type = cast<RankedTensorType>(ref.getType());
+    if (!isa<FloatType>(type.getElementType()) ||
+        type.getElementType().getIntOrFloatBitWidth() < 16)
+      return user->emitOpError()
+             << "reads weight @" << name << " of type " << type
+             << "; the x86 target packs f32, bf16 and f16 weights";
+    program.weights.push_back(
+        {name, layout, SmallVector<int64_t, 4>(type.getShape())});
+    int64_t index = int64_t(program.weights.size()) - 1;
+    weightIndex[key] = index;
+    return index;
+  }
+
+  int64_t kernel(KernelSpec spec) {
+    for (size_t i = 0; i < program.kernels.size(); ++i)
+      if (program.kernels[i] == spec)
+        return int64_t(i);
+    program.kernels.push_back(std::move(spec));
+    return int64_t(program.kernels.size()) - 1;
+  }
+
+  static KernelArg slotArg(int64_t s, ArrayRef<int64_t> dims) {
+    return {KernelArg::Source::Slot, s, SmallVector<int64_t, 4>(dims)};
+  }
+
+  /// Appends `step`, recording it as the latest reader of its slots.
+  void push(ProgramStep step) {
+    int64_t index = int64_t(program.steps.size());
+    if (step.kind == ProgramStep::Kind::CacheAppend)
+      lastUse[step.slot] = index;
+    for (const KernelArg &arg : step.inputs)
+      if (arg.source == KernelArg::Source::Slot)
+        lastUse[arg.index] = index;
+    program.steps.push_back(std::move(step));
+  }
+
+  void call(KernelSpec spec, SmallVector<KernelArg, 4> inputs,
+            KernelArg output) {
+    ProgramStep step(ProgramStep::Kind::Call);
+    step.kernel = kernel(std::move(spec));
+    step.inputs = std::move(inputs);
+    step.output = std::move(output);
+    push(std::move(step));
+  }
+
+  // --- ops ---------------------------------------------------------------
+
+  LogicalResult lowerBody(func::FuncOp func, SmallVectorImpl<Value> &results) {
+    for (Operation &op : func.getBody().front()) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        results.assign(ret.getOperands().begin(), ret.getOperands().end());
+        return success();
+      }
+      if (failed(lowerOp(&op)))
+        return failure();
+    }
+    return func.emitOpError() << "has no return";
+  }
+
+  LogicalResult lowerCall(func::CallOp call) {
+    auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+    if (!callee || callee.isExternal())
+      return call.emitOpError() << "calls a function without a body";
+    for (auto [arg, operand] :
+         llvm::zip(callee.getArguments(), call.getOperands())) {
+      auto it = slotOf.find(operand);
+      if (it == slotOf.end())
+        return call.emitOpError() << "passes a value the kernels cannot hold";
+      slotOf[arg] = it->second;
+      if (operand == positionsValue)
+        calleePositions.push_back(arg);
+    }
+    SmallVector<Value> results;
+    if (failed(lowerBody(callee, results)))
+      return failure();
+    for (auto [result, value] : llvm::zip(call.getResults(), results)) {
+      FailureOr<int64_t> s = slot(call, value);
+      if (failed(s))
+        return failure();
+      slotOf[result] = *s;
+    }
+    return success();
+  }
+
+  bool isPositions(Value v) {
+    return v == positionsValue || llvm::is_contained(calleePositions, v);
+  }
+
+  LogicalResult lowerOp(Operation *op) {
+    if (isa<WeightOp>(op))
+      return success(); // read by the op that uses it
+    if (auto call = dyn_cast<func::CallOp>(op))
+      return lowerCall(call);
+    if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+      auto in = cast<RankedTensorType>(reshape.getInput().getType());
+      auto out = cast<RankedTensorType>(reshape.getType());
+      if (!in.isDynamicDim(0) || !out.isDynamicDim(0))
+        return op->emitOpError() << "must keep the token dim first to compile";
+      FailureOr<int64_t> s = slot(op, reshape.getInput());
+      if (failed(s))
+        return failure();
+      slotOf[reshape.getResult()] = *s; // same buffer, same row-major order
+      return success();
+    }
+    if (auto embed = dyn_cast<EmbeddingOp>(op)) {
+      auto table = cast<RankedTensorType>(embed.getTable().getType());
+      int64_t v = table.getDimSize(0), c = table.getDimSize(1);
+      FailureOr<int64_t> ids = slot(op, embed.getIds());
+      FailureOr<int64_t> w = weight(op, embed.getTable(), WeightLayout::Plain);
+      if (failed(ids) || failed(w))
+        return failure();
+      FailureOr<int64_t> out = define(op, embed.getResult());
+      if (failed(out))
+        return failure();
+      call({Kind::Embed, {c, v}},
+           {slotArg(*ids, {KernelArg::kTokens}),
+            {KernelArg::Source::Weight, *w, {c, v}}},
+           slotArg(*out, {c, KernelArg::kTokens}));
+      return success();
+    }
+    if (auto norm = dyn_cast<RMSNormOp>(op)) {
+      auto type = cast<RankedTensorType>(norm.getInput().getType());
+      int64_t c = type.getShape().back();
+      FailureOr<int64_t> width = widthOf(op, norm.getInput());
+      FailureOr<int64_t> in = slot(op, norm.getInput());
+      FailureOr<int64_t> w = weight(op, norm.getWeight(), WeightLayout::Plain);
+      if (failed(width) || failed(in) || failed(w))
+        return failure();
+      FailureOr<int64_t> out = define(op, norm.getResult());
+      if (failed(out))
+        return failure();
+      int64_t rows = -(*width / c); // rows per token × tokens
+      call({Kind::RmsNorm, {c}, {norm.getEpsilon().convertToDouble()}},
+           {slotArg(*in, {c, rows}), {KernelArg::Source::Weight, *w, {c}}},
+           slotArg(*out, {c, rows}));
+      return success();
+    }
+    if (auto linear = dyn_cast<LinearOp>(op))
+      return lowerLinear(op, linear.getInput(), linear.getWeight(),
+                         linear.getBias(), linear.getResult());
+    if (auto head = dyn_cast<LmHeadOp>(op))
+      return lowerLinear(op, head.getHidden(), head.getWeight(), Value(),
+                         head.getResult());
+    if (auto rope = dyn_cast<RopeOp>(op))
+      return lowerRope(rope);
+    if (auto attention = dyn_cast<AttentionOp>(op))
+      return lowerAttention(attention);
+    if (isa<AddOp, MulOp>(op))
+      return lowerElementwise(op, isa<AddOp>(op) ? Kind::Add : Kind::Mul);
+    if (isa<SiluOp>(op))
+      return lowerElementwise(op, Kind::Silu);
+    return op->emitOpError() << "has no x86 kernel yet";
+  }
+
+  LogicalResult lowerLinear(Operation *op, Value input, Value weightValue,
+                            Value bias, Value result) {
+    auto wType = cast<RankedTensorType>(weightValue.getType());
+    if (wType.getRank() != 2)
+      return op->emitOpError() << "has a weight of rank " << wType.getRank()
+                               << "; the linear kernel takes a matrix";
+    int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
+    FailureOr<int64_t> width = widthOf(op, input);
+    FailureOr<int64_t> in = slot(op, input);
+    FailureOr<int64_t> w = weight(op, weightValue, WeightLayout::Panels16);
+    if (failed(width) || failed(in) || failed(w))
+      return failure();
+    int64_t panels = (n + 15) / 16;
+    SmallVector<KernelArg, 4> inputs{
+        slotArg(*in, {k, -(*width / k)}),
+        {KernelArg::Source::Weight, *w, {16, k, panels}}};
+    if (bias) {
+      FailureOr<int64_t> b = weight(op, bias, WeightLayout::Plain);
+      if (failed(b))
+        return failure();
+      inputs.push_back({KernelArg::Source::Weight, *b, {n}});
+    }
+    FailureOr<int64_t> out = define(op, result);
+    if (failed(out))
+      return failure();
+    KernelSpec spec{Kind::Linear, {n, k}};
+    spec.flag = bool(bias);
+    call(std::move(spec), std::move(inputs),
+         slotArg(*out, {n, -(*width / k)}));
+    return success();
+  }
+
+  LogicalResult lowerRope(RopeOp rope) {
+    if (!isPositions(rope.getPositions()))
+      return rope.emitOpError()
+             << "must rotate by the model's positions input to compile";
+    auto type = cast<RankedTensorType>(rope.getInput().getType());
+    if (type.getRank() != 3)
+      return rope.emitOpError() << "must rotate a [tokens, heads, dim] tensor";
+    int64_t h = type.getDimSize(1), d = type.getDimSize(2);
+    int64_t r = rope.getRotaryDim();
+    KernelSpec spec{Kind::Rope, {h, d, r}};
+    spec.flag = rope.getStyle() == RopeStyle::interleaved;
+    double mscale = 1.0;
+    spec.table = ropeFrequencies(rope, mscale);
+    spec.params = {mscale};
+    FailureOr<int64_t> in = slot(rope, rope.getInput());
+    FailureOr<int64_t> pos = slot(rope, rope.getPositions());
+    if (failed(in) || failed(pos))
+      return failure();
+    FailureOr<int64_t> out = define(rope, rope.getResult());
+    if (failed(out))
+      return failure();
+    call(std::move(spec),
+         {slotArg(*in, {d, h, KernelArg::kTokens}),
+          slotArg(*pos, {KernelArg::kTokens})},
+         slotArg(*out, {d, h, KernelArg::kTokens}));
+    return success();
+  }
+
+  /// inv_freq[i] for i < rotary_dim/2 with the op's scaling, in f64 as the
+  /// reference computes it; `mscale` multiplies cos and sin (YaRN).
+  static std::vector<double> ropeFrequencies(RopeOp rope, double &mscale) {
+    int64_t dim = rope.getRotaryDim();
+    double theta = rope.getTheta().convertToDouble();
+    std::vector<double> inv(size_t(dim / 2));
+    for (int64_t i = 0; i < dim / 2; ++i)
+      inv[size_t(i)] = 1.0 / std::pow(theta, double(2 * i) / double(dim));
+    mscale = 1.0;
+    Attribute scaling = rope.getScalingAttr();
+    if (!scaling)
+      return inv;
+    if (auto linear = dyn_cast<LinearScalingAttr>(scaling)) {
+      for (double &f : inv)
+        f /= linear.getFactor().convertToDouble();
+    } else if (auto llama = dyn_cast<Llama3ScalingAttr>(scaling)) {
+      double factor = llama.getFactor().convertToDouble();
+      double low = llama.getLowFreqFactor().convertToDouble();
+      double high = llama.getHighFreqFactor().convertToDouble();
+      double old = double(llama.getOriginalMaxPosition());
+      double lowWavelen = old / low, highWavelen = old / high;
+      for (double &f : inv) {
+        double wavelen = 2 * M_PI / f;
+        double scaled = wavelen > lowWavelen ? f / factor : f;
+        double smooth = (old / wavelen - low) / (high - low);
+        double smoothed = (1 - smooth) * scaled / factor + smooth * scaled;
+        bool medium = !(wavelen < highWavelen) && !(wavelen > lowWavelen);
+        f = medium ? smoothed : scaled;
+      }
+    } else if (auto yarn = dyn_cast<YarnAttr>(scaling)) {
+      double factor = yarn.getFactor().convertToDouble();
+      double old = double(yarn.getOriginalMaxPosition());
+      auto correction = [&](double rotations) {
+        return double(dim) * std::log(old / (rotations * 2 * M_PI)) /
+               (2 * std::log(theta));
+      };
+      double low = std::max(
+          std::floor(correction(yarn.getBetaFast().convertToDouble())), 0.0);
+      double high =
+          std::min(std::ceil(correction(yarn.getBetaSlow().convertToDouble())),
+                   double(dim - 1));
+      if (low == high)
+        high += 0.001;
+      for (int64_t i = 0; i < dim / 2; ++i) {
+        double ramp = std::clamp((double(i) - low) / (high - low), 0.0, 1.0);
+        double extrapolated = inv[size_t(i)];
+        inv[size_t(i)] = extrapolated / factor * ramp + extrapolated * (1 - ramp);
+      }
+      auto yarnMscale = [&](double m) {
+        return factor <= 1 ? 1.0 : 0.1 * m * std::log(factor) + 1.0;
+      };
+      mscale = yarnMscale(yarn.getMscale().convertToDouble()) /
+               yarnMscale(yarn.getMscaleAllDim().convertToDouble());
+    }
+    return inv;
+  }
+
+  LogicalResult lowerAttention(AttentionOp attention) {
+    if (attention.getKeyCache())
+      return attention.emitOpError()
+             << "already has an explicit cache; the runtime owns the cache";
+    auto q = cast<RankedTensorType>(attention.getQuery().getType());
+    auto k = cast<RankedTensorType>(attention.getKey().getType());
+    auto v = cast<RankedTensorType>(attention.getValue().getType());
+    int64_t h = q.getDimSize(1), d = q.getDimSize(2), kv = k.getDimSize(1),
+            dv = v.getDimSize(2);
+    FailureOr<int64_t> qs = slot(attention, attention.getQuery());
+    FailureOr<int64_t> ks = slot(attention, attention.getKey());
+    FailureOr<int64_t> vs = slot(attention, attention.getValue());
+    if (failed(qs) || failed(ks) || failed(vs))
+      return failure();
+    // Keys and values go into the session's cache first; the kernel then
+    // attends over every cached row.
+    int64_t kc = int64_t(program.cacheWidths.size());
+    program.cacheWidths.push_back(kv * d);
+    program.cacheWidths.push_back(kv * dv);
+    for (auto [cache, s] : {std::pair(kc, *ks), std::pair(kc + 1, *vs)}) {
+      ProgramStep append(ProgramStep::Kind::CacheAppend);
+      append.cache = cache;
+      append.slot = s;
+      push(std::move(append));
+    }
+    FailureOr<int64_t> out = define(attention, attention.getResult());
+    if (failed(out))
+      return failure();
+    KernelSpec spec{Kind::Attention, {h, kv, d, dv}};
+    spec.params = {attention.getScale().convertToDouble()};
+    spec.flag = attention.getCausal();
+    call(std::move(spec),
+         {slotArg(*qs, {d, h, KernelArg::kTokens}),
+          {KernelArg::Source::Cache, kc, {d, kv, KernelArg::kTokens}},
+          {KernelArg::Source::Cache, kc + 1, {dv, kv, KernelArg::kTokens}}},
+         slotArg(*out, {dv, h, KernelArg::kTokens}));
+    return success();
+  }
+
+  LogicalResult lowerElementwise(Operation *op, Kind kind) {
+    FailureOr<int64_t> width = widthOf(op, op->getResult(0));
+    if (failed(width))
+      return failure();
+    SmallVector<KernelArg, 4> inputs;
+    for (Value operand : op->getOperands()) {
+      if (operand.getType() != op->getResult(0).getType())
+        return op->emitOpError()
+               << "broadcasts; the elementwise kernels take equal shapes";
+      FailureOr<int64_t> in = slot(op, operand);
+      if (failed(in))
+        return failure();
+      inputs.push_back(slotArg(*in, {-*width}));
+    }
+    FailureOr<int64_t> out = define(op, op->getResult(0));
+    if (failed(out))
+      return failure();
+    call(KernelSpec(kind, {}), std::move(inputs), slotArg(*out, {-*width}));
+    return success();
+  }
+
+  // --- slot assignment -----------------------------------------------------
+
+  /// Linear scan: a virtual slot takes a free physical slot of its width and
+  /// type at its first step, and frees it after its last use. Ids,
+  /// positions and logits are never reused.
+  void assignSlots() {
+    std::vector<int64_t> physical(program.slots.size(), -1);
+    std::vector<ProgramSlot> slots;
+    std::multimap<std::pair<int64_t, bool>, int64_t> free;
+    auto pinned = [&](int64_t v) {
+      return v == program.idsSlot || v == program.positionsSlot ||
+             v == program.logitsSlot;
+    };
+    auto acquire = [&](int64_t v) {
+      if (physical[v] >= 0)
+        return;
+      auto key = std::make_pair(program.slots[v].width, program.slots[v].isInt);
+      auto it = pinned(v) ? free.end() : free.find(key);
+      if (it != free.end()) {
+        physical[v] = it->second;
+        free.erase(it);
+      } else {
+        physical[v] = int64_t(slots.size());
+        slots.push_back(program.slots[v]);
+      }
+    };
+    acquire(program.idsSlot);
+    acquire(program.positionsSlot);
+    auto release = [&](int64_t v, int64_t step) {
+      if (lastUse[v] != step || pinned(v) || physical[v] < 0)
+        return;
+      free.insert({{program.slots[v].width, program.slots[v].isInt},
+                   physical[v]});
+      physical[v] = -1 - physical[v]; // freed, remembered
+    };
+    for (size_t i = 0; i < program.steps.size(); ++i) {
+      ProgramStep &step = program.steps[i];
+      if (step.kind == ProgramStep::Kind::CacheAppend) {
+        release(step.slot, int64_t(i));
+        continue;
+      }
+      acquire(step.output.index);
+      // Inputs die after this step; the output never shares their buffer.
+      for (const KernelArg &arg : step.inputs)
+        if (arg.source == KernelArg::Source::Slot)
+          release(arg.index, int64_t(i));
+    }
+    auto resolve = [&](int64_t v) {
+      return physical[v] >= 0 ? physical[v] : -1 - physical[v];
+    };
+    for (ProgramStep &step : program.steps) {
+      if (step.kind == ProgramStep::Kind::CacheAppend) {
+        step.slot = resolve(step.slot);
+        continue;
+      }
+      for (KernelArg &arg : step.inputs)
+        if (arg.source == KernelArg::Source::Slot)
+          arg.index = resolve(arg.index);
+      step.output.index = resolve(step.output.index);
+    }
+    program.idsSlot = resolve(program.idsSlot);
+    program.positionsSlot = resolve(program.positionsSlot);
+    program.logitsSlot = resolve(program.logitsSlot);
+    program.slots = std::move(slots);
+  }
+
+  ModuleOp module;
+  KernelProgram program;
+  llvm::DenseMap<Value, int64_t> slotOf;
+  std::vector<int64_t> lastUse; // per virtual slot: last step reading it
+  std::map<std::pair<std::string, int>, int64_t> weightIndex;
+  Value positionsValue;
+  SmallVector<Value> calleePositions;
+};
+
+} // namespace
+
+FailureOr<KernelProgram> mlir::r1::lowerToKernels(ModuleOp module) {
+  return Lowering(module).run();
+}
+
+void mlir::r1::printProgram(
+    const KernelProgram &program,
+    llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges,
+    llvm::raw_ostream &os) {
+  os << "vocab " << program.vocab << "\n";
+  for (const ProgramSlot &slot : program.slots)
+    os << "slot " << slot.width << (slot.isInt ? " i32" : " f32") << "\n";
+  for (int64_t width : program.cacheWidths)
+    os << "cache " << width << "\n";
+  for (auto [offset, bytes] : weightRanges)
+    os << "weight " << offset << " " << bytes << "\n";
+  for (const KernelSpec &kernel : program.kernels)
+    os << "kernel " << kernel.symbol() << "\n";
+  os << "ids " << program.idsSlot << "\npositions " << program.positionsSlot
+     << "\nlogits " << program.logitsSlot << "\n";
+  auto printArg = [&](const KernelArg &arg) {
+    static const char prefix[] = {'s', 'w', 'c'};
+    os << " " << prefix[int(arg.source)] << arg.index << ":";
+    llvm::interleave(arg.dims, os, ",");
+  };
+  for (const ProgramStep &step : program.steps) {
+    if (step.kind == ProgramStep::Kind::CacheAppend) {
+      os << "append " << step.cache << " " << step.slot << "\n";
+      continue;
+    }
+    os << "call " << step.kernel;
+    for (const KernelArg &arg : step.inputs)
+      printArg(arg);
+    printArg(step.output);
+    os << "\n";
+  }
+}

@@ -1,0 +1,126 @@
+//===- KernelProgram.h - r1 graph lowered to kernel calls -------*- C++ -*-===//
+//
+// This file declares the kernel-level form of a model: the graph's @forward
+// lowered to a straight-line list of calls of fused kernels with static model
+// dims (hidden, heads, head dims) and a dynamic token count, plus the steps
+// the runtime does itself (appending to the KV cache). Values live in slots:
+// f32 (or i32) buffers of `width` elements per token, reused once dead.
+// Weights are named by their declaration and the layout the consuming kernel
+// reads (a linear's weight is packed into 16-wide panels at compile time).
+//
+// Targets turn KernelSpecs into code; the runtime executes the steps; the
+// program's text form (runtime/Program.h) is what joins them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef R1_CODEGEN_KERNELPROGRAM_H
+#define R1_CODEGEN_KERNELPROGRAM_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::r1 {
+
+/// One kernel with all its static parameters. Two ops that lower to equal
+/// specs share one compiled kernel.
+struct KernelSpec {
+  enum class Kind {
+    Embed,     // dims {C, V}: out[n, C] = table[ids[n]]
+    RmsNorm,   // dims {C}, params {eps}
+    Linear,    // dims {N, K}, flag = has bias; weight packed in panels
+    Rope,      // dims {H, D, R}, flag = interleaved, params {mscale},
+               // table = inv_freq (R/2 values)
+    Attention, // dims {H, KV, D, Dv}, flag = causal, params {scale};
+               // keys and values are the cache rows 0 .. start + n
+    Add,       // flat elementwise, any length
+    Mul,
+    Silu,
+  };
+  KernelSpec(Kind kind, llvm::ArrayRef<int64_t> dims,
+             llvm::ArrayRef<double> params = {})
+      : kind(kind), dims(dims), params(params) {}
+
+  Kind kind;
+  llvm::SmallVector<int64_t, 4> dims;
+  llvm::SmallVector<double, 2> params;
+  std::vector<double> table;
+  bool flag = false;
+
+  /// The kernel's symbol: its kind and dims, and a hash of everything else,
+  /// so equal specs get equal names ("r1k_linear_512x512_1a2b3c4d").
+  std::string symbol() const;
+  bool operator==(const KernelSpec &other) const {
+    return kind == other.kind && dims == other.dims &&
+           params == other.params && table == other.table &&
+           flag == other.flag;
+  }
+};
+
+/// How weights.bin holds a weight.
+enum class WeightLayout {
+  Plain,   // f32, the declared shape, row-major
+  Panels16 // f32 [ceil(N/16)][K][16] of a [N, K] matrix, zero-padded
+};
+
+struct ProgramWeight {
+  std::string decl; // the r1.weight_decl symbol
+  WeightLayout layout;
+  llvm::SmallVector<int64_t, 4> shape; // declared shape
+};
+
+/// An operand of a kernel call: a slot, a weight or a cache, seen as a
+/// Halide-style buffer (dims innermost first; kTokens marks the token dim).
+struct KernelArg {
+  enum class Source { Slot, Weight, Cache };
+  static constexpr int64_t kTokens = -1;
+  Source source;
+  int64_t index;
+  llvm::SmallVector<int64_t, 4> dims;
+};
+
+struct ProgramStep {
+  enum class Kind { Call, CacheAppend };
+  explicit ProgramStep(Kind kind) : kind(kind) {}
+  Kind kind;
+  int64_t kernel = -1;                    // Call: index into kernels
+  llvm::SmallVector<KernelArg, 4> inputs; // Call
+  KernelArg output{};                     // Call
+  int64_t cache = -1, slot = -1;          // CacheAppend: slot rows → cache
+};
+
+struct ProgramSlot {
+  int64_t width; // elements per token
+  bool isInt;    // i32 (ids, positions) rather than f32
+};
+
+/// The whole model as kernel calls.
+struct KernelProgram {
+  std::vector<KernelSpec> kernels;
+  std::vector<ProgramWeight> weights;
+  std::vector<ProgramSlot> slots;
+  std::vector<int64_t> cacheWidths; // f32 per token of each cache
+  std::vector<ProgramStep> steps;
+  int64_t idsSlot = 0, positionsSlot = 1, logitsSlot = -1;
+  int64_t vocab = 0;
+  int64_t maxPositions = 0;
+};
+
+/// Lowers `module`'s @forward (after the graph pipeline) to a kernel
+/// program. Ops the kernels do not cover yet are reported as errors naming
+/// the op.
+FailureOr<KernelProgram> lowerToKernels(ModuleOp module);
+
+/// Prints the program's records (vocab onwards) in the text form
+/// runtime/Program.h defines; `weightRanges` are the (offset, bytes) of each
+/// weight in weights.bin.
+void printProgram(const KernelProgram &program,
+                  llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges,
+                  llvm::raw_ostream &os);
+
+} // namespace mlir::r1
+
+#endif // R1_CODEGEN_KERNELPROGRAM_H

@@ -1,0 +1,54 @@
+//===- Target.h - what a hardware target implements -------------*- C++ -*-===//
+//
+// This file declares the interface every code generation target implements:
+// turn kernel specs into object code, pack weights into the layout its
+// kernels read, and link the objects into the artifact's model.so. A new
+// target is a folder under codegen/ and one line in Target.cpp's table.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef R1_CODEGEN_TARGET_H
+#define R1_CODEGEN_TARGET_H
+
+#include "codegen/KernelProgram.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::r1 {
+
+class Target {
+public:
+  virtual ~Target() = default;
+  /// The name --target accepts and the manifest records (x86-64-avx512).
+  virtual std::string name() const = 0;
+  /// CPU features the runtime must find before it loads model.so.
+  virtual std::vector<std::string> requiredFeatures() const = 0;
+  /// Compiles `kernels` (each once) and the target's own runtime into object
+  /// files under `dir`; `progress(i, n)` is called as kernel i of n starts.
+  virtual llvm::Expected<std::vector<std::string>>
+  emitKernels(llvm::ArrayRef<KernelSpec> kernels, llvm::StringRef dir,
+              llvm::function_ref<void(size_t, size_t)> progress) = 0;
+  /// Writes `weight` (f32, row-major in its declared shape) in the layout
+  /// its kernels read.
+  virtual void packWeight(const ProgramWeight &weight,
+                          llvm::ArrayRef<float> data,
+                          llvm::function_ref<void(llvm::StringRef)> out) = 0;
+  /// Bytes packWeight writes for `weight`.
+  virtual uint64_t packedBytes(const ProgramWeight &weight) = 0;
+  /// Links `objects` into the shared library `output`.
+  virtual llvm::Error link(llvm::ArrayRef<std::string> objects,
+                           llvm::StringRef output) = 0;
+};
+
+/// The target named `name` ("host", "x86-64-avx512", "x86-64-avx2"), or an
+/// error listing the names there are.
+llvm::Expected<std::unique_ptr<Target>> createTarget(llvm::StringRef name);
+
+} // namespace mlir::r1
+
+#endif // R1_CODEGEN_TARGET_H

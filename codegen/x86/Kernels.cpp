@@ -1,0 +1,189 @@
+//===- Kernels.cpp - x86 Halide pipelines for kernel specs ----------------===//
+//
+// This file defines the algorithm and schedule of every kernel kind except
+// the linear kernel, which has its own file. Activations are f32 buffers
+// with the channel dim innermost and the token dim outermost, so one token's
+// row is contiguous; schedules vectorize the innermost dim and spread tokens
+// (or heads) over the cores.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/x86/Kernels.h"
+
+#include "codegen/x86/LinearKernel.h"
+
+namespace mlir::r1::x86 {
+
+using namespace Halide;
+using Kind = KernelSpec::Kind;
+
+namespace {
+
+constexpr int kVector = 16; // f32 lanes of a zmm
+
+KernelPipeline embed(const KernelSpec &spec) {
+  int c = int(spec.dims[0]), vocab = int(spec.dims[1]);
+  ImageParam ids(Int(32), 1, "ids"), table(Float(32), 2, "table");
+  Var ch("c"), m("m");
+  Func out("embed");
+  // The runtime rejects out-of-range ids before the call; the clamp only
+  // keeps the bounds of the table read static.
+  out(ch, m) = table(ch, clamp(ids(m), 0, vocab - 1));
+  out.bound(ch, 0, c).vectorize(ch, kVector, TailStrategy::GuardWithIf)
+      .parallel(m);
+  return {Pipeline(out), {ids, table}};
+}
+
+KernelPipeline rmsNorm(const KernelSpec &spec) {
+  int c = int(spec.dims[0]);
+  float eps = float(spec.params[0]);
+  ImageParam x(Float(32), 2, "x"), w(Float(32), 1, "weight");
+  Var ch("c"), m("m");
+  RDom r(0, c, "r");
+  Func squares("sum_of_squares");
+  squares(m) = 0.0f;
+  squares(m) += x(r, m) * x(r, m);
+  Func out("rms_norm");
+  out(ch, m) = x(ch, m) * (1.0f / sqrt(squares(m) / float(c) + eps)) * w(ch);
+  out.bound(ch, 0, c).vectorize(ch, kVector, TailStrategy::GuardWithIf)
+      .parallel(m);
+  squares.compute_at(out, m);
+  return {Pipeline(out), {x, w}};
+}
+
+KernelPipeline linear(const KernelSpec &spec) {
+  LinearKernel kernel = defineLinear(spec.dims[0], spec.dims[1], spec.flag);
+  scheduleLinear(kernel);
+  std::vector<Argument> args{kernel.input, kernel.packedWeight};
+  if (kernel.bias)
+    args.push_back(*kernel.bias);
+  return {Pipeline(kernel.output), args};
+}
+
+/// RoPE on x[d, h, m] by positions[m]: angles in f64 like the reference,
+/// cos and sin (times mscale) rounded to f32, the rotation in f32. Dims at
+/// or past the rotary dim pass through.
+KernelPipeline rope(const KernelSpec &spec) {
+  int dim = int(spec.dims[1]), rotary = int(spec.dims[2]), half = rotary / 2;
+  bool interleaved = spec.flag;
+  double mscale = spec.params[0];
+  Buffer<double> inverse(half, "inv_freq");
+  for (int i = 0; i < half; ++i)
+    inverse(i) = spec.table[size_t(i)];
+  ImageParam x(Float(32), 3, "x"), positions(Int(32), 1, "positions");
+  Var d("d"), h("h"), m("m"), i("i");
+  Func angle("angle"), cosine("cos"), sine("sin");
+  angle(i, m) = cast<double>(positions(m)) * inverse(i);
+  cosine(i, m) = cast<float>(cos(angle(i, m)) * Expr(mscale));
+  sine(i, m) = cast<float>(sin(angle(i, m)) * Expr(mscale));
+  auto at = [&](Expr index) { return x(clamp(index, 0, dim - 1), h, m); };
+  Expr rotated;
+  if (interleaved) {
+    // Pairs (2i, 2i + 1) turn by frequency i.
+    Expr f = clamp(d / 2, 0, half - 1);
+    rotated = select(d % 2 == 0, at(d) * cosine(f, m) - at(d + 1) * sine(f, m),
+                     at(d) * cosine(f, m) + at(d - 1) * sine(f, m));
+  } else {
+    // Pairs (i, i + half) turn by frequency i.
+    Expr f = clamp(select(d < half, d, d - half), 0, half - 1);
+    rotated = select(d < half, at(d) * cosine(f, m) - at(d + half) * sine(f, m),
+                     at(d) * cosine(f, m) + at(d - half) * sine(f, m));
+  }
+  Func out("rope");
+  out(d, h, m) = select(d < rotary, rotated, at(d));
+  out.bound(d, 0, dim).parallel(m);
+  cosine.compute_at(out, m);
+  sine.compute_at(out, m);
+  return {Pipeline(out), {x, positions}};
+}
+
+/// softmax(scale · q·kᵀ) · v per query row over the cached keys 0 .. T-1;
+/// with `causal`, query i (at position T - n + i) sees keys up to its own.
+/// Scores exist one query row at a time, never as an n × T matrix.
+KernelPipeline attention(const KernelSpec &spec) {
+  int heads = int(spec.dims[0]), kvHeads = int(spec.dims[1]);
+  int dim = int(spec.dims[2]), valueDim = int(spec.dims[3]);
+  float scale = float(spec.params[0]);
+  bool causal = spec.flag;
+  ImageParam q(Float(32), 3, "q"), k(Float(32), 3, "k_cache"),
+      v(Float(32), 3, "v_cache");
+  Expr tokens = q.dim(2).extent(), keys = k.dim(2).extent();
+  Expr start = keys - tokens;
+  Var e("e"), h("h"), i("i"), j("j");
+  Expr group = h / (heads / kvHeads);
+  RDom rd(0, dim, "rd");
+  Func score("score");
+  score(j, h, i) = 0.0f;
+  score(j, h, i) += q(rd, h, i) * k(rd, group, j);
+  RDom rj(0, keys, "rj");
+  if (causal)
+    rj.where(rj <= start + i);
+  Func top("max_score");
+  top(h, i) = Float(32).min();
+  top(h, i) = max(top(h, i), score(rj, h, i) * scale);
+  Func weight("weight");
+  weight(j, h, i) = exp(score(j, h, i) * scale - top(h, i));
+  Func total("total");
+  total(h, i) = 0.0f;
+  total(h, i) += weight(rj, h, i);
+  Func mixed("mixed");
+  mixed(e, h, i) = 0.0f;
+  mixed(e, h, i) += weight(rj, h, i) * v(e, group, rj);
+  Func out("attention");
+  out(e, h, i) = mixed(e, h, i) / total(h, i);
+
+  Var row("row");
+  out.bound(e, 0, valueDim).fuse(h, i, row).parallel(row)
+      .vectorize(e, kVector, TailStrategy::GuardWithIf);
+  for (Func f : {score, weight})
+    f.compute_at(out, row);
+  score.update().reorder(j, rd).vectorize(j, 8, TailStrategy::GuardWithIf);
+  weight.vectorize(j, 8, TailStrategy::GuardWithIf);
+  for (Func f : {top, total})
+    f.compute_at(out, row);
+  mixed.compute_at(out, row).vectorize(e, kVector, TailStrategy::GuardWithIf);
+  mixed.update().vectorize(e, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {q, k, v}};
+}
+
+KernelPipeline elementwise(const KernelSpec &spec) {
+  ImageParam a(Float(32), 1, "a");
+  Var x("x"), xo("xo"), xi("xi");
+  Func out("elementwise");
+  std::vector<Argument> args{a};
+  if (spec.kind == Kind::Silu) {
+    out(x) = a(x) / (1.0f + exp(-a(x)));
+  } else {
+    ImageParam b(Float(32), 1, "b");
+    args.push_back(b);
+    out(x) = spec.kind == Kind::Add ? a(x) + b(x) : a(x) * b(x);
+  }
+  out.split(x, xo, xi, 1 << 14, TailStrategy::GuardWithIf)
+      .parallel(xo)
+      .vectorize(xi, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), args};
+}
+
+} // namespace
+
+KernelPipeline definePipeline(const KernelSpec &spec) {
+  switch (spec.kind) {
+  case Kind::Embed:
+    return embed(spec);
+  case Kind::RmsNorm:
+    return rmsNorm(spec);
+  case Kind::Linear:
+    return linear(spec);
+  case Kind::Rope:
+    return rope(spec);
+  case Kind::Attention:
+    return attention(spec);
+  case Kind::Add:
+  case Kind::Mul:
+  case Kind::Silu:
+    return elementwise(spec);
+  }
+  return {};
+}
+
+} // namespace mlir::r1::x86

@@ -1,0 +1,310 @@
+//===- Program.cpp - the artifact's program.txt ---------------------------===//
+//
+// This file implements parseProgram: read each record, then check that every
+// reference resolves and every buffer an argument describes fits the slot,
+// weight or cache it views.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Program.h"
+
+#include <cctype>
+#include <charconv>
+#include <limits>
+
+namespace r1rt {
+namespace {
+
+constexpr size_t kMaxRecords = 1 << 22;
+constexpr int64_t kMaxWidth = int64_t(1) << 31;
+
+std::vector<std::string_view> split(std::string_view line, char sep) {
+  std::vector<std::string_view> fields;
+  size_t start = 0;
+  while (true) {
+    size_t end = line.find(sep, start);
+    fields.push_back(line.substr(start, end - start));
+    if (end == std::string_view::npos)
+      return fields;
+    start = end + 1;
+  }
+}
+
+template <typename T> bool parseInt(std::string_view text, T &value) {
+  const char *end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc() && ptr == end && !text.empty();
+}
+
+bool isSymbol(std::string_view s) {
+  if (s.empty() || s.size() > 200)
+    return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
+      return false;
+  return true;
+}
+
+bool isHash(std::string_view s) {
+  if (s.size() != 64)
+    return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
+  return true;
+}
+
+class Parser {
+public:
+  Parser(Program &program, std::string &error)
+      : program(program), error(error) {}
+
+  bool run(std::string_view text) {
+    std::vector<std::string_view> lines = split(text, '\n');
+    if (lines.size() > kMaxRecords)
+      return fail("has too many records");
+    if (!lines.empty() && lines.back().empty())
+      lines.pop_back();
+    for (line = 0; line < lines.size(); ++line) {
+      std::vector<std::string_view> f = split(lines[line], ' ');
+      if (line == 0) {
+        int64_t version;
+        if (f.size() != 2 || f[0] != "r1-program" || !parseInt(f[1], version))
+          return fail("is not an r1 program (no 'r1-program VERSION' header)");
+        if (version != kProgramVersion)
+          return fail("has format version " + std::string(f[1]) +
+                      "; this runtime reads version " +
+                      std::to_string(kProgramVersion));
+        continue;
+      }
+      if (!record(f))
+        return false;
+    }
+    line = lines.size();
+    return check();
+  }
+
+private:
+  bool fail(const std::string &message) {
+    error = "program.txt" +
+            (line ? ":" + std::to_string(line + 1) : std::string()) + ": " +
+            message;
+    return false;
+  }
+
+  bool count(const std::vector<std::string_view> &f, size_t n) {
+    return f.size() == n || fail("'" + std::string(f[0]) + "' takes " +
+                                 std::to_string(n - 1) + " fields");
+  }
+
+  bool width(std::string_view text, int64_t &value) {
+    return (parseInt(text, value) && value > 0 && value < kMaxWidth) ||
+           fail("bad width '" + std::string(text) + "'");
+  }
+
+  bool index(std::string_view text, size_t size, int64_t &value,
+             const char *what) {
+    return (parseInt(text, value) && value >= 0 && size_t(value) < size) ||
+           fail(std::string("names ") + what + " '" + std::string(text) +
+                "', which does not exist");
+  }
+
+  bool record(const std::vector<std::string_view> &f) {
+    std::string_view kind = f[0];
+    if (kind == "target") {
+      if (!count(f, 3))
+        return false;
+      program.target = std::string(f[1]);
+      if (f[2] != "-")
+        for (std::string_view feature : split(f[2], ','))
+          program.features.emplace_back(feature);
+      return true;
+    }
+    if (kind == "file") {
+      FileCheck file;
+      if (!count(f, 4))
+        return false;
+      if (f[1] != "model.so" && f[1] != "weights.bin")
+        return fail("names an unexpected file '" + std::string(f[1]) + "'");
+      if (!parseInt(f[2], file.bytes) || !isHash(f[3]))
+        return fail("has a bad size or SHA-256");
+      file.name = std::string(f[1]);
+      file.sha256 = std::string(f[3]);
+      program.files.push_back(std::move(file));
+      return true;
+    }
+    if (kind == "vocab")
+      return count(f, 2) && width(f[1], program.vocab);
+    if (kind == "slot") {
+      Program::Slot slot;
+      if (!count(f, 3) || !width(f[1], slot.width))
+        return false;
+      if (f[2] != "f32" && f[2] != "i32")
+        return fail("slot type must be f32 or i32");
+      slot.isInt = f[2] == "i32";
+      program.slots.push_back(slot);
+      return true;
+    }
+    if (kind == "cache") {
+      int64_t w;
+      if (!count(f, 2) || !width(f[1], w))
+        return false;
+      program.caches.push_back(w);
+      return true;
+    }
+    if (kind == "weight") {
+      Program::Weight w;
+      if (!count(f, 3) || !parseInt(f[1], w.offset) || !parseInt(f[2], w.bytes))
+        return fail("bad weight record");
+      if (w.offset % 64 != 0)
+        return fail("weight offset is not 64-byte aligned");
+      program.weights.push_back(w);
+      return true;
+    }
+    if (kind == "kernel") {
+      if (!count(f, 2) || !isSymbol(f[1]))
+        return fail("bad kernel symbol");
+      program.kernels.emplace_back(f[1]);
+      return true;
+    }
+    if (kind == "ids" || kind == "positions" || kind == "logits") {
+      int64_t &target = kind == "ids"         ? program.ids
+                        : kind == "positions" ? program.positions
+                                              : program.logits;
+      return count(f, 2) &&
+             index(f[1], program.slots.size(), target, "slot");
+    }
+    if (kind == "append") {
+      Step step;
+      step.isCall = false;
+      if (!count(f, 3) ||
+          !index(f[1], program.caches.size(), step.cache, "cache") ||
+          !index(f[2], program.slots.size(), step.slot, "slot"))
+        return false;
+      if (program.caches[step.cache] != program.slots[step.slot].width ||
+          program.slots[step.slot].isInt)
+        return fail("appends a slot whose width is not the cache's");
+      program.steps.push_back(std::move(step));
+      return true;
+    }
+    if (kind == "call") {
+      Step step;
+      step.isCall = true;
+      if (f.size() < 3 ||
+          !index(f[1], program.kernels.size(), step.kernel, "kernel"))
+        return f.size() >= 3 || fail("a call needs a kernel and an output");
+      for (size_t i = 2; i < f.size(); ++i) {
+        Arg arg;
+        if (!argument(f[i], arg))
+          return false;
+        step.args.push_back(std::move(arg));
+      }
+      if (step.args.back().source != Arg::Source::Slot)
+        return fail("a call's output must be a slot");
+      program.steps.push_back(std::move(step));
+      return true;
+    }
+    return fail("unknown record '" + std::string(kind) + "'");
+  }
+
+  /// s3:64,-1 and the like; checks the dims fit what the arg views.
+  bool argument(std::string_view text, Arg &arg) {
+    size_t colon = text.find(':');
+    if (colon == std::string_view::npos || colon < 2)
+      return fail("bad argument '" + std::string(text) + "'");
+    switch (text[0]) {
+    case 's':
+      arg.source = Arg::Source::Slot;
+      break;
+    case 'w':
+      arg.source = Arg::Source::Weight;
+      break;
+    case 'c':
+      arg.source = Arg::Source::Cache;
+      break;
+    default:
+      return fail("bad argument '" + std::string(text) + "'");
+    }
+    size_t limit = arg.source == Arg::Source::Slot     ? program.slots.size()
+                   : arg.source == Arg::Source::Weight ? program.weights.size()
+                                                       : program.caches.size();
+    if (!index(text.substr(1, colon - 1), limit, arg.index, "a buffer"))
+      return false;
+    std::vector<std::string_view> dims = split(text.substr(colon + 1), ',');
+    if (dims.size() > 4)
+      return fail("argument has more than 4 dims");
+    // Product of the static extents (and of the token multipliers), with
+    // overflow checks.
+    int64_t product = 1, dynamic = 0;
+    for (std::string_view d : dims) {
+      int64_t value;
+      if (!parseInt(d, value) || value == 0 || value < -kMaxWidth ||
+          value > kMaxWidth)
+        return fail("bad dim '" + std::string(d) + "'");
+      if (value < 0)
+        ++dynamic;
+      int64_t magnitude = value < 0 ? -value : value;
+      if (product > std::numeric_limits<int64_t>::max() / magnitude)
+        return fail("argument dims overflow");
+      product *= magnitude;
+      arg.dims.push_back(value);
+    }
+    switch (arg.source) {
+    case Arg::Source::Slot:
+      if (dynamic != 1 || product != program.slots[arg.index].width)
+        return fail("argument '" + std::string(text) +
+                    "' does not view its slot's width");
+      break;
+    case Arg::Source::Weight:
+      if (dynamic != 0 ||
+          uint64_t(product) * 4 != program.weights[arg.index].bytes)
+        return fail("argument '" + std::string(text) +
+                    "' does not view its weight's bytes");
+      break;
+    case Arg::Source::Cache:
+      if (dynamic != 1 || arg.dims.back() != -1 ||
+          product != program.caches[arg.index])
+        return fail("argument '" + std::string(text) +
+                    "' does not view its cache's width");
+      break;
+    }
+    return true;
+  }
+
+  bool check() {
+    if (program.vocab <= 0)
+      return fail("has no vocab");
+    if (program.ids < 0 || program.positions < 0 || program.logits < 0)
+      return fail("does not name its ids, positions and logits slots");
+    const auto &ids = program.slots[program.ids];
+    const auto &positions = program.slots[program.positions];
+    const auto &logits = program.slots[program.logits];
+    if (!ids.isInt || ids.width != 1 || !positions.isInt ||
+        positions.width != 1)
+      return fail("ids and positions must be i32 slots of width 1");
+    if (logits.isInt || logits.width != program.vocab)
+      return fail("logits must be an f32 slot of width vocab");
+    for (const char *name : {"model.so", "weights.bin"}) {
+      bool found = false;
+      for (const FileCheck &file : program.files)
+        found |= file.name == name;
+      if (!found)
+        return fail(std::string("has no 'file ") + name + "' record");
+    }
+    return true;
+  }
+
+  Program &program;
+  std::string &error;
+  size_t line = 0;
+};
+
+} // namespace
+
+bool parseProgram(std::string_view text, Program &program,
+                  std::string &error) {
+  program = Program();
+  return Parser(program, error).run(text);
+}
+
+} // namespace r1rt

@@ -1,0 +1,85 @@
+//===- Program.h - the artifact's program.txt -------------------*- C++ -*-===//
+//
+// program.txt is the kernel-level model r1c writes and the runtime runs,
+// one record per line, fields separated by single spaces:
+//
+//   r1-program VERSION
+//   target NAME FEATURE,FEATURE,...   ("-" for none)
+//   file NAME BYTES SHA256            (model.so, weights.bin)
+//   vocab V
+//   slot WIDTH f32|i32                (slot i: WIDTH elements per token)
+//   cache WIDTH                       (cache i: f32 per cached token)
+//   weight OFFSET BYTES               (weight i in weights.bin, f32)
+//   kernel SYMBOL                     (kernel i: SYMBOL_argv in model.so)
+//   ids SLOT / positions SLOT / logits SLOT
+//   call KERNEL ARG... OUT            (inputs, then the output)
+//   append CACHE SLOT                 (slot rows → cache at the position)
+//
+// An ARG is s|w|c (slot, weight, cache), an index, ':' and its dims,
+// innermost first: a positive dim is static; -r is r × the call's token
+// count (for a cache, -1 is its filled length).
+//
+// parseProgram validates every index, width and dim product, so a hostile
+// program can only be refused, never make the runtime read out of bounds.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef R1_RUNTIME_PROGRAM_H
+#define R1_RUNTIME_PROGRAM_H
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace r1rt {
+
+inline constexpr int64_t kProgramVersion = 1;
+
+struct Arg {
+  enum class Source { Slot, Weight, Cache };
+  Source source;
+  int64_t index;
+  std::vector<int64_t> dims;
+};
+
+struct Step {
+  bool isCall = false;
+  int64_t kernel = -1; // call
+  std::vector<Arg> args; // call: inputs then output
+  int64_t cache = -1, slot = -1; // append
+};
+
+struct FileCheck {
+  std::string name;
+  uint64_t bytes;
+  std::string sha256;
+};
+
+struct Program {
+  std::string target;
+  std::vector<std::string> features;
+  std::vector<FileCheck> files;
+  int64_t vocab = 0;
+  struct Slot {
+    int64_t width;
+    bool isInt;
+  };
+  std::vector<Slot> slots;
+  std::vector<int64_t> caches;
+  struct Weight {
+    uint64_t offset, bytes;
+  };
+  std::vector<Weight> weights;
+  std::vector<std::string> kernels;
+  int64_t ids = -1, positions = -1, logits = -1;
+  std::vector<Step> steps;
+};
+
+/// Parses and validates `text`; on failure returns false with a message
+/// naming the line.
+bool parseProgram(std::string_view text, Program &program, std::string &error);
+
+} // namespace r1rt
+
+#endif // R1_RUNTIME_PROGRAM_H

@@ -1,0 +1,368 @@
+//===- Runtime.cpp - the r1c runtime --------------------------------------===//
+//
+// This file implements the r1rt C API. A model maps weights.bin, loads
+// model.so and resolves every kernel once; a session owns the slot buffers
+// (sized for the largest call so far), the KV caches and the position, and
+// runs the program's steps in order, describing each buffer to the kernels
+// as a halide_buffer_t.
+//
+//===----------------------------------------------------------------------===//
+
+#include "r1rt.h"
+
+#include "runtime/Program.h"
+#include "runtime/Sha256.h"
+
+#include "HalideRuntime.h"
+
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+using namespace r1rt;
+
+namespace {
+
+using KernelFn = int (*)(void **);
+
+/// A read-only mapping of a whole regular file.
+class MappedFile {
+public:
+  MappedFile() = default;
+  MappedFile(const MappedFile &) = delete;
+  MappedFile &operator=(const MappedFile &) = delete;
+  ~MappedFile() {
+    if (data && size)
+      munmap(const_cast<uint8_t *>(data), size);
+  }
+  /// Maps `path`; false with `error` set when it cannot.
+  bool open(const std::string &path, std::string &error) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+      error = "cannot open " + path + ": " + std::strerror(errno);
+      return false;
+    }
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (!ok) {
+      ::close(fd);
+      error = path + " is not a regular file";
+      return false;
+    }
+    size = size_t(st.st_size);
+    if (size) {
+      void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (map == MAP_FAILED) {
+        ::close(fd);
+        error = "cannot map " + path + ": " + std::strerror(errno);
+        return false;
+      }
+      data = static_cast<const uint8_t *>(map);
+    }
+    ::close(fd);
+    return true;
+  }
+  const uint8_t *data = nullptr;
+  size_t size = 0;
+};
+
+bool readText(const std::string &path, std::string &text, std::string &error) {
+  MappedFile file;
+  if (!file.open(path, error))
+    return false;
+  if (file.size > (64u << 20)) {
+    error = path + " is larger than 64 MB";
+    return false;
+  }
+  text.assign(reinterpret_cast<const char *>(file.data), file.size);
+  return true;
+}
+
+/// Whether this CPU has `feature` (a name program.txt may list).
+bool cpuHas(const std::string &feature) {
+  __builtin_cpu_init();
+#define R1RT_FEATURE(name)                                                     \
+  if (feature == name)                                                         \
+    return __builtin_cpu_supports(name);
+  R1RT_FEATURE("sse4.1")
+  R1RT_FEATURE("avx")
+  R1RT_FEATURE("avx2")
+  R1RT_FEATURE("fma")
+  R1RT_FEATURE("f16c")
+  R1RT_FEATURE("avx512f")
+  R1RT_FEATURE("avx512bw")
+  R1RT_FEATURE("avx512dq")
+  R1RT_FEATURE("avx512vl")
+  R1RT_FEATURE("avx512ifma")
+  R1RT_FEATURE("avx512vbmi")
+  R1RT_FEATURE("avx512vnni")
+  R1RT_FEATURE("avx512bf16")
+#undef R1RT_FEATURE
+  return false; // a feature this runtime does not know: refuse
+}
+
+} // namespace
+
+struct r1rt_model {
+  Program program;
+  std::string dir;
+  MappedFile weights;
+  void *library = nullptr;
+  std::vector<KernelFn> kernels;
+  int (*setThreads)(int) = nullptr;
+
+  ~r1rt_model() {
+    if (library)
+      dlclose(library);
+  }
+
+  bool open(const std::string &path, unsigned flags, std::string &error) {
+    dir = path;
+    std::string text;
+    if (!readText(dir + "/program.txt", text, error) ||
+        !parseProgram(text, program, error))
+      return false;
+    for (const std::string &feature : program.features)
+      if (!cpuHas(feature)) {
+        error = "the model was compiled for " + program.target +
+                ", which needs the CPU feature '" + feature +
+                "' this CPU lacks; recompile with r1c --target=host";
+        return false;
+      }
+    // Check both files before loading any code from them.
+    for (const FileCheck &check : program.files) {
+      MappedFile file;
+      if (!file.open(dir + "/" + check.name, error))
+        return false;
+      if (file.size != check.bytes) {
+        error = check.name + " has " + std::to_string(file.size) +
+                " bytes, the program expects " + std::to_string(check.bytes);
+        return false;
+      }
+      if (!(flags & R1RT_OPEN_SKIP_CHECKSUMS) &&
+          sha256Hex(file.data, file.size) != check.sha256) {
+        error = check.name + " does not match its SHA-256 in program.txt";
+        return false;
+      }
+    }
+    if (!weights.open(dir + "/weights.bin", error))
+      return false;
+    for (const Program::Weight &w : program.weights)
+      if (w.offset > weights.size || w.bytes > weights.size - w.offset) {
+        error = "a weight lies outside weights.bin";
+        return false;
+      }
+    std::string library_path = dir + "/model.so";
+    library = dlopen(library_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+      error = std::string("cannot load model.so: ") + dlerror();
+      return false;
+    }
+    for (const std::string &symbol : program.kernels) {
+      void *fn = dlsym(library, (symbol + "_argv").c_str());
+      if (!fn) {
+        error = "model.so has no kernel " + symbol;
+        return false;
+      }
+      kernels.push_back(reinterpret_cast<KernelFn>(fn));
+    }
+    setThreads =
+        reinterpret_cast<int (*)(int)>(dlsym(library, "halide_set_num_threads"));
+    return true;
+  }
+};
+
+struct r1rt_session {
+  r1rt_model *model;
+  std::vector<std::vector<uint8_t>> slots;  // token capacity × width × 4
+  std::vector<std::vector<float>> caches;   // cache capacity × width
+  int64_t tokenCapacity = 0, cacheCapacity = 0;
+  int64_t position = 0;
+  std::string error;
+
+  explicit r1rt_session(r1rt_model *model)
+      : model(model), slots(model->program.slots.size()),
+        caches(model->program.caches.size()) {}
+
+  bool fail(std::string message) {
+    error = std::move(message);
+    return false;
+  }
+
+  /// Grows the slot buffers to `n` tokens and the caches to `length` rows.
+  void reserve(int64_t n, int64_t length) {
+    const Program &p = model->program;
+    if (n > tokenCapacity) {
+      for (size_t s = 0; s < slots.size(); ++s)
+        slots[s].resize(size_t(n * p.slots[s].width) * 4);
+      tokenCapacity = n;
+    }
+    if (length > cacheCapacity) {
+      int64_t capacity = std::max<int64_t>(length, 2 * cacheCapacity);
+      for (size_t c = 0; c < caches.size(); ++c)
+        caches[c].resize(size_t(capacity * p.caches[c]));
+      cacheCapacity = capacity;
+    }
+  }
+
+  /// Describes `arg` for a call on `n` tokens with `length` cached rows.
+  void describe(const Arg &arg, int64_t n, int64_t length,
+                halide_buffer_t &buffer, halide_dimension_t *dims) {
+    const Program &p = model->program;
+    buffer = halide_buffer_t();
+    bool isInt = false;
+    switch (arg.source) {
+    case Arg::Source::Slot:
+      buffer.host = slots[arg.index].data();
+      isInt = p.slots[arg.index].isInt;
+      break;
+    case Arg::Source::Weight:
+      buffer.host = const_cast<uint8_t *>(model->weights.data) +
+                    p.weights[arg.index].offset;
+      break;
+    case Arg::Source::Cache:
+      buffer.host = reinterpret_cast<uint8_t *>(caches[arg.index].data());
+      break;
+    }
+    buffer.type = isInt ? halide_type_t(halide_type_int, 32)
+                        : halide_type_t(halide_type_float, 32);
+    buffer.dimensions = int32_t(arg.dims.size());
+    buffer.dim = dims;
+    int64_t stride = 1;
+    for (size_t i = 0; i < arg.dims.size(); ++i) {
+      int64_t d = arg.dims[i];
+      int64_t extent = d > 0 ? d
+                       : arg.source == Arg::Source::Cache ? length
+                                                          : -d * n;
+      dims[i] = {0, int32_t(extent), int32_t(stride), 0};
+      stride *= extent;
+    }
+  }
+
+  bool run(const int32_t *tokens, int64_t n, float *logits) {
+    const Program &p = model->program;
+    if (n <= 0)
+      return fail("no tokens to run");
+    for (int64_t i = 0; i < n; ++i)
+      if (tokens[i] < 0 || tokens[i] >= p.vocab)
+        return fail("token id " + std::to_string(tokens[i]) +
+                    " is outside the vocabulary [0, " +
+                    std::to_string(p.vocab) + ")");
+    // Every extent must fit the kernels' int32 dims.
+    int64_t length = position + n;
+    int64_t widest = 1;
+    for (const Program::Slot &s : p.slots)
+      widest = std::max(widest, s.width);
+    for (int64_t w : p.caches)
+      widest = std::max(widest, w);
+    if (length >= (int64_t(1) << 31) / widest)
+      return fail("the sequence is too long for this model's buffers");
+    reserve(n, length);
+    std::memcpy(slots[p.ids].data(), tokens, size_t(n) * 4);
+    auto *positions = reinterpret_cast<int32_t *>(slots[p.positions].data());
+    for (int64_t i = 0; i < n; ++i)
+      positions[i] = int32_t(position + i);
+
+    for (const Step &step : p.steps) {
+      if (!step.isCall) {
+        size_t rowBytes = size_t(p.caches[step.cache]) * 4;
+        std::memcpy(reinterpret_cast<uint8_t *>(caches[step.cache].data()) +
+                        size_t(position) * rowBytes,
+                    slots[step.slot].data(), size_t(n) * rowBytes);
+        continue;
+      }
+      halide_buffer_t buffers[8];
+      halide_dimension_t dims[8][4];
+      void *argv[8];
+      if (step.args.size() > 8)
+        return fail("a kernel call has more than 8 arguments");
+      for (size_t i = 0; i < step.args.size(); ++i) {
+        describe(step.args[i], n, length, buffers[i], dims[i]);
+        argv[i] = &buffers[i];
+      }
+      int status = model->kernels[step.kernel](argv);
+      if (status != 0)
+        return fail("kernel " + p.kernels[step.kernel] +
+                    " failed with Halide error " + std::to_string(status));
+    }
+    if (logits)
+      std::memcpy(logits, slots[p.logits].data(),
+                  size_t(n * p.vocab) * sizeof(float));
+    position = length;
+    return true;
+  }
+};
+
+extern "C" {
+
+r1rt_model *r1rt_open(const char *dir, unsigned flags, char *error,
+                      size_t error_size) {
+  auto model = std::make_unique<r1rt_model>();
+  std::string message;
+  if (!dir) {
+    message = "no artifact folder given";
+  } else if (model->open(dir, flags, message)) {
+    return model.release();
+  }
+  if (error && error_size) {
+    std::string text = std::string(dir ? dir : "") + ": " + message;
+    std::strncpy(error, text.c_str(), error_size - 1);
+    error[error_size - 1] = '\0';
+  }
+  return nullptr;
+}
+
+void r1rt_close(r1rt_model *model) { delete model; }
+
+int64_t r1rt_vocab_size(const r1rt_model *model) {
+  return model->program.vocab;
+}
+
+const char *r1rt_target(const r1rt_model *model) {
+  return model->program.target.c_str();
+}
+
+void r1rt_set_threads(r1rt_model *model, int threads) {
+  if (model->setThreads && threads > 0)
+    model->setThreads(threads);
+}
+
+r1rt_session *r1rt_session_create(r1rt_model *model) {
+  return new r1rt_session(model);
+}
+
+void r1rt_session_destroy(r1rt_session *session) { delete session; }
+
+int r1rt_prefill(r1rt_session *session, const int32_t *tokens, size_t n,
+                 float *logits) {
+  if (n > size_t(1) << 30)
+    return session->fail("too many tokens in one call"), -1;
+  try {
+    return session->run(tokens, int64_t(n), logits) ? 0 : -1;
+  } catch (const std::bad_alloc &) {
+    return session->fail("out of memory"), -1;
+  }
+}
+
+int r1rt_decode(r1rt_session *session, int32_t token, float *logits) {
+  return r1rt_prefill(session, &token, 1, logits);
+}
+
+int64_t r1rt_position(const r1rt_session *session) {
+  return session->position;
+}
+
+void r1rt_reset(r1rt_session *session) { session->position = 0; }
+
+const char *r1rt_session_error(const r1rt_session *session) {
+  return session->error.c_str();
+}
+
+} // extern "C"

@@ -1,0 +1,65 @@
+/*===- r1rt.h - the r1c runtime's C API -----------------------------------===*
+ *
+ * Loads an artifact folder written by `r1c MODEL -o NAME.r1` and runs it.
+ * A model is read-only once open and may be shared by any number of
+ * sessions; each session owns its KV cache and position and is used by one
+ * thread at a time. There is no global state: two sessions on one model run
+ * concurrently.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef R1RT_H
+#define R1RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct r1rt_model r1rt_model;
+typedef struct r1rt_session r1rt_session;
+
+/* r1rt_open flags. */
+enum {
+  /* Check file sizes only, not SHA-256 (faster open of a trusted model). */
+  R1RT_OPEN_SKIP_CHECKSUMS = 1u
+};
+
+/* Opens the artifact folder `dir`: checks the program, the files' sizes and
+ * SHA-256, and that this CPU has the features the kernels were built for.
+ * Returns NULL on failure with a one-line message in `error` (if not NULL,
+ * `error_size` bytes, always NUL-terminated). */
+r1rt_model *r1rt_open(const char *dir, unsigned flags, char *error,
+                      size_t error_size);
+void r1rt_close(r1rt_model *model);
+
+int64_t r1rt_vocab_size(const r1rt_model *model);
+/* The target the model was compiled for, e.g. "host" or "x86-64-avx2". */
+const char *r1rt_target(const r1rt_model *model);
+/* Threads the kernels use (default: all cores). Affects every session. */
+void r1rt_set_threads(r1rt_model *model, int threads);
+
+r1rt_session *r1rt_session_create(r1rt_model *model);
+void r1rt_session_destroy(r1rt_session *session);
+
+/* Runs `n` tokens at the session's next positions, appending them to its
+ * cache. With `logits` (n × vocab floats) it receives every position's
+ * logits; with NULL, nothing. Returns 0, or -1 with r1rt_session_error set
+ * (the session is then unchanged). */
+int r1rt_prefill(r1rt_session *session, const int32_t *tokens, size_t n,
+                 float *logits);
+/* One token: r1rt_prefill with n = 1. */
+int r1rt_decode(r1rt_session *session, int32_t token, float *logits);
+/* Tokens the session has seen (its next position). */
+int64_t r1rt_position(const r1rt_session *session);
+/* Forgets every token (empties the cache). */
+void r1rt_reset(r1rt_session *session);
+const char *r1rt_session_error(const r1rt_session *session);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* R1RT_H */

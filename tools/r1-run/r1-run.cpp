@@ -1,0 +1,274 @@
+//===- r1-run.cpp - run a compiled r1c artifact ---------------------------===//
+//
+//   r1-run NAME.r1 --tokens 1,2,3 -n 32 [--temperature T --top-k K
+//          --top-p P --seed S] [--dump-logits out.npy] [--threads N]
+//
+// Prefills the prompt, then generates -n tokens (greedy unless a
+// temperature is given), printing the generated ids on stdout and the
+// prefill and decode speeds on stderr. --dump-logits writes the f32 logits
+// of every position (prompt first, then each generated token) as a .npy
+// array [positions, vocab].
+//
+//===----------------------------------------------------------------------===//
+
+#include "r1rt.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+const char kUsage[] =
+    "usage: r1-run NAME.r1 --tokens ID,ID,... [options]\n"
+    "  --tokens LIST        prompt token ids, comma-separated\n"
+    "  -n N                 tokens to generate (default 16)\n"
+    "  --temperature T      sample at temperature T (default 0: greedy)\n"
+    "  --top-k K            sample among the K likeliest tokens\n"
+    "  --top-p P            sample among the likeliest tokens with mass P\n"
+    "  --seed S             sampling seed (default 0)\n"
+    "  --dump-logits FILE   write every position's logits as .npy [pos, vocab]\n"
+    "  --threads N          kernel threads (default: all cores)\n"
+    "  --no-verify          check file sizes only, not SHA-256\n";
+
+struct Options {
+  std::string artifact;
+  std::vector<int32_t> tokens;
+  long generate = 16;
+  double temperature = 0, topP = 1;
+  long topK = 0;
+  unsigned long long seed = 0;
+  std::string dumpLogits;
+  int threads = 0;
+  bool verify = true;
+};
+
+[[noreturn]] void usageError(const std::string &message) {
+  std::fprintf(stderr, "r1-run: %s\n%s", message.c_str(), kUsage);
+  std::exit(2);
+}
+
+bool parseNumber(const char *text, double &value) {
+  char *end = nullptr;
+  errno = 0;
+  value = std::strtod(text, &end);
+  return errno == 0 && end != text && *end == '\0' && std::isfinite(value);
+}
+
+long parseCount(const char *flag, const char *text, long max) {
+  double value;
+  if (!parseNumber(text, value) || value < 0 || value > double(max) ||
+      value != std::floor(value))
+    usageError(std::string(flag) + " takes a whole number up to " +
+               std::to_string(max) + ", got '" + text + "'");
+  return long(value);
+}
+
+std::vector<int32_t> parseTokens(const char *text) {
+  std::vector<int32_t> tokens;
+  const char *p = text;
+  while (*p) {
+    char *end = nullptr;
+    errno = 0;
+    long long id = std::strtoll(p, &end, 10);
+    if (end == p || errno || id < 0 || id > INT32_MAX ||
+        (*end != ',' && *end != '\0'))
+      usageError(std::string("--tokens takes comma-separated ids, got '") +
+                 text + "'");
+    tokens.push_back(int32_t(id));
+    p = *end == ',' ? end + 1 : end;
+  }
+  if (tokens.empty())
+    usageError("--tokens is empty");
+  return tokens;
+}
+
+Options parseOptions(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> const char * {
+      if (i + 1 >= argc)
+        usageError(arg + " needs a value");
+      return argv[++i];
+    };
+    double number;
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (arg == "--tokens") {
+      o.tokens = parseTokens(value());
+    } else if (arg == "-n") {
+      o.generate = parseCount("-n", value(), 1 << 20);
+    } else if (arg == "--temperature") {
+      if (!parseNumber(value(), number) || number < 0)
+        usageError("--temperature takes a number >= 0");
+      o.temperature = number;
+    } else if (arg == "--top-k") {
+      o.topK = parseCount("--top-k", value(), 1L << 30);
+    } else if (arg == "--top-p") {
+      if (!parseNumber(value(), number) || number <= 0 || number > 1)
+        usageError("--top-p takes a number in (0, 1]");
+      o.topP = number;
+    } else if (arg == "--seed") {
+      o.seed = (unsigned long long)parseCount("--seed", value(), 1L << 62);
+    } else if (arg == "--dump-logits") {
+      o.dumpLogits = value();
+    } else if (arg == "--threads") {
+      o.threads = int(parseCount("--threads", value(), 4096));
+    } else if (arg == "--no-verify") {
+      o.verify = false;
+    } else if (arg == "--prompt") {
+      usageError("--prompt needs the tokenizer, which this build lacks; "
+                 "use --tokens");
+    } else if (!arg.empty() && arg[0] == '-') {
+      usageError("unknown option " + arg);
+    } else if (o.artifact.empty()) {
+      o.artifact = arg;
+    } else {
+      usageError("more than one artifact given");
+    }
+  }
+  if (o.artifact.empty())
+    usageError("no artifact given");
+  if (o.tokens.empty())
+    usageError("no prompt: give --tokens");
+  return o;
+}
+
+/// The next token from `logits`: argmax, or a sample at the temperature
+/// among the top-k / top-p candidates.
+int32_t choose(const float *logits, int64_t vocab, const Options &o,
+               std::mt19937_64 &rng) {
+  if (o.temperature == 0)
+    return int32_t(std::max_element(logits, logits + vocab) - logits);
+  std::vector<int32_t> order(static_cast<size_t>(vocab));
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
+  size_t keep = o.topK > 0 ? std::min<size_t>(size_t(o.topK), order.size())
+                           : order.size();
+  std::vector<double> p(keep);
+  double total = 0;
+  for (size_t i = 0; i < keep; ++i)
+    total += p[i] = std::exp((logits[order[i]] - logits[order[0]]) /
+                             o.temperature);
+  // Smallest prefix with mass ≥ top-p.
+  double mass = 0;
+  size_t cut = keep;
+  for (size_t i = 0; i < keep; ++i) {
+    mass += p[i] / total;
+    if (mass >= o.topP) {
+      cut = i + 1;
+      break;
+    }
+  }
+  std::discrete_distribution<size_t> pick(p.begin(), p.begin() + cut);
+  return order[pick(rng)];
+}
+
+/// Writes a float32 .npy [rows, cols] through a temporary file.
+bool writeNpy(const std::string &path, const std::vector<float> &data,
+              int64_t rows, int64_t cols) {
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                       std::to_string(rows) + ", " + std::to_string(cols) +
+                       "), }";
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string tmp = path + ".tmp-" + std::to_string(getpid());
+  FILE *f = std::fopen(tmp.c_str(), "wb");
+  if (!f)
+    return false;
+  uint16_t length = uint16_t(header.size());
+  bool ok = std::fwrite("\x93NUMPY\x01\x00", 1, 8, f) == 8 &&
+            std::fwrite(&length, 2, 1, f) == 1 &&
+            std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
+            std::fwrite(data.data(), 4, data.size(), f) == data.size();
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+using Clock = std::chrono::steady_clock;
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options o = parseOptions(argc, argv);
+  char error[1024];
+  r1rt_model *model = r1rt_open(o.artifact.c_str(),
+                                o.verify ? 0 : R1RT_OPEN_SKIP_CHECKSUMS, error,
+                                sizeof(error));
+  if (!model) {
+    std::fprintf(stderr, "r1-run: %s\n", error);
+    return 1;
+  }
+  if (o.threads)
+    r1rt_set_threads(model, o.threads);
+  int64_t vocab = r1rt_vocab_size(model);
+  r1rt_session *session = r1rt_session_create(model);
+  bool dump = !o.dumpLogits.empty();
+  size_t n = o.tokens.size();
+  std::vector<float> all; // every position's logits when dumping
+  std::vector<float> logits(n * size_t(vocab));
+
+  Clock::time_point t0 = Clock::now();
+  if (r1rt_prefill(session, o.tokens.data(), n, logits.data()) != 0) {
+    std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+    return 1;
+  }
+  Clock::time_point t1 = Clock::now();
+  if (dump)
+    all = logits;
+  std::mt19937_64 rng(o.seed);
+  std::vector<int32_t> generated;
+  const float *last = logits.data() + (n - 1) * size_t(vocab);
+  std::vector<float> step(static_cast<size_t>(vocab));
+  for (long i = 0; i < o.generate; ++i) {
+    int32_t token = choose(last, vocab, o, rng);
+    generated.push_back(token);
+    if (i + 1 == o.generate && !dump)
+      break; // the last token's logits are only needed for the dump
+    if (r1rt_decode(session, token, step.data()) != 0) {
+      std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+      return 1;
+    }
+    if (dump)
+      all.insert(all.end(), step.begin(), step.end());
+    last = step.data();
+  }
+  Clock::time_point t2 = Clock::now();
+
+  for (size_t i = 0; i < generated.size(); ++i)
+    std::printf("%s%d", i ? " " : "", generated[i]);
+  std::printf("\n");
+  long decoded = dump ? o.generate : std::max(0L, o.generate - 1);
+  std::fprintf(stderr, "r1-run: prefill %zu tokens %.1f tok/s", n,
+               double(n) / seconds(t0, t1));
+  if (decoded)
+    std::fprintf(stderr, ", decode %ld tokens %.1f tok/s", decoded,
+                 double(decoded) / seconds(t1, t2));
+  std::fprintf(stderr, "\n");
+  if (dump && !writeNpy(o.dumpLogits, all, int64_t(all.size()) / vocab, vocab)) {
+    std::fprintf(stderr, "r1-run: cannot write %s\n", o.dumpLogits.c_str());
+    return 1;
+  }
+  r1rt_session_destroy(session);
+  r1rt_close(model);
+  return 0;
+}
