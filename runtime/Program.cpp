@@ -80,14 +80,14 @@ public:
       if (!record(f))
         return false;
     }
-    line = lines.size();
+    atLine = false;
     return check();
   }
 
 private:
   bool fail(const std::string &message) {
     error = "program.txt" +
-            (line ? ":" + std::to_string(line + 1) : std::string()) + ": " +
+            (atLine ? ":" + std::to_string(line + 1) : std::string()) + ": " +
             message;
     return false;
   }
@@ -297,6 +297,7 @@ private:
   Program &program;
   std::string &error;
   size_t line = 0;
+  bool atLine = true; // errors name `line` until the records are read
 };
 
 } // namespace

@@ -1,31 +1,63 @@
-// r1c --emit=artifact writes NAME.r1/: weights.bin with every declared
-// weight (converted to its declared type, 64-byte aligned, MoE experts
-// stacked), model.mlir and manifest.json with SHA-256s; a failed compile
+// r1c MODEL -o NAME.r1 writes the compiled artifact: model.so, weights.bin
+// (every weight the kernels read as f32 in their layout, 64-byte aligned),
+// program.txt, model.mlir and manifest.json with SHA-256s; a failed compile
 // leaves an existing artifact as it was.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %mkckpt llama %t/llama --dtype bf16
-// RUN: r1c %t/llama --emit=artifact --dtype f32 -o %t/llama.r1
+// RUN: r1c %t/llama --dtype f32 -o %t/llama.r1 2>&1 | FileCheck %s --check-prefix=PROGRESS
+// PROGRESS: r1c: import+passes
+// PROGRESS-NEXT: r1c: weights
+// PROGRESS-NEXT: r1c: kernels 1/{{[0-9]+}} 2/
+// PROGRESS-NEXT: r1c: link
+// PROGRESS-NEXT: r1c: wrote {{.*}}llama.r1 ({{[0-9.]+}} MB; import+passes {{.*}}s weights {{.*}}s kernels {{.*}}s link {{.*}}s)
 // RUN: %python %S/check_artifact.py %t/llama.r1 %t/llama | FileCheck %s --check-prefix=LLAMA
 // LLAMA: ok: 21 tensors
-// RUN: %mkckpt deepseek_v3 %t/v3 --fp8 --dtype bf16 --shards 2
-// RUN: r1c %t/v3 --emit=artifact -o %t/v3.r1 2>/dev/null
-// RUN: %python %S/check_artifact.py %t/v3.r1 %t/v3 | FileCheck %s --check-prefix=V3
-// V3: ok: {{[0-9]+}} tensors
-// RUN: FileCheck %s --check-prefix=MANIFEST < %t/v3.r1/manifest.json
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t/llama.r1/manifest.json
 // MANIFEST: "format": "r1c-artifact",
-// MANIFEST: "architecture": "DeepseekV3ForCausalLM",
-// MANIFEST: "dtype": "f8e4m3fn",
-// MANIFEST-NEXT: "name": "model.layers.0.self_attn.q_a_proj.weight",
+// MANIFEST: "architecture": "LlamaForCausalLM",
+// MANIFEST: "program": "program.txt",
+// MANIFEST: "target": {
+// MANIFEST: "kernels": [
+// MANIFEST-NEXT: "r1k_embed_64x256_
+// MANIFEST: "library": "model.so",
+// MANIFEST: "layout": "panels16",
+// MANIFEST-NEXT: "name": "model.layers.0.self_attn.q_proj.weight",
+// RUN: FileCheck %s --check-prefix=PROGRAM < %t/llama.r1/program.txt
+// PROGRAM: r1-program 1
+// PROGRAM-NEXT: target host
+// PROGRAM-NEXT: file weights.bin
+// PROGRAM-NEXT: file model.so
+// PROGRAM-NEXT: vocab 256
+// PROGRAM: append 0 [[K:[0-9]+]]
+// PROGRAM-NEXT: append 1 [[V:[0-9]+]]
+// PROGRAM-NEXT: call {{[0-9]+}} s{{[0-9]+}}:16,4,-1 c0:16,2,-1 c1:16,2,-1 s{{[0-9]+}}:16,4,-1
+//
+// Identical kernels are compiled once: two layers, one q/o kernel.
+// RUN: grep -c "^kernel r1k_linear_64x64_" %t/llama.r1/program.txt | FileCheck %s --check-prefix=ONCE
+// ONCE: 1
+//
+// An AVX2 build runs anywhere AVX2 does and says so.
+// RUN: r1c %t/llama -q --target=x86-64-avx2 -o %t/avx2.r1
+// RUN: FileCheck %s --check-prefix=AVX2 < %t/avx2.r1/program.txt
+// AVX2: target x86-64-avx2 sse4.1,avx,avx2,fma,f16c{{$}}
+// RUN: not r1c %t/llama -q --target=riscv -o %t/bad.r1 2>&1 | FileCheck %s --check-prefix=TARGET
+// TARGET: r1c: unknown or unsupported target 'riscv' (targets: host, x86-64-avx512, x86-64-avx2)
 //
 // Replacing: a second compile swaps the folder; a failing one keeps it.
-// RUN: r1c %t/llama --emit=artifact -o %t/llama.r1
+// RUN: r1c %t/llama -q -o %t/llama.r1
 // RUN: %python %S/check_artifact.py %t/llama.r1 %t/llama | FileCheck %s --check-prefix=LLAMA
 // RUN: rm %t/llama/config.json
-// RUN: not r1c %t/llama --emit=artifact -o %t/llama.r1 2>&1 | FileCheck %s --check-prefix=FAIL
+// RUN: not r1c %t/llama -o %t/llama.r1 2>&1 | FileCheck %s --check-prefix=FAIL
 // FAIL: config.json: cannot read
 // RUN: %python %S/check_artifact.py %t/llama.r1 %t/llama | FileCheck %s --check-prefix=LLAMA
 // RUN: ls %t | FileCheck %s --check-prefix=NOTEMP
 // NOTEMP-NOT: .tmp-
 // NOTEMP-NOT: .old-
-// RUN: not r1c %t/v3 --emit=artifact 2>&1 | FileCheck %s --check-prefix=NOOUT
+// RUN: not r1c %t/llama --emit=artifact 2>&1 | FileCheck %s --check-prefix=NOOUT
 // NOOUT: r1c: --emit=artifact needs -o NAME.r1
+//
+// Ops without an x86 kernel yet are named, and nothing is written.
+// RUN: %mkckpt deepseek_v3 %t/v3
+// RUN: not r1c %t/v3 -o %t/v3.r1 2>&1 | FileCheck %s --check-prefix=NOKERNEL
+// NOKERNEL: error: 'r1.slice' op has no x86 kernel yet
+// RUN: not ls %t/v3.r1

@@ -3,10 +3,11 @@
 
     check_artifact.py ARTIFACT CHECKPOINT
 
-Every file's size and SHA-256 match the manifest; every tensor starts on the
-manifest's alignment and holds exactly the checkpoint's values in the
-declared dtype (bf16/f16 widened or rounded to nearest even, FP8 and scales
-byte for byte, MoE stacks expert by expert). Prints "ok: N tensors".
+Every file's size and SHA-256 match the manifest and program.txt; every
+tensor starts on the manifest's alignment and holds exactly the checkpoint's
+values as f32 in the layout its kernel reads (plain row-major, or 16-wide
+panels [N/16][K][16] for a linear's weight; MoE stacks expert by expert).
+Prints "ok: N tensors".
 """
 import hashlib
 import json
@@ -21,23 +22,28 @@ from r1_reference import read_checkpoint, read_raw_safetensors  # noqa: E402
 
 
 
-def as_declared(dtype, raw, declared):
-    """The bytes r1c must have written for a checkpoint tensor."""
-    if declared in ("f8e4m3fn", "i8", "i32", "i64") or \
-            (dtype, declared) in (("F32", "f32"), ("BF16", "bf16"), ("F16", "f16")):
-        return raw
+def as_f32(dtype, raw):
+    """A checkpoint tensor's values as f32 (bf16/f16 widened exactly)."""
     if dtype == "F32":
-        f = np.frombuffer(raw, np.float32)
-    elif dtype == "BF16":
-        f = (np.frombuffer(raw, np.uint16).astype(np.uint32) << 16).view(np.float32)
-    else:
-        f = np.frombuffer(raw, np.float16).astype(np.float32)
-    if declared == "f32":
-        return f.astype(np.float32).tobytes()
-    if declared == "f16":
-        return f.astype(np.float16).tobytes()
-    u = f.view(np.uint32).astype(np.uint64)
-    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16).tobytes()
+        return np.frombuffer(raw, np.float32)
+    if dtype == "BF16":
+        return (np.frombuffer(raw, np.uint16).astype(np.uint32) << 16).view(np.float32)
+    if dtype == "F16":
+        return np.frombuffer(raw, np.float16).astype(np.float32)
+    raise ValueError(f"unexpected dtype {dtype}")
+
+
+def packed(values, layout, shape):
+    """The bytes of `values` in an x86 kernel layout."""
+    if layout == "plain":
+        return values.astype(np.float32).tobytes()
+    assert layout == "panels16", layout
+    n, k = shape
+    panels = -(-n // 16)
+    w = np.zeros((panels * 16, k), np.float32)
+    w[:n] = values.reshape(n, k)
+    # [panel][k][lane]
+    return w.reshape(panels, 16, k).transpose(0, 2, 1).copy().tobytes()
 
 
 def main():
@@ -48,6 +54,10 @@ def main():
         data = open(os.path.join(art, name), "rb").read()
         assert len(data) == entry["bytes"], name
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], name
+    for line in open(os.path.join(art, "program.txt")):
+        if line.startswith("file "):
+            _, name, size, sha = line.split()
+            assert manifest["files"][name] == {"bytes": int(size), "sha256": sha}, name
     weights = open(os.path.join(art, manifest["weights"]["file"]), "rb").read()
     align = manifest["weights"]["alignment"]
     stacks = {}
@@ -62,8 +72,10 @@ def main():
         assert t["offset"] % align == 0, t["name"]
         assert t["offset"] >= end, t["name"]
         end = t["offset"] + t["bytes"]
-        expected = b"".join(as_declared(raw[s][0], raw[s][2], t["dtype"])
-                            for s in stacks.get(t["name"], [t["name"]]))
+        assert t["dtype"] == "f32", t["name"]
+        values = np.concatenate([as_f32(raw[s][0], raw[s][2])
+                                 for s in stacks.get(t["name"], [t["name"]])])
+        expected = packed(values, t["layout"], t["shape"])
         got = weights[t["offset"]:t["offset"] + t["bytes"]]
         assert got == expected, f"{t['name']}: bytes differ"
     assert len(weights) % align == 0

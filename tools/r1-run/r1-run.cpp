@@ -257,6 +257,7 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < generated.size(); ++i)
     std::printf("%s%d", i ? " " : "", generated[i]);
   std::printf("\n");
+  std::fflush(stdout);
   long decoded = dump ? o.generate : std::max(0L, o.generate - 1);
   std::fprintf(stderr, "r1-run: prefill %zu tokens %.1f tok/s", n,
                double(n) / seconds(t0, t1));

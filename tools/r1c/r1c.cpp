@@ -157,6 +157,10 @@ int main(int argc, char **argv) {
   // -o without --emit compiles: r1c MODEL_DIR -o NAME.r1.
   if (emit.getNumOccurrences() == 0 && outputFile != "-")
     emit = Emit::Artifact;
+  if (emit == Emit::Artifact && outputFile == "-") {
+    llvm::errs() << "r1c: --emit=artifact needs -o NAME.r1\n";
+    return 1;
+  }
 
   DialectRegistry registry;
   registry.insert<r1::R1Dialect, func::FuncDialect>();
@@ -188,10 +192,6 @@ int main(int argc, char **argv) {
   }
 
   if (emit == Emit::Artifact) {
-    if (outputFile == "-") {
-      llvm::errs() << "r1c: --emit=artifact needs -o NAME.r1\n";
-      return 1;
-    }
     auto target = r1::createTarget(targetName);
     if (!target) {
       llvm::errs() << "r1c: " << llvm::toString(target.takeError()) << "\n";
