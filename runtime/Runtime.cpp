@@ -15,6 +15,9 @@
 
 #include "HalideRuntime.h"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -186,10 +189,29 @@ struct r1rt_session {
   int64_t tokenCapacity = 0, cacheCapacity = 0;
   int64_t position = 0;
   std::string error;
+  /// With R1RT_PROFILE set: seconds per kernel, printed when the session ends.
+  struct Profile {
+    std::vector<double> seconds;
+  };
+  std::unique_ptr<Profile> profile;
 
   explicit r1rt_session(r1rt_model *model)
       : model(model), slots(model->program.slots.size()),
-        caches(model->program.caches.size()) {}
+        caches(model->program.caches.size()) {
+    if (std::getenv("R1RT_PROFILE")) {
+      profile = std::make_unique<Profile>();
+      profile->seconds.resize(model->program.kernels.size());
+    }
+  }
+
+  ~r1rt_session() {
+    if (!profile)
+      return;
+    for (size_t k = 0; k < profile->seconds.size(); ++k)
+      std::fprintf(stderr, "r1rt: %-48s %9.3f ms\n",
+                   model->program.kernels[k].c_str(),
+                   profile->seconds[k] * 1e3);
+  }
 
   bool fail(std::string message) {
     error = std::move(message);
@@ -287,7 +309,12 @@ struct r1rt_session {
         describe(step.args[i], n, length, buffers[i], dims[i]);
         argv[i] = &buffers[i];
       }
+      auto begin = std::chrono::steady_clock::now();
       int status = model->kernels[step.kernel](argv);
+      if (profile)
+        profile->seconds[step.kernel] += std::chrono::duration<double>(
+                                             std::chrono::steady_clock::now() - begin)
+                                             .count();
       if (status != 0)
         return fail("kernel " + p.kernels[step.kernel] +
                     " failed with Halide error " + std::to_string(status));
