@@ -65,6 +65,9 @@ private:
   std::optional<Error> error;
 
   bool fail(std::string_view what) {
+    // Whatever was expected, input that stops early is a truncated file.
+    if (pos >= text.size())
+      what = "unexpected end of input";
     if (!error)
       error = makeError("invalid JSON at byte ", std::to_string(pos), ": ",
                         what);
