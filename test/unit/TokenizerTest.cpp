@@ -307,6 +307,54 @@ TEST(TokenizerNormalizer, NfcComposes) {
   EXPECT_EQ(toNfc("plain ascii"), "plain ascii");
 }
 
+// Unicode's own conformance file, when Debian's unicode-data is installed:
+// for each line c1;c2;c3;c4;c5, NFC(c1) = NFC(c2) = NFC(c3) = c2 and
+// NFC(c4) = c4.
+TEST(TokenizerNormalizer, NormalizationTestConformance) {
+  const char *path = "/usr/share/unicode/NormalizationTest.txt.bz2";
+  if (!std::ifstream(path))
+    GTEST_SKIP() << path << " is missing (Debian package unicode-data)";
+  FILE *pipe = popen((std::string("bzcat ") + path).c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  auto field = [](const std::string &hexList) {
+    std::string out;
+    size_t pos = 0;
+    while (pos < hexList.size()) {
+      size_t used = 0;
+      appendUtf8(out, std::stoul(hexList.substr(pos), &used, 16));
+      pos += used;
+      while (pos < hexList.size() && hexList[pos] == ' ')
+        ++pos;
+    }
+    return out;
+  };
+  size_t checks = 0, failures = 0;
+  std::string line;
+  char buffer[4096];
+  while (fgets(buffer, sizeof buffer, pipe)) {
+    line = buffer;
+    if (line.empty() || line[0] == '#' || line[0] == '@')
+      continue;
+    std::vector<std::string> cols;
+    for (size_t start = 0, i = 0; i < 4; ++i) {
+      size_t end = line.find(';', start);
+      if (end == std::string::npos)
+        break;
+      cols.push_back(field(line.substr(start, end - start)));
+      start = end + 1;
+    }
+    if (cols.size() != 4)
+      continue;
+    for (size_t i = 0; i < 3; ++i, ++checks)
+      failures += toNfc(cols[i]) != cols[1];
+    failures += toNfc(cols[3]) != cols[3];
+    ++checks;
+  }
+  pclose(pipe);
+  EXPECT_GT(checks, 10000u);
+  EXPECT_EQ(failures, 0u) << "of " << checks;
+}
+
 TEST(TokenizerNormalizer, UnsupportedIsAnError) {
   JsonSpec spec;
   spec.normalizer = R"({"type":"NFKC"})";
