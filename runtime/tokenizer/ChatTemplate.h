@@ -1,4 +1,5 @@
-//===- ChatTemplate.h - the DeepSeek-R1 chat template ------------*- C++ -*-===//
+//===- ChatTemplate.h - the DeepSeek-R1 chat template ------------*- C++
+//-*-===//
 //
 // This file renders a conversation the way DeepSeek-R1's tokenizer_config.json
 // chat_template does (tool calls aside), so the runtime needs no Jinja.
@@ -22,7 +23,8 @@ struct ChatMessage {
 /// `<｜begin▁of▁sentence｜>` + the system prompt, then `<｜User｜>text` and
 /// `<｜Assistant｜>text<｜end▁of▁sentence｜>` turns. Only what follows the
 /// last `</think>` of an assistant turn is kept: earlier reasoning is not fed
-/// back. With `addGenerationPrompt` the text ends in `<｜Assistant｜><think>\n`.
+/// back. With `addGenerationPrompt` the text ends in
+/// `<｜Assistant｜><think>\n`.
 std::string renderR1Chat(const std::vector<ChatMessage> &messages,
                          bool addGenerationPrompt);
 

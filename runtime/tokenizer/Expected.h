@@ -1,4 +1,5 @@
-//===- Expected.h - error values for the tokenizer ---------------*- C++ -*-===//
+//===- Expected.h - error values for the tokenizer ---------------*- C++
+//-*-===//
 //
 // This file defines the error type of the tokenizer library. The runtime does
 // not link LLVM, so instead of llvm::Expected it carries a small value type of

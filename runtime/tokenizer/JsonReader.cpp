@@ -69,8 +69,8 @@ private:
     if (pos >= text.size())
       what = "unexpected end of input";
     if (!error)
-      error = makeError("invalid JSON at byte ", std::to_string(pos), ": ",
-                        what);
+      error =
+          makeError("invalid JSON at byte ", std::to_string(pos), ": ", what);
     return false;
   }
 

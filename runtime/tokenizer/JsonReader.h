@@ -1,4 +1,5 @@
-//===- JsonReader.h - a bounded JSON reader for tokenizer.json ---*- C++ -*-===//
+//===- JsonReader.h - a bounded JSON reader for tokenizer.json ---*- C++
+//-*-===//
 //
 // This file declares the small JSON reader the tokenizer uses: the runtime
 // may not link LLVM, so llvm::json is not available. It builds a plain tree

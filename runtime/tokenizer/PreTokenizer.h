@@ -1,4 +1,5 @@
-//===- PreTokenizer.h - regex splits as hand-written scanners ----*- C++ -*-===//
+//===- PreTokenizer.h - regex splits as hand-written scanners ----*- C++
+//-*-===//
 //
 // This file declares the pre-tokenizer: the `Split` steps of a tokenizer.json
 // `pre_tokenizer` and the GPT-2 split of `ByteLevel` with `use_regex`.

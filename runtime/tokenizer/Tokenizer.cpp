@@ -71,8 +71,8 @@ public:
         !loadPostProcessor(root.get("post_processor"), "post_processor") ||
         !loadDecoder(root.get("decoder"), "decoder"))
       return *error;
-    tok.bos = !bosFromTemplate.has_value() ? tok.tokenId(kBosName)
-                                           : bosFromTemplate;
+    tok.bos =
+        !bosFromTemplate.has_value() ? tok.tokenId(kBosName) : bosFromTemplate;
     tok.eos = tok.tokenId(kEosName);
     return true;
   }
@@ -92,11 +92,10 @@ private:
     return false;
   }
 
-  /// `obj[key]` if it has `kind`; absent or null gives `fallback` (null =
-  /// required). Records an error otherwise.
-  const JsonValue *member(const JsonValue &obj, std::string_view key,
-                          Kind kind, std::string_view where,
-                          bool required = true) {
+  /// `obj[key]` if it has `kind`. An optional member that is absent or null
+  /// gives nullptr; anything else records an error and gives nullptr.
+  const JsonValue *member(const JsonValue &obj, std::string_view key, Kind kind,
+                          std::string_view where, bool required = true) {
     const JsonValue *v = obj.get(key);
     if ((!v || v->isNull()) && !required)
       return nullptr;
@@ -121,8 +120,8 @@ private:
     if (v.kind != Kind::Number || !v.isInteger)
       return fail(where, " must be an integer token id");
     if (v.integer < 0 || static_cast<uint64_t>(v.integer) >= limits.maxTokens)
-      return fail(where, " is ", std::to_string(v.integer),
-                  ", outside [0, ", std::to_string(limits.maxTokens), ")");
+      return fail(where, " is ", std::to_string(v.integer), ", outside [0, ",
+                  std::to_string(limits.maxTokens), ")");
     out = static_cast<int32_t>(v.integer);
     return true;
   }
@@ -140,15 +139,16 @@ private:
     if (const JsonValue *type = model.get("type")) {
       if (type->kind != Kind::String || type->string != "BPE")
         return fail("model.type must be \"BPE\", got ",
-                    type->kind == Kind::String ? quote(type->string)
-                                               : JsonValue::describe(type->kind));
+                    type->kind == Kind::String
+                        ? quote(type->string)
+                        : JsonValue::describe(type->kind));
     }
     if (const JsonValue *dropout = model.get("dropout");
         dropout && !dropout->isNull() &&
         !(dropout->kind == Kind::Number && dropout->number == 0))
       return fail("unsupported model.dropout (r1 encodes deterministically)");
-    for (std::string_view key : {"continuing_subword_prefix",
-                                 "end_of_word_suffix"}) {
+    for (std::string_view key :
+         {"continuing_subword_prefix", "end_of_word_suffix"}) {
       const JsonValue *v = member(model, key, Kind::String, "model", false);
       if (error)
         return false;
@@ -314,10 +314,10 @@ private:
       auto leftIt = tok.vocab.find(std::string(left));
       auto rightIt = tok.vocab.find(std::string(right));
       auto mergedIt = tok.vocab.find(merged);
-      for (auto [it, text] : {std::make_pair(leftIt, std::string_view(left)),
-                              std::make_pair(rightIt, std::string_view(right)),
-                              std::make_pair(mergedIt,
-                                             std::string_view(merged))})
+      for (auto [it, text] :
+           {std::make_pair(leftIt, std::string_view(left)),
+            std::make_pair(rightIt, std::string_view(right)),
+            std::make_pair(mergedIt, std::string_view(merged))})
         if (it == tok.vocab.end())
           return fail(where, " names ", quote(text),
                       ", which is not in model.vocab");
@@ -334,15 +334,15 @@ private:
       return true;
     if (normalizer->kind != Kind::Object)
       return fail("normalizer must be an object or null");
-    const JsonValue *type = member(*normalizer, "type", Kind::String,
-                                   "normalizer");
+    const JsonValue *type =
+        member(*normalizer, "type", Kind::String, "normalizer");
     if (!type)
       return false;
     if (type->string == "NFC")
       return tok.nfc = true;
     if (type->string == "Sequence") {
-      const JsonValue *steps = member(*normalizer, "normalizers", Kind::Array,
-                                      "normalizer");
+      const JsonValue *steps =
+          member(*normalizer, "normalizers", Kind::Array, "normalizer");
       if (!steps)
         return false;
       for (const JsonValue &step : steps->array)
@@ -373,9 +373,8 @@ private:
       if (!steps)
         return false;
       for (size_t i = 0; i < steps->array.size(); ++i)
-        if (!loadPreTokenizer(&steps->array[i],
-                              where + ".pretokenizers[" + std::to_string(i) +
-                                  "]"))
+        if (!loadPreTokenizer(&steps->array[i], where + ".pretokenizers[" +
+                                                    std::to_string(i) + "]"))
           return false;
       return true;
     }
@@ -493,9 +492,9 @@ private:
         continue;
       }
       const JsonValue *special = piece.get("SpecialToken");
-      const JsonValue *name =
-          special && special->kind == Kind::Object ? special->get("id")
-                                                   : nullptr;
+      const JsonValue *name = special && special->kind == Kind::Object
+                                  ? special->get("id")
+                                  : nullptr;
       if (!name || name->kind != Kind::String)
         return fail(at, " must be a Sequence or a SpecialToken with an id");
       const JsonValue *entry = specials->get(name->string);
@@ -601,8 +600,8 @@ Tokenizer::AddedMatch Tokenizer::findAddedToken(std::string_view text,
       // lstrip/rstrip: the token swallows the whitespace beside it.
       while (token.lstrip && begin > from) {
         size_t start = begin - 1;
-        while (start > from && (static_cast<unsigned char>(text[start]) &
-                                0xC0) == 0x80)
+        while (start > from &&
+               (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
           --start;
         Utf8Step step = decodeUtf8(text, start);
         if (step.status != Utf8Step::Valid || start + step.length != begin ||
@@ -708,8 +707,8 @@ void Tokenizer::encodeWord(std::string_view word,
     uint64_t key = (static_cast<uint64_t>(symbols[left].id) << 32) |
                    static_cast<uint32_t>(symbols[right].id);
     if (auto it = merges.find(key); it != merges.end())
-      queue.push({it->second.rank, left, right, symbols[left].id,
-                  symbols[right].id});
+      queue.push(
+          {it->second.rank, left, right, symbols[left].id, symbols[right].id});
   };
   for (size_t i = 0; i + 1 < word.size(); ++i)
     consider(static_cast<int32_t>(i));

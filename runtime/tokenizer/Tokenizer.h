@@ -1,4 +1,5 @@
-//===- Tokenizer.h - byte-level BPE from a tokenizer.json --------*- C++ -*-===//
+//===- Tokenizer.h - byte-level BPE from a tokenizer.json --------*- C++
+//-*-===//
 //
 // This file declares r1's tokenizer: HuggingFace's byte-level BPE as
 // DeepSeek-V3/R1, R1-Distill-Qwen (Qwen2) and R1-Distill-Llama (Llama 3) ship
@@ -115,7 +116,7 @@ private:
   };
   AddedMatch findAddedToken(std::string_view text, size_t from) const;
 
-  std::vector<TokenInfo> tokens; // by id
+  std::vector<TokenInfo> tokens;                  // by id
   std::unordered_map<std::string, int32_t> vocab; // BPE tokens by spelling
   std::unordered_map<uint64_t, Merge> merges;     // key: left id << 32 | right
   std::vector<AddedToken> added;

@@ -44,8 +44,8 @@ constexpr char32_t kHangulLCount = 19, kHangulVCount = 21, kHangulTCount = 28;
 constexpr char32_t kHangulNCount = kHangulVCount * kHangulTCount;
 constexpr char32_t kHangulSCount = kHangulLCount * kHangulNCount;
 
-template <typename Range> const Range *findRange(const Range *begin,
-                                                 const Range *end, char32_t cp) {
+template <typename Range>
+const Range *findRange(const Range *begin, const Range *end, char32_t cp) {
   const Range *it = std::upper_bound(
       begin, end, cp, [](char32_t c, const Range &r) { return c < r.first; });
   if (it == begin)
@@ -99,9 +99,8 @@ char32_t compose(char32_t first, char32_t second) {
       [](const Composition &c, std::pair<char32_t, char32_t> key) {
         return std::make_pair(c.first, c.second) < key;
       });
-  return it != end && it->first == first && it->second == second
-             ? it->composite
-             : 0;
+  return it != end && it->first == first && it->second == second ? it->composite
+                                                                 : 0;
 }
 
 } // namespace
@@ -215,8 +214,8 @@ std::string toNfc(std::string_view text) {
   bool quick = true;
   for (size_t pos = 0; pos < text.size();) {
     Utf8Step step = decodeUtf8(text, pos);
-    char32_t cp = step.status == Utf8Step::Valid ? step.codePoint
-                                                 : kReplacementCharacter;
+    char32_t cp =
+        step.status == Utf8Step::Valid ? step.codePoint : kReplacementCharacter;
     quick = quick && cp < 0x300;
     cps.push_back(cp);
     pos += step.length;

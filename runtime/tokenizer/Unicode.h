@@ -1,4 +1,5 @@
-//===- Unicode.h - code point properties, UTF-8 and NFC ----------*- C++ -*-===//
+//===- Unicode.h - code point properties, UTF-8 and NFC ----------*- C++
+//-*-===//
 //
 // This file gives the tokenizer the Unicode it needs without ICU: the major
 // general category and White_Space property of a code point (for the

@@ -7,10 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/tokenizer/Tokenizer.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/JsonReader.h"
 #include "runtime/tokenizer/PreTokenizer.h"
-#include "runtime/tokenizer/Tokenizer.h"
 #include "runtime/tokenizer/Unicode.h"
 
 #include <cstdio>
@@ -33,8 +33,8 @@ const std::string kQwen2 =
 /// GPT-2's printable character for byte `b`, as UTF-8.
 std::string byteChar(unsigned b) {
   unsigned cp = b, extra = 0;
-  bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) ||
-                   b >= 0xAE;
+  bool printable =
+      (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
   if (!printable) {
     for (unsigned c = 0; c < b; ++c)
       if (!((c >= 0x21 && c <= 0x7E) || (c >= 0xA1 && c <= 0xAC) || c >= 0xAE))
@@ -71,31 +71,31 @@ struct JsonSpec {
   std::string render() const {
     std::string vocab;
     for (unsigned b = 0; b < 256; ++b)
-      vocab += (b ? "," : "") + jsonString(byteChar(b)) + ":" +
-               std::to_string(b);
+      vocab +=
+          (b ? "," : "") + jsonString(byteChar(b)) + ":" + std::to_string(b);
     for (size_t i = 0; i < extra.size(); ++i)
       vocab += "," + jsonString(extra[i]) + ":" + std::to_string(256 + i);
     std::string mergeList;
     for (size_t i = 0; i < merges.size(); ++i) {
       mergeList += i ? "," : "";
-      mergeList += pairMerges ? "[" + jsonString(merges[i].first) + "," +
-                                    jsonString(merges[i].second) + "]"
-                              : jsonString(merges[i].first + " " +
-                                           merges[i].second);
+      mergeList += pairMerges
+                       ? "[" + jsonString(merges[i].first) + "," +
+                             jsonString(merges[i].second) + "]"
+                       : jsonString(merges[i].first + " " + merges[i].second);
     }
     size_t base = 256 + extra.size();
     auto added = [&](size_t k, const std::string &s, bool special) {
-      return std::string(k ? "," : "") + "{\"id\":" +
-             std::to_string(base + k) + ",\"content\":" + jsonString(s) +
+      return std::string(k ? "," : "") + "{\"id\":" + std::to_string(base + k) +
+             ",\"content\":" + jsonString(s) +
              ",\"single_word\":false,\"lstrip\":false,\"rstrip\":false,"
              "\"normalized\":false,\"special\":" +
              (special ? "true" : "false") + "}";
     };
-    std::string addedList =
-        addedTokens.empty()
-            ? added(0, kBos, true) + added(1, kEos, true) +
-                  added(2, "<｜User｜>", true) + added(3, "<think>", false)
-            : addedTokens;
+    std::string addedList = addedTokens.empty()
+                                ? added(0, kBos, true) + added(1, kEos, true) +
+                                      added(2, "<｜User｜>", true) +
+                                      added(3, "<think>", false)
+                                : addedTokens;
     std::string pre =
         preTokenizer.empty()
             ? R"({"type":"Sequence","pretokenizers":[{"type":"Split","pattern":{"Regex":")" +
@@ -105,10 +105,10 @@ struct JsonSpec {
     std::string post =
         withTemplate
             ? R"({"type":"TemplateProcessing","single":[{"SpecialToken":{"id":")" +
-                  kBos + R"(","type_id":0}},{"Sequence":{"id":"A","type_id":0}}],"special_tokens":{")" +
+                  kBos +
+                  R"(","type_id":0}},{"Sequence":{"id":"A","type_id":0}}],"special_tokens":{")" +
                   kBos + R"(":{"id":")" + kBos + R"(","ids":[)" +
-                  std::to_string(base) + R"(],"tokens":[")" + kBos +
-                  R"("]}}})"
+                  std::to_string(base) + R"(],"tokens":[")" + kBos + R"("]}}})"
             : "null";
     return R"({"version":"1.0","added_tokens":[)" + addedList +
            R"(],"normalizer":)" + normalizer + R"(,"pre_tokenizer":)" + pre +
@@ -161,7 +161,8 @@ const std::vector<std::string> kDeepSeekRaw = {
     "\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|"
     "\\s+"};
 
-// --- BPE merges ---------------------------------------------------------------
+// --- BPE merges
+// ---------------------------------------------------------------
 
 TEST(TokenizerMerges, LowerRankMergesFirst) {
   JsonSpec spec;
@@ -188,8 +189,8 @@ TEST(TokenizerMerges, EqualRanksMergeLeftmostFirst) {
 TEST(TokenizerMerges, BothSerialisationsAgree) {
   JsonSpec spec;
   spec.extra = {"ĠĠ", "he", "ll", "hell", "hello", "Ġw"};
-  spec.merges = {{"Ġ", "Ġ"}, {"h", "e"}, {"l", "l"}, {"he", "ll"},
-                 {"hell", "o"}, {"Ġ", "w"}};
+  spec.merges = {{"Ġ", "Ġ"},   {"h", "e"},    {"l", "l"},
+                 {"he", "ll"}, {"hell", "o"}, {"Ġ", "w"}};
   Tokenizer strings = load(spec);
   spec.pairMerges = true;
   Tokenizer pairs = load(spec);
@@ -222,11 +223,7 @@ TEST(TokenizerBytes, EveryByteHasAToken) {
   for (unsigned b = 0; b < 128; ++b) {
     std::string text(1, static_cast<char>(b));
     std::vector<int32_t> ids = tok.encode(text, false);
-    if (b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == 0x0B ||
-        b == 0x0C || b == 0x1C || b == 0x1D || b == 0x1E || b == 0x1F)
-      EXPECT_EQ(ids, std::vector<int32_t>{static_cast<int32_t>(b)});
-    else
-      EXPECT_EQ(ids, std::vector<int32_t>{static_cast<int32_t>(b)}) << b;
+    EXPECT_EQ(ids, std::vector<int32_t>{static_cast<int32_t>(b)}) << b;
     EXPECT_EQ(tok.decode(ids), text);
   }
   for (char32_t cp : {0x80, 0x7FF, 0x800, 0xFFFD, 0x10000, 0x10FFFF, 0x1F600}) {
@@ -245,10 +242,12 @@ TEST(TokenizerBytes, InvalidUtf8InputBecomesReplacementCharacter) {
   EXPECT_EQ(tok.encode("a\xFF", false), tok.encode("a\xEF\xBF\xBD", false));
   // Lone bytes decode to U+FFFD rather than invalid output.
   EXPECT_EQ(tok.decode({0xE2, 0x82}), "\xEF\xBF\xBD");
-  EXPECT_EQ(tok.decode({'a', 0xC0, 'b'}), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(tok.decode({'a', 0xC0, 'b'}), "a\xEF\xBF\xBD"
+                                          "b");
 }
 
-// --- Added and special tokens --------------------------------------------------
+// --- Added and special tokens
+// --------------------------------------------------
 
 TEST(TokenizerAdded, SplitsOutAddedTokensFirst) {
   Tokenizer tok = load(JsonSpec());
@@ -268,8 +267,8 @@ TEST(TokenizerAdded, SplitsOutAddedTokensFirst) {
 TEST(TokenizerAdded, LeftmostThenLongest) {
   JsonSpec spec;
   auto added = [](int id, const char *s) {
-    return std::string("{\"id\":") + std::to_string(id) +
-           ",\"content\":\"" + s + "\",\"special\":true}";
+    return std::string("{\"id\":") + std::to_string(id) + ",\"content\":\"" +
+           s + "\",\"special\":true}";
   };
   spec.addedTokens = added(256, "ab") + "," + added(257, "bcd") + "," +
                      added(258, "abc") + "," + added(259, "q!");
@@ -300,7 +299,7 @@ TEST(TokenizerNormalizer, NfcComposes) {
   EXPECT_EQ(tok.encode("e\xCC\x81", false), tok.encode("\xC3\xA9", false));
   EXPECT_EQ(toNfc("e\u0301"), "\u00e9");
   EXPECT_EQ(toNfc("\u1112\u1161\u11ab"), "\ud55c"); // Hangul L V T
-  EXPECT_EQ(toNfc("a\u0323\u0302"), "\u1ead");       // marks reordered
+  EXPECT_EQ(toNfc("a\u0323\u0302"), "\u1ead");      // marks reordered
   EXPECT_EQ(toNfc("a\u0302\u0323"), "\u1ead");
   EXPECT_EQ(toNfc("\u2126"), "\u03a9");       // singleton decomposition
   EXPECT_EQ(toNfc("\u0958"), "\u0915\u093c"); // composition exclusion
@@ -422,7 +421,8 @@ TEST(PreTokenizerSplit, UnknownPatternIsAnError) {
             std::string::npos);
 }
 
-// --- Decoding ------------------------------------------------------------------
+// --- Decoding
+// ------------------------------------------------------------------
 
 TEST(TokenizerDecode, StreamHoldsBackSplitCharacters) {
   Tokenizer tok = load(JsonSpec());
@@ -435,7 +435,8 @@ TEST(TokenizerDecode, StreamHoldsBackSplitCharacters) {
   // An impossible byte is replaced at once; a cut-off sequence at the end.
   EXPECT_EQ(stream.push(0xFF), "\uFFFD");
   EXPECT_EQ(stream.push(0xE4), "");
-  EXPECT_EQ(stream.push('b'), "\uFFFD" "b");
+  EXPECT_EQ(stream.push('b'), "\uFFFD"
+                              "b");
   EXPECT_EQ(stream.push(0xE4), "");
   EXPECT_EQ(stream.finish(), "\uFFFD");
   // Unknown ids are skipped, as in decode().
@@ -448,7 +449,8 @@ TEST(TokenizerDecode, AddedTokensDecodeToTheirText) {
   EXPECT_EQ(tok.decode(tok.encode(text, false)), text);
 }
 
-// --- Chat template --------------------------------------------------------------
+// --- Chat template
+// --------------------------------------------------------------
 
 TEST(ChatTemplate, R1Conversation) {
   using Role = ChatMessage::Role;
@@ -467,7 +469,8 @@ TEST(ChatTemplate, R1Conversation) {
   EXPECT_EQ(ids.front(), *tok.bosId());
 }
 
-// --- Hostile tokenizer.json ----------------------------------------------------
+// --- Hostile tokenizer.json
+// ----------------------------------------------------
 
 TEST(TokenizerHostile, BadIds) {
   std::string good = JsonSpec().render();
@@ -519,8 +522,8 @@ TEST(TokenizerHostile, HugeCounts) {
             "model.merges has 2 entries, more than 1");
   limits = TokenizerLimits();
   limits.maxFileBytes = 100;
-  EXPECT_EQ(loadError(spec.render(), limits).find("bytes, more than 100"),
-            loadError(spec.render(), limits).size() - 20);
+  EXPECT_NE(loadError(spec.render(), limits).find("bytes, more than 100"),
+            std::string::npos);
   // The JSON value budget stops an enormous array before the vocabulary
   // checks ever see it.
   std::string many = "[" + std::string(20000, '0');
@@ -546,7 +549,6 @@ TEST(TokenizerHostile, DeepNesting) {
 
 TEST(TokenizerHostile, InvalidUtf8) {
   std::string json = JsonSpec().render();
-  json.replace(json.find("\"tok"), 0, ""); // no-op keeps offsets honest
   std::string bad = json;
   bad.replace(bad.find("<think>"), 7, "<th\xC3\x28nk>");
   EXPECT_NE(loadError(bad).find("invalid UTF-8 in string"), std::string::npos);
