@@ -1,0 +1,139 @@
+//===- Tokenizer.h - byte-level BPE from a tokenizer.json --------*- C++
+//-*-===//
+//
+// This file declares r1's tokenizer: HuggingFace's byte-level BPE as
+// DeepSeek-V3/R1, R1-Distill-Qwen (Qwen2) and R1-Distill-Llama (Llama 3) ship
+// it in tokenizer.json. Encoding splits out added tokens (leftmost-longest),
+// normalizes (NFC or none), pre-tokenizes (see PreTokenizer.h), maps bytes to
+// GPT-2's printable alphabet, applies BPE merges by rank and finally the
+// post-processor's template. Decoding inverts the byte map; StreamDecoder does
+// so token by token for generation.
+//
+// Loading validates the whole file: anything hostile or outside what r1
+// implements is an Error with a one-line message, never a crash.
+// A loaded Tokenizer is immutable; its const methods are safe to call from
+// several threads at once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef R1_RUNTIME_TOKENIZER_TOKENIZER_H
+#define R1_RUNTIME_TOKENIZER_TOKENIZER_H
+
+#include "runtime/tokenizer/Expected.h"
+#include "runtime/tokenizer/PreTokenizer.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace r1::tokenizer {
+
+/// Limits a tokenizer.json must respect; they bound what loading allocates.
+struct TokenizerLimits {
+  size_t maxFileBytes = size_t(64) << 20;
+  /// Token ids lie in [0, maxTokens); vocabularies are at most this large.
+  size_t maxTokens = size_t(1) << 20;
+  size_t maxMerges = size_t(1) << 20;
+  size_t maxTokenBytes = 1024;
+};
+
+class Tokenizer {
+public:
+  static Expected<Tokenizer> fromFile(const std::string &path,
+                                      TokenizerLimits limits = {});
+  static Expected<Tokenizer> fromJson(std::string_view json,
+                                      TokenizerLimits limits = {});
+
+  /// The ids of `text`. Invalid UTF-8 is encoded as if each maximal invalid
+  /// subpart were U+FFFD. `addSpecial` applies the post-processor's template
+  /// (e.g. prepends BOS).
+  std::vector<int32_t> encode(std::string_view text, bool addSpecial) const;
+
+  /// The text of `ids`; ids that name no token are skipped (as HuggingFace
+  /// does) and bytes that do not form UTF-8 become U+FFFD.
+  std::string decode(const std::vector<int32_t> &ids) const;
+
+  /// The raw bytes a token stands for (possibly part of a UTF-8 sequence),
+  /// or nullopt for an unknown id.
+  std::optional<std::string_view> tokenBytes(int32_t id) const;
+
+  bool isSpecial(int32_t id) const;
+  /// The id of a token by its tokenizer.json spelling (added tokens by their
+  /// content, BPE tokens in the byte-level alphabet, e.g. "Ġthe").
+  std::optional<int32_t> tokenId(std::string_view token) const;
+  std::optional<int32_t> bosId() const { return bos; }
+  std::optional<int32_t> eosId() const { return eos; }
+  /// One more than the largest id.
+  size_t vocabSize() const { return tokens.size(); }
+
+  /// Turns ids into text as they are generated, holding back the bytes of a
+  /// UTF-8 sequence until its last byte arrives. Keeps a pointer to the
+  /// tokenizer, which must outlive it.
+  class StreamDecoder {
+  public:
+    explicit StreamDecoder(const Tokenizer &tokenizer)
+        : tokenizer(&tokenizer) {}
+    /// The complete characters this id finishes (possibly none).
+    std::string push(int32_t id);
+    /// What is still held back, as U+FFFD; resets the decoder.
+    std::string finish();
+
+  private:
+    const Tokenizer *tokenizer;
+    std::string pending;
+  };
+
+private:
+  struct TokenInfo {
+    std::string spelling; // as in tokenizer.json
+    std::string bytes;    // what decoding produces
+    bool known = false;
+    bool special = false;
+  };
+  struct AddedToken {
+    std::string content;
+    int32_t id;
+    bool lstrip, rstrip;
+  };
+  struct Merge {
+    uint32_t rank;
+    int32_t result;
+  };
+  class Loader;
+
+  Tokenizer() = default;
+  void encodeText(std::string_view text, std::vector<int32_t> &ids) const;
+  void encodeWord(std::string_view mapped, std::vector<int32_t> &ids) const;
+  /// The leftmost-longest added token at or after `from`, as
+  /// {match begin, match end, token index}; begin == npos when none.
+  struct AddedMatch {
+    size_t begin, end, index;
+  };
+  AddedMatch findAddedToken(std::string_view text, size_t from) const;
+
+  std::vector<TokenInfo> tokens;                  // by id
+  std::unordered_map<std::string, int32_t> vocab; // BPE tokens by spelling
+  std::unordered_map<uint64_t, Merge> merges;     // key: left id << 32 | right
+  std::vector<AddedToken> added;
+  std::unordered_map<std::string, size_t> addedByContent; // index into added
+  bool addedFirstByte[256] = {};
+  size_t longestAdded = 0;
+  bool nfc = false;
+  bool ignoreMerges = false;
+  PreTokenizer preTokenizer;
+  /// The ids the post-processor's single-sequence template puts before and
+  /// after the text.
+  std::vector<int32_t> prefixIds, suffixIds;
+  std::optional<int32_t> bos, eos;
+  /// GPT-2's byte-to-printable map, as UTF-8 per byte.
+  std::string byteChars[256];
+};
+
+} // namespace r1::tokenizer
+
+#endif // R1_RUNTIME_TOKENIZER_TOKENIZER_H
