@@ -293,6 +293,16 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   module.print(irStream);
   if (failed(writeTextFile(module, tmp, "model.mlir", irStream.str(), files)))
     return failure();
+  SmallString<256> tokenizer(checkpointDir);
+  llvm::sys::path::append(tokenizer, "tokenizer.json");
+  if (llvm::sys::fs::is_regular_file(tokenizer)) {
+    auto buffer = llvm::MemoryBuffer::getFile(tokenizer);
+    if (!buffer)
+      return module.emitError() << "cannot read " << tokenizer;
+    if (failed(writeTextFile(module, tmp, "tokenizer.json",
+                             (*buffer)->getBuffer(), files)))
+      return failure();
+  }
   json::Array kernels;
   for (const KernelSpec &kernel : program->kernels)
     kernels.push_back(kernel.symbol());

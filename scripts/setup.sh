@@ -12,7 +12,7 @@ R1_PACKAGES=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   zlib1g-dev libhalide14-0-dev libfmt-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  python3-numpy python3-torch
+  python3-numpy python3-torch libopenblas0-pthread unicode-data
 )
 
 r1_install_packages() {

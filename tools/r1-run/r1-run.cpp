@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "r1rt.h"
+#include "runtime/tokenizer/Tokenizer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <string>
 #include <unistd.h>
@@ -28,8 +30,11 @@
 namespace {
 
 const char kUsage[] =
-    "usage: r1-run NAME.r1 --tokens ID,ID,... [options]\n"
-    "  --tokens LIST        prompt token ids, comma-separated\n"
+    "usage: r1-run NAME.r1 (--prompt TEXT | --tokens ID,ID,...) [options]\n"
+    "  --prompt TEXT        prompt text, encoded with the artifact's\n"
+    "                       tokenizer.json; the output streams as text and\n"
+    "                       stops at end-of-sequence\n"
+    "  --tokens LIST        prompt token ids, comma-separated; prints ids\n"
     "  -n N                 tokens to generate (default 16)\n"
     "  --temperature T      sample at temperature T (default 0: greedy)\n"
     "  --top-k K            sample among the K likeliest tokens\n"
@@ -42,6 +47,8 @@ const char kUsage[] =
 struct Options {
   std::string artifact;
   std::vector<int32_t> tokens;
+  std::string prompt;
+  bool hasPrompt = false;
   long generate = 16;
   double temperature = 0, topP = 1;
   long topK = 0;
@@ -127,8 +134,8 @@ Options parseOptions(int argc, char **argv) {
     } else if (arg == "--no-verify") {
       o.verify = false;
     } else if (arg == "--prompt") {
-      usageError("--prompt needs the tokenizer, which this build lacks; "
-                 "use --tokens");
+      o.prompt = value();
+      o.hasPrompt = true;
     } else if (!arg.empty() && arg[0] == '-') {
       usageError("unknown option " + arg);
     } else if (o.artifact.empty()) {
@@ -139,8 +146,8 @@ Options parseOptions(int argc, char **argv) {
   }
   if (o.artifact.empty())
     usageError("no artifact given");
-  if (o.tokens.empty())
-    usageError("no prompt: give --tokens");
+  if (o.tokens.empty() == !o.hasPrompt)
+    usageError("give one prompt: --prompt TEXT or --tokens IDS");
   return o;
 }
 
@@ -221,6 +228,27 @@ int main(int argc, char **argv) {
   if (o.threads)
     r1rt_set_threads(model, o.threads);
   int64_t vocab = r1rt_vocab_size(model);
+  using r1::tokenizer::Tokenizer;
+  std::optional<Tokenizer> tokenizer;
+  if (o.hasPrompt) {
+    auto loaded = Tokenizer::fromFile(o.artifact + "/tokenizer.json");
+    if (!loaded) {
+      std::fprintf(stderr, "r1-run: %s (the artifact needs the checkpoint's "
+                   "tokenizer.json for --prompt; use --tokens)\n",
+                   loaded.message().c_str());
+      return 1;
+    }
+    tokenizer = std::move(*loaded);
+    o.tokens = tokenizer->encode(o.prompt, /*addSpecial=*/true);
+    if (o.tokens.empty()) {
+      std::fprintf(stderr, "r1-run: the prompt encodes to no tokens\n");
+      return 1;
+    }
+  }
+  std::optional<Tokenizer::StreamDecoder> text;
+  if (tokenizer)
+    text.emplace(*tokenizer);
+  std::optional<int32_t> eos = tokenizer ? tokenizer->eosId() : std::nullopt;
   r1rt_session *session = r1rt_session_create(model);
   bool dump = !o.dumpLogits.empty();
   size_t n = o.tokens.size();
@@ -242,6 +270,13 @@ int main(int argc, char **argv) {
   for (long i = 0; i < o.generate; ++i) {
     int32_t token = choose(last, vocab, o, rng);
     generated.push_back(token);
+    if (text) {
+      if (eos && token == *eos)
+        break;
+      std::string piece = text->push(token);
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+    }
     if (i + 1 == o.generate && !dump)
       break; // the last token's logits are only needed for the dump
     if (r1rt_decode(session, token, step.data()) != 0) {
@@ -254,11 +289,16 @@ int main(int argc, char **argv) {
   }
   Clock::time_point t2 = Clock::now();
 
-  for (size_t i = 0; i < generated.size(); ++i)
-    std::printf("%s%d", i ? " " : "", generated[i]);
+  if (text) {
+    std::string rest = text->finish();
+    std::fwrite(rest.data(), 1, rest.size(), stdout);
+  } else {
+    for (size_t i = 0; i < generated.size(); ++i)
+      std::printf("%s%d", i ? " " : "", generated[i]);
+  }
   std::printf("\n");
   std::fflush(stdout);
-  long decoded = dump ? o.generate : std::max(0L, o.generate - 1);
+  long decoded = std::max<long>(0, long(generated.size()) - (dump ? 0 : 1));
   std::fprintf(stderr, "r1-run: prefill %zu tokens %.1f tok/s", n,
                double(n) / seconds(t0, t1));
   if (decoded)
