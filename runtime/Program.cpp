@@ -63,7 +63,7 @@ public:
     std::vector<std::string_view> lines = split(text, '\n');
     if (lines.size() > kMaxRecords)
       return fail("has too many records");
-    if (!lines.empty() && lines.back().empty())
+    if (lines.size() > 1 && lines.back().empty())
       lines.pop_back();
     for (line = 0; line < lines.size(); ++line) {
       std::vector<std::string_view> f = split(lines[line], ' ');
@@ -190,9 +190,10 @@ private:
     if (kind == "call") {
       Step step;
       step.isCall = true;
-      if (f.size() < 3 ||
-          !index(f[1], program.kernels.size(), step.kernel, "kernel"))
-        return f.size() >= 3 || fail("a call needs a kernel and an output");
+      if (f.size() < 3)
+        return fail("a call needs a kernel and an output");
+      if (!index(f[1], program.kernels.size(), step.kernel, "kernel"))
+        return false;
       for (size_t i = 2; i < f.size(); ++i) {
         Arg arg;
         if (!argument(f[i], arg))

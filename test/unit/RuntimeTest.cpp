@@ -1,0 +1,154 @@
+//===- RuntimeTest.cpp - the runtime's program reader and SHA-256 ---------===//
+
+#include "runtime/Program.h"
+#include "runtime/Sha256.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace r1rt;
+
+namespace {
+
+std::string sha(const std::string &text) {
+  return sha256Hex(reinterpret_cast<const uint8_t *>(text.data()), text.size());
+}
+
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(sha(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // 56 bytes: the length no longer fits the first padding block.
+  EXPECT_EQ(sha("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(sha(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+const std::string kHash(64, 'a');
+
+/// A small valid program: embed, then a linear to the logits.
+std::string validProgram() {
+  return "r1-program 1\n"
+         "target host avx2,fma\n"
+         "file weights.bin 4096 " + kHash + "\n"
+         "file model.so 100 " + kHash + "\n"
+         "vocab 16\n"
+         "slot 1 i32\n"
+         "slot 1 i32\n"
+         "slot 8 f32\n"
+         "slot 16 f32\n"
+         "cache 8\n"
+         "weight 0 512\n"
+         "weight 512 512\n"
+         "kernel r1k_embed_8x16_0\n"
+         "kernel r1k_linear_16x8_0\n"
+         "ids 0\n"
+         "positions 1\n"
+         "logits 3\n"
+         "call 0 s0:-1 w0:8,16 s2:8,-1\n"
+         "append 0 2\n"
+         "call 1 s2:8,-1 w1:16,8,1 s3:16,-1\n";
+}
+
+std::string parseError(const std::string &text) {
+  Program program;
+  std::string error;
+  EXPECT_FALSE(parseProgram(text, program, error)) << text;
+  return error;
+}
+
+std::string replaced(const std::string &from, const std::string &to) {
+  std::string text = validProgram();
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+TEST(Program, ParsesAValidProgram) {
+  Program program;
+  std::string error;
+  ASSERT_TRUE(parseProgram(validProgram(), program, error)) << error;
+  EXPECT_EQ(program.target, "host");
+  EXPECT_EQ(program.features, (std::vector<std::string>{"avx2", "fma"}));
+  EXPECT_EQ(program.vocab, 16);
+  ASSERT_EQ(program.steps.size(), 3u);
+  EXPECT_TRUE(program.steps[0].isCall);
+  EXPECT_FALSE(program.steps[1].isCall);
+  EXPECT_EQ(program.steps[2].args[1].dims, (std::vector<int64_t>{16, 8, 1}));
+  EXPECT_EQ(program.logits, 3);
+}
+
+TEST(Program, RefusesOtherVersionsAndFormats) {
+  EXPECT_EQ(parseError(replaced("r1-program 1", "r1-program 2")),
+            "program.txt:1: has format version 2; this runtime reads version 1");
+  EXPECT_EQ(parseError("hello\n"),
+            "program.txt:1: is not an r1 program (no 'r1-program VERSION' "
+            "header)");
+  EXPECT_EQ(parseError(""), "program.txt:1: is not an r1 program (no "
+                            "'r1-program VERSION' header)");
+}
+
+TEST(Program, RefusesBadRecords) {
+  EXPECT_EQ(parseError(replaced("vocab 16", "vocab 16 17")),
+            "program.txt:5: 'vocab' takes 1 fields");
+  EXPECT_EQ(parseError(replaced("vocab 16", "bogus 1")),
+            "program.txt:5: unknown record 'bogus'");
+  EXPECT_EQ(parseError(replaced("slot 8 f32", "slot 0 f32")),
+            "program.txt:8: bad width '0'");
+  EXPECT_EQ(parseError(replaced("slot 8 f32", "slot 99999999999999999999 f32")),
+            "program.txt:8: bad width '99999999999999999999'");
+  EXPECT_EQ(parseError(replaced("slot 8 f32", "slot 8 f64")),
+            "program.txt:8: slot type must be f32 or i32");
+  EXPECT_EQ(parseError(replaced("weight 512 512", "weight 500 512")),
+            "program.txt:12: weight offset is not 64-byte aligned");
+  EXPECT_EQ(parseError(replaced("kernel r1k_embed_8x16_0", "kernel ../../evil")),
+            "program.txt:13: bad kernel symbol");
+  EXPECT_EQ(parseError(replaced("file model.so", "file other.so")),
+            "program.txt:4: names an unexpected file 'other.so'");
+  EXPECT_EQ(parseError(replaced(kHash + "\nfile model.so", "xyz\nfile model.so")),
+            "program.txt:3: has a bad size or SHA-256");
+}
+
+TEST(Program, RefusesDanglingReferences) {
+  EXPECT_EQ(parseError(replaced("logits 3", "logits 9")),
+            "program.txt:17: names slot '9', which does not exist");
+  EXPECT_EQ(parseError(replaced("call 1 s2", "call 7 s2")),
+            "program.txt:20: names kernel '7', which does not exist");
+  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w5:16,8,1")),
+            "program.txt:20: names a buffer '5', which does not exist");
+  EXPECT_EQ(parseError(replaced("append 0 2", "append 3 2")),
+            "program.txt:19: names cache '3', which does not exist");
+}
+
+TEST(Program, RefusesArgumentsThatDoNotFit) {
+  // A view wider than its slot would let a kernel read past it.
+  EXPECT_EQ(parseError(replaced("s2:8,-1 w1", "s2:9,-1 w1")),
+            "program.txt:20: argument 's2:9,-1' does not view its slot's width");
+  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:16,8,2")),
+            "program.txt:20: argument 'w1:16,8,2' does not view its weight's "
+            "bytes");
+  EXPECT_EQ(parseError(replaced("s0:-1 w0", "s0:1 w0")),
+            "program.txt:18: argument 's0:1' does not view its slot's width");
+  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:16,8,0")),
+            "program.txt:20: bad dim '0'");
+  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:4294967296,4294967296,1")),
+            "program.txt:20: bad dim '4294967296'");
+  EXPECT_EQ(parseError(replaced("s3:16,-1\n", "w1:16,8,1\n")),
+            "program.txt:20: a call's output must be a slot");
+  EXPECT_EQ(parseError(replaced("append 0 2", "append 0 3")),
+            "program.txt:19: appends a slot whose width is not the cache's");
+}
+
+TEST(Program, NeedsItsFixedSlots) {
+  EXPECT_EQ(parseError(replaced("logits 3", "logits 2")),
+            "program.txt: logits must be an f32 slot of width vocab");
+  EXPECT_EQ(parseError(replaced("ids 0", "ids 2")),
+            "program.txt: ids and positions must be i32 slots of width 1");
+  EXPECT_EQ(parseError(replaced("file model.so 100 " + kHash + "\n", "")),
+            "program.txt: has no 'file model.so' record");
+}
+
+} // namespace
