@@ -24,6 +24,7 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -56,6 +57,16 @@ float loadFloat(DType dtype, ArrayRef<uint8_t> bytes, uint64_t i) {
     std::memcpy(&h, bytes.data() + 2 * i, 2);
     return float(h);
   }
+  case DType::F8_E4M3: {
+    // e4m3fn: bias 7, no infinities, S.1111.111 is NaN.
+    uint8_t b = bytes[i];
+    int exponent = (b >> 3) & 15, mantissa = b & 7;
+    float magnitude =
+        exponent == 15 && mantissa == 7 ? NAN
+        : exponent == 0 ? std::ldexp(float(mantissa) / 8.0f, -6)
+                        : std::ldexp(1.0f + float(mantissa) / 8.0f, exponent - 7);
+    return (b & 0x80) ? -magnitude : magnitude;
+  }
   default:
     return 0.0f;
   }
@@ -67,7 +78,7 @@ LogicalResult readWeight(ModuleOp module, const Checkpoint &checkpoint,
                          StringRef declName, std::vector<float> &values) {
   auto decl = module.lookupSymbol<WeightDeclOp>(declName);
   if (!decl)
-    return module.emitError() << "no weight declaration @" << declName;
+    return emitError(module.getLoc()) << "no weight declaration @" << declName;
   RankedTensorType type = decl.getTensorType();
   SmallVector<std::string> sources;
   if (auto stack = decl->getAttrOfType<ArrayAttr>("stack")) {
@@ -93,7 +104,7 @@ LogicalResult readWeight(ModuleOp module, const Checkpoint &checkpoint,
       return decl.emitOpError()
              << "source tensor '" << name << "' has " << elements
              << " elements, the declaration needs " << sliceElements;
-    if (!::r1::frontend::isFloat(info->dtype) || info->dtype == DType::F8_E4M3)
+    if (!::r1::frontend::isFloat(info->dtype) && info->dtype != DType::F8_E4M3)
       return decl.emitOpError()
              << "cannot read " << ::r1::frontend::dtypeName(info->dtype)
              << " tensor '" << name << "' as f32 weights";
@@ -139,6 +150,27 @@ struct FileEntry {
   std::string sha256;
 };
 
+/// values · scale of their block, matrix by matrix of a [.., N, K] stack.
+LogicalResult dequantizeBlocks(ModuleOp module, const ProgramWeight &weight,
+                               std::vector<float> &values,
+                               const std::vector<float> &scales) {
+  size_t rank = weight.shape.size();
+  int64_t n = weight.shape[rank - 2], k = weight.shape[rank - 1];
+  int64_t br = weight.block[0], bc = weight.block[1];
+  int64_t sr = (n + br - 1) / br, sc = (k + bc - 1) / bc;
+  int64_t matrices = int64_t(values.size()) / (n * k);
+  if (int64_t(scales.size()) != matrices * sr * sc)
+    return emitError(module.getLoc())
+           << "@" << weight.scaleDecl << " has " << scales.size()
+           << " scales, @" << weight.decl << " needs " << matrices * sr * sc;
+  for (int64_t e = 0; e < matrices; ++e)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < k; ++j)
+        values[size_t((e * n + i) * k + j)] *=
+            scales[size_t((e * sr + i / br) * sc + j / bc)];
+  return success();
+}
+
 /// Writes every weight the program reads into `dir`/weights.bin, in the
 /// layout its kernel reads, recording offsets in `offsets`.
 LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
@@ -150,36 +182,49 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
   llvm::sys::path::append(path, "weights.bin");
   HashedFile file(path);
   if (file.error())
-    return module.emitError() << "cannot write " << path << ": "
+    return emitError(module.getLoc()) << "cannot write " << path << ": "
                               << file.error().message();
-  std::vector<float> values;
+  std::vector<float> values, scales;
   for (const ProgramWeight &weight : program.weights) {
     if (failed(readWeight(module, checkpoint, weight.decl, values)))
       return failure();
+    if (!weight.scaleDecl.empty()) {
+      if (failed(readWeight(module, checkpoint, weight.scaleDecl, scales)))
+        return failure();
+      if (failed(dequantizeBlocks(module, weight, values, scales)))
+        return failure();
+    }
     file.padTo(kWeightAlignment);
     uint64_t offset = file.bytes();
     target.packWeight(weight, values, [&](StringRef bytes) { file.write(bytes); });
     uint64_t bytes = file.bytes() - offset;
     if (bytes != target.packedBytes(weight))
-      return module.emitError() << "packing @" << weight.decl << " wrote "
+      return emitError(module.getLoc()) << "packing @" << weight.decl << " wrote "
                                 << bytes << " bytes, expected "
                                 << target.packedBytes(weight);
     ranges.push_back({offset, bytes});
     json::Array shape;
     for (int64_t d : weight.shape)
       shape.push_back(d);
-    tensors.push_back(json::Object{
-        {"name", weight.decl},
-        {"dtype", "f32"},
-        {"layout",
-         weight.layout == WeightLayout::Plain ? "plain" : "panels16"},
-        {"shape", std::move(shape)},
-        {"offset", int64_t(offset)},
-        {"bytes", int64_t(bytes)}});
+    static const char *const layouts[] = {"plain", "panels16", "mla_uk",
+                                          "mla_uv"};
+    json::Object entry{{"name", weight.decl},
+                       {"dtype", "f32"},
+                       {"layout", layouts[int(weight.layout)]},
+                       {"shape", std::move(shape)},
+                       {"offset", int64_t(offset)},
+                       {"bytes", int64_t(bytes)}};
+    if (!weight.params.empty())
+      entry["params"] = json::Array(weight.params);
+    if (!weight.scaleDecl.empty()) {
+      entry["scale"] = weight.scaleDecl;
+      entry["block"] = json::Array(weight.block);
+    }
+    tensors.push_back(std::move(entry));
   }
   file.padTo(kWeightAlignment);
   if (file.error())
-    return module.emitError() << "cannot write " << path << ": "
+    return emitError(module.getLoc()) << "cannot write " << path << ": "
                               << file.error().message();
   uint64_t bytes = file.bytes();
   entry = {"weights.bin", bytes, file.finish()};
@@ -194,7 +239,7 @@ LogicalResult hashFile(ModuleOp module, StringRef dir, StringRef name,
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
-    return module.emitError() << "cannot read " << path;
+    return emitError(module.getLoc()) << "cannot read " << path;
   files.push_back({name.str(), (*buffer)->getBufferSize(),
                    llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(
                                    (*buffer)->getBuffer())),
@@ -210,7 +255,7 @@ LogicalResult writeTextFile(ModuleOp module, StringRef dir, StringRef name,
   HashedFile file(path);
   file.write(text);
   if (file.error())
-    return module.emitError() << "cannot write " << path << ": "
+    return emitError(module.getLoc()) << "cannot write " << path << ": "
                               << file.error().message();
   uint64_t bytes = file.bytes();
   files.push_back({name.str(), bytes, file.finish()});
@@ -224,7 +269,7 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
                                       ProgressFn report) {
   auto checkpoint = Checkpoint::open(checkpointDir);
   if (!checkpoint)
-    return module.emitError() << llvm::toString(checkpoint.takeError());
+    return emitError(module.getLoc()) << llvm::toString(checkpoint.takeError());
 
   // Build everything in a sibling temporary folder, then rename it in.
   SmallString<256> tmp;
@@ -234,7 +279,7 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   if (std::error_code ec = fs::create_directory(
           tmp, /*IgnoreExisting=*/false,
           fs::perms::all_read | fs::perms::all_exe | fs::perms::owner_write))
-    return module.emitError() << "cannot create " << tmp << ": "
+    return emitError(module.getLoc()) << "cannot create " << tmp << ": "
                               << ec.message();
   bool keep = false;
   auto cleanup = llvm::make_scope_exit([&] {
@@ -259,16 +304,16 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   SmallString<256> library(tmp);
   llvm::sys::path::append(library, "model.so");
   if (std::error_code ec = fs::create_directory(objects))
-    return module.emitError() << "cannot create " << objects << ": "
+    return emitError(module.getLoc()) << "cannot create " << objects << ": "
                               << ec.message();
   auto objectFiles = target.emitKernels(
       program->kernels, objects,
       [&](size_t i, size_t n) { report("kernels", i, n); });
   if (!objectFiles)
-    return module.emitError() << llvm::toString(objectFiles.takeError());
+    return emitError(module.getLoc()) << llvm::toString(objectFiles.takeError());
   report("link", 0, 0);
   if (llvm::Error error = target.link(*objectFiles, library))
-    return module.emitError() << llvm::toString(std::move(error));
+    return emitError(module.getLoc()) << llvm::toString(std::move(error));
   fs::remove_directories(objects);
   if (failed(hashFile(module, tmp, "model.so", files)))
     return failure();
@@ -298,7 +343,7 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   if (llvm::sys::fs::is_regular_file(tokenizer)) {
     auto buffer = llvm::MemoryBuffer::getFile(tokenizer);
     if (!buffer)
-      return module.emitError() << "cannot read " << tokenizer;
+      return emitError(module.getLoc()) << "cannot read " << tokenizer;
     if (failed(writeTextFile(module, tmp, "tokenizer.json",
                              (*buffer)->getBuffer(), files)))
       return failure();
@@ -349,13 +394,13 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   if (llvm::sys::fs::exists(outDir)) {
     llvm::sys::fs::createUniquePath(outDir + ".old-%%%%%%", old, false);
     if (std::error_code ec = llvm::sys::fs::rename(outDir, old))
-      return module.emitError() << "cannot replace " << outDir << ": "
+      return emitError(module.getLoc()) << "cannot replace " << outDir << ": "
                                 << ec.message();
   }
   if (std::error_code ec = llvm::sys::fs::rename(tmp, outDir)) {
     if (!old.empty())
       (void)llvm::sys::fs::rename(old, outDir);
-    return module.emitError() << "cannot create " << outDir << ": "
+    return emitError(module.getLoc()) << "cannot create " << outDir << ": "
                               << ec.message();
   }
   keep = true;

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/Hashing.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstring>
@@ -23,8 +24,9 @@ using namespace mlir;
 using namespace mlir::r1;
 
 std::string KernelSpec::symbol() const {
-  static const char *const names[] = {"embed", "rms_norm", "linear", "rope",
-                                      "attention", "add", "mul", "silu"};
+  static const char *const names[] = {
+      "embed", "rms_norm", "linear", "rope",  "attention",  "add",
+      "mul",   "silu",     "swiglu", "slice", "head_matmul", "mla_attention"};
   std::string name = std::string("r1k_") + names[int(kind)];
   for (size_t i = 0; i < dims.size(); ++i)
     name += (i ? "x" : "_") + std::to_string(dims[i]);
@@ -58,7 +60,9 @@ public:
       return module.emitError() << "the module has no @forward to compile";
     if (forward.getNumArguments() != 2 || forward.getNumResults() != 1)
       return forward.emitOpError()
-             << "must take (ids, positions) and return logits to compile";
+             << "has inputs or results beyond (ids, positions) -> logits "
+                "(image, audio or memory state); the x86 target cannot "
+                "compile them yet";
     program.idsSlot = newSlot(1, /*isInt=*/true);
     program.positionsSlot = newSlot(1, /*isInt=*/true);
     slotOf[forward.getArgument(0)] = program.idsSlot;
@@ -113,17 +117,33 @@ private:
     return it->second;
   }
 
-  FailureOr<int64_t> define(Operation *op, Value value) {
+  FailureOr<int64_t> define(Operation *op, Value value, bool isInt = false) {
     FailureOr<int64_t> width = widthOf(op, value);
     if (failed(width))
       return failure();
-    int64_t s = newSlot(*width, false);
+    int64_t s = newSlot(*width, isInt);
     slotOf[value] = s;
     return s;
   }
 
   /// The weight declaration a weight operand names, in `layout`.
-  FailureOr<int64_t> weight(Operation *user, Value value, WeightLayout layout) {
+  FailureOr<int64_t> weight(Operation *user, Value value, WeightLayout layout,
+                            ArrayRef<int64_t> params = {}) {
+    // An FP8 weight is dequantized when weights.bin is written.
+    std::string scaleDecl;
+    SmallVector<int64_t, 2> block;
+    if (auto dequantize = value.getDefiningOp<DequantizeOp>()) {
+      auto scales = dequantize.getScales().getDefiningOp<WeightOp>();
+      if (dequantize.getQuant().getScheme() != QuantScheme::fp8_e4m3 ||
+          !scales)
+        return user->emitOpError()
+               << "takes a dequantized weight the x86 target cannot expand "
+                  "at compile time (only FP8 block scales)";
+      scaleDecl = scales.getName().str();
+      block.assign(dequantize.getQuant().getBlock().begin(),
+                   dequantize.getQuant().getBlock().end());
+      value = dequantize.getInput();
+    }
     auto ref = value.getDefiningOp<WeightOp>();
     if (!ref)
       return user->emitOpError()
@@ -135,13 +155,16 @@ private:
     if (it != weightIndex.end())
       return it->second;
     auto type = cast<RankedTensorType>(ref.getType());
+    bool fp8 = !scaleDecl.empty() && type.getElementType().isFloat8E4M3FN();
     if (!isa<FloatType>(type.getElementType()) ||
-        type.getElementType().getIntOrFloatBitWidth() < 16)
+        (type.getElementType().getIntOrFloatBitWidth() < 16 && !fp8))
       return user->emitOpError()
              << "reads weight @" << name << " of type " << type
-             << "; the x86 target packs f32, bf16 and f16 weights";
-    program.weights.push_back(
-        {name, layout, SmallVector<int64_t, 4>(type.getShape())});
+             << "; the x86 target packs f32, bf16, f16 and FP8 weights";
+    program.weights.push_back({name, layout,
+                               SmallVector<int64_t, 4>(type.getShape()),
+                               SmallVector<int64_t, 3>(params), scaleDecl,
+                               block});
     int64_t index = int64_t(program.weights.size()) - 1;
     weightIndex[key] = index;
     return index;
@@ -162,12 +185,46 @@ private:
   /// Appends `step`, recording it as the latest reader of its slots.
   void push(ProgramStep step) {
     int64_t index = int64_t(program.steps.size());
-    if (step.kind == ProgramStep::Kind::CacheAppend)
-      lastUse[step.slot] = index;
-    for (const KernelArg &arg : step.inputs)
-      if (arg.source == KernelArg::Source::Slot)
-        lastUse[arg.index] = index;
+    for (int64_t *slot : reads(step))
+      lastUse[*slot] = index;
     program.steps.push_back(std::move(step));
+  }
+
+  /// The slots a step reads and the ones it defines.
+  static SmallVector<int64_t *> reads(ProgramStep &step) {
+    SmallVector<int64_t *> slots;
+    switch (step.kind) {
+    case ProgramStep::Kind::Call:
+      for (KernelArg &arg : step.inputs)
+        if (arg.source == KernelArg::Source::Slot)
+          slots.push_back(&arg.index);
+      break;
+    case ProgramStep::Kind::CacheAppend:
+      slots.push_back(&step.slot);
+      break;
+    case ProgramStep::Kind::Route:
+      slots.push_back(&step.route.logits);
+      break;
+    case ProgramStep::Kind::Moe:
+      slots.append({&step.moe.input, &step.moe.weights, &step.moe.indices});
+      if (step.moe.base >= 0)
+        slots.push_back(&step.moe.base);
+      break;
+    }
+    return slots;
+  }
+  static SmallVector<int64_t *> writes(ProgramStep &step) {
+    switch (step.kind) {
+    case ProgramStep::Kind::Call:
+      return {&step.output.index};
+    case ProgramStep::Kind::CacheAppend:
+      return {};
+    case ProgramStep::Kind::Route:
+      return {&step.route.weights, &step.route.indices};
+    case ProgramStep::Kind::Moe:
+      return {&step.moe.output};
+    }
+    return {};
   }
 
   void call(KernelSpec spec, SmallVector<KernelArg, 4> inputs,
@@ -223,8 +280,8 @@ private:
   }
 
   LogicalResult lowerOp(Operation *op) {
-    if (isa<WeightOp>(op))
-      return success(); // read by the op that uses it
+    if (isa<WeightOp, DequantizeOp>(op))
+      return success(); // read (and expanded) by the op that uses it
     if (auto call = dyn_cast<func::CallOp>(op))
       return lowerCall(call);
     if (auto reshape = dyn_cast<ReshapeOp>(op)) {
@@ -285,6 +342,14 @@ private:
       return lowerElementwise(op, isa<AddOp>(op) ? Kind::Add : Kind::Mul);
     if (isa<SiluOp>(op))
       return lowerElementwise(op, Kind::Silu);
+    if (auto slice = dyn_cast<SliceOp>(op))
+      return lowerSlice(slice);
+    if (auto mla = dyn_cast<MlaAttentionOp>(op))
+      return lowerMla(mla);
+    if (auto router = dyn_cast<RouterOp>(op))
+      return lowerRouter(router);
+    if (auto moe = dyn_cast<MoeOp>(op))
+      return lowerMoe(moe);
     return op->emitOpError() << "has no x86 kernel yet";
   }
 
@@ -444,6 +509,201 @@ private:
     return success();
   }
 
+
+  LogicalResult lowerSlice(SliceOp slice) {
+    auto type = cast<RankedTensorType>(slice.getInput().getType());
+    int64_t axis = slice.getAxis();
+    if (axis == 0)
+      return slice.emitOpError() << "slices tokens; the kernels cannot";
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 1; i < axis; ++i)
+      outer *= type.getDimSize(i);
+    for (int64_t i = axis + 1; i < type.getRank(); ++i)
+      inner *= type.getDimSize(i);
+    int64_t length = type.getDimSize(axis), start = slice.getStart(),
+            size = slice.getSize();
+    FailureOr<int64_t> in = slot(slice, slice.getInput());
+    if (failed(in))
+      return failure();
+    FailureOr<int64_t> out = define(slice, slice.getResult());
+    if (failed(out))
+      return failure();
+    call(KernelSpec(Kind::Slice, {inner, length, outer, start, size}),
+         {slotArg(*in, {inner, length, outer, KernelArg::kTokens})},
+         slotArg(*out, {inner, size, outer, KernelArg::kTokens}));
+    return success();
+  }
+
+  /// Absorbed MLA whatever the form attribute says (the two are equal):
+  /// q_lat = q_nope·W_uk per head, attention over the cached latent and rope
+  /// key (r + dr floats per token), output o_lat·W_uvᵀ per head.
+  LogicalResult lowerMla(MlaAttentionOp mla) {
+    if (mla.getLatentCache())
+      return mla.emitOpError()
+             << "already has an explicit cache; the runtime owns the cache";
+    int64_t h = mla.getNumHeads(), dn = mla.getQkNopeHeadDim(),
+            dr = mla.getQkRopeHeadDim(), dv = mla.getVHeadDim(),
+            r = mla.getKvLoraRank();
+    FailureOr<int64_t> qNope = slot(mla, mla.getQNope());
+    FailureOr<int64_t> qRope = slot(mla, mla.getQRope());
+    FailureOr<int64_t> latent = slot(mla, mla.getKvLatent());
+    FailureOr<int64_t> kRope = slot(mla, mla.getKRope());
+    FailureOr<int64_t> uk = weight(mla, mla.getKvBWeight(), WeightLayout::MlaUk,
+                                   {h, dn, dv});
+    FailureOr<int64_t> uv = weight(mla, mla.getKvBWeight(), WeightLayout::MlaUv,
+                                   {h, dn, dv});
+    if (failed(qNope) || failed(qRope) || failed(latent) || failed(kRope) ||
+        failed(uk) || failed(uv))
+      return failure();
+    int64_t qLatent = newSlot(h * r, false);
+    call(KernelSpec(Kind::HeadMatmul, {h, dn, r}),
+         {slotArg(*qNope, {dn, h, KernelArg::kTokens}),
+          {KernelArg::Source::Weight, *uk, {r, dn, h}}},
+         slotArg(qLatent, {r, h, KernelArg::kTokens}));
+    int64_t latentCache = int64_t(program.cacheWidths.size());
+    program.cacheWidths.push_back(r);
+    program.cacheWidths.push_back(dr);
+    for (auto [cache, s] : {std::pair(latentCache, *latent),
+                            std::pair(latentCache + 1, *kRope)}) {
+      ProgramStep append(ProgramStep::Kind::CacheAppend);
+      append.cache = cache;
+      append.slot = s;
+      push(std::move(append));
+    }
+    int64_t oLatent = newSlot(h * r, false);
+    KernelSpec attention(Kind::MlaAttention, {h, r, dr},
+                         {mla.getScale().convertToDouble()});
+    attention.flag = mla.getCausal();
+    call(std::move(attention),
+         {slotArg(qLatent, {r, h, KernelArg::kTokens}),
+          slotArg(*qRope, {dr, h, KernelArg::kTokens}),
+          {KernelArg::Source::Cache, latentCache, {r, KernelArg::kTokens}},
+          {KernelArg::Source::Cache, latentCache + 1, {dr, KernelArg::kTokens}}},
+         slotArg(oLatent, {r, h, KernelArg::kTokens}));
+    FailureOr<int64_t> out = define(mla, mla.getResult());
+    if (failed(out))
+      return failure();
+    call(KernelSpec(Kind::HeadMatmul, {h, r, dv}),
+         {slotArg(oLatent, {r, h, KernelArg::kTokens}),
+          {KernelArg::Source::Weight, *uv, {dv, r, h}}},
+         slotArg(*out, {dv, h, KernelArg::kTokens}));
+    return success();
+  }
+
+  LogicalResult lowerRouter(RouterOp router) {
+    auto gate = cast<RankedTensorType>(router.getGateWeight().getType());
+    int64_t experts = gate.getDimSize(0), hidden = gate.getDimSize(1);
+    FailureOr<int64_t> in = slot(router, router.getHidden());
+    FailureOr<int64_t> w =
+        weight(router, router.getGateWeight(), WeightLayout::Panels16);
+    if (failed(in) || failed(w))
+      return failure();
+    int64_t logits = newSlot(experts, false);
+    call(KernelSpec(Kind::Linear, {experts, hidden}),
+         {slotArg(*in, {hidden, KernelArg::kTokens}),
+          {KernelArg::Source::Weight, *w, {16, hidden, (experts + 15) / 16}}},
+         slotArg(logits, {experts, KernelArg::kTokens}));
+    ProgramStep step(ProgramStep::Kind::Route);
+    RouteStep &route = step.route;
+    route.logits = logits;
+    if (Value bias = router.getCorrectionBias()) {
+      FailureOr<int64_t> b = weight(router, bias, WeightLayout::Plain);
+      if (failed(b))
+        return failure();
+      route.bias = *b;
+    }
+    FailureOr<int64_t> weights = define(router, router.getWeights());
+    FailureOr<int64_t> indices = define(router, router.getIndices(), true);
+    if (failed(weights) || failed(indices))
+      return failure();
+    route.weights = *weights;
+    route.indices = *indices;
+    route.sigmoid = router.getScoring() == ScoringFunc::sigmoid;
+    route.experts = experts;
+    route.groups = int64_t(router.getNGroup());
+    route.topkGroups = int64_t(router.getTopkGroup());
+    route.topK = router.getTopK();
+    route.normalize = router.getNormTopkProb();
+    route.scaling = router.getRoutedScaling().convertToDouble();
+    push(std::move(step));
+    return success();
+  }
+
+  /// One SwiGLU MLP (the shared expert) as kernel calls into a new slot.
+  FailureOr<int64_t> swiglu(Operation *op, int64_t in, Value gate, Value up,
+                            Value down) {
+    auto gType = cast<RankedTensorType>(gate.getType());
+    int64_t inter = gType.getDimSize(0), hidden = gType.getDimSize(1);
+    FailureOr<int64_t> g = weight(op, gate, WeightLayout::Panels16);
+    FailureOr<int64_t> u = weight(op, up, WeightLayout::Panels16);
+    FailureOr<int64_t> d = weight(op, down, WeightLayout::Panels16);
+    if (failed(g) || failed(u) || failed(d))
+      return failure();
+    int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
+    int64_t gs = newSlot(inter, false), us = newSlot(inter, false),
+            as = newSlot(inter, false), out = newSlot(hidden, false);
+    for (auto [w, s] : {std::pair(*g, gs), std::pair(*u, us)})
+      call(KernelSpec(Kind::Linear, {inter, hidden}),
+           {slotArg(in, {hidden, KernelArg::kTokens}),
+            {KernelArg::Source::Weight, w, {16, hidden, panelsI}}},
+           slotArg(s, {inter, KernelArg::kTokens}));
+    call(KernelSpec(Kind::SwiGlu, {}),
+         {slotArg(gs, {-inter}), slotArg(us, {-inter})}, slotArg(as, {-inter}));
+    call(KernelSpec(Kind::Linear, {hidden, inter}),
+         {slotArg(as, {inter, KernelArg::kTokens}),
+          {KernelArg::Source::Weight, *d, {16, inter, panelsH}}},
+         slotArg(out, {hidden, KernelArg::kTokens}));
+    return out;
+  }
+
+  LogicalResult lowerMoe(MoeOp moe) {
+    auto gate = cast<RankedTensorType>(moe.getGateWeight().getType());
+    int64_t experts = gate.getDimSize(0), inter = gate.getDimSize(1),
+            hidden = gate.getDimSize(2);
+    auto indicesType = cast<RankedTensorType>(moe.getIndices().getType());
+    FailureOr<int64_t> in = slot(moe, moe.getHidden());
+    FailureOr<int64_t> weights = slot(moe, moe.getWeights());
+    FailureOr<int64_t> indices = slot(moe, moe.getIndices());
+    FailureOr<int64_t> g =
+        weight(moe, moe.getGateWeight(), WeightLayout::Panels16);
+    FailureOr<int64_t> u = weight(moe, moe.getUpWeight(), WeightLayout::Panels16);
+    FailureOr<int64_t> d =
+        weight(moe, moe.getDownWeight(), WeightLayout::Panels16);
+    if (failed(in) || failed(weights) || failed(indices) || failed(g) ||
+        failed(u) || failed(d))
+      return failure();
+    ProgramStep step(ProgramStep::Kind::Moe);
+    MoeStep &m = step.moe;
+    if (moe.getSharedGateWeight()) {
+      FailureOr<int64_t> shared =
+          swiglu(moe, *in, moe.getSharedGateWeight(), moe.getSharedUpWeight(),
+                 moe.getSharedDownWeight());
+      if (failed(shared))
+        return failure();
+      m.base = *shared;
+    }
+    m.experts = experts;
+    m.topK = indicesType.getDimSize(1);
+    m.intermediate = inter;
+    m.hidden = hidden;
+    m.input = *in;
+    m.weights = *weights;
+    m.indices = *indices;
+    m.gateUpKernel = kernel(KernelSpec(Kind::Linear, {inter, hidden}));
+    m.actKernel = kernel(KernelSpec(Kind::SwiGlu, {}));
+    m.downKernel = kernel(KernelSpec(Kind::Linear, {hidden, inter}));
+    int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
+    m.gate = {KernelArg::Source::Weight, *g, {16, hidden, panelsI}};
+    m.up = {KernelArg::Source::Weight, *u, {16, hidden, panelsI}};
+    m.down = {KernelArg::Source::Weight, *d, {16, inter, panelsH}};
+    FailureOr<int64_t> out = define(moe, moe.getResult());
+    if (failed(out))
+      return failure();
+    m.output = *out;
+    push(std::move(step));
+    return success();
+  }
+
   LogicalResult lowerElementwise(Operation *op, Kind kind) {
     FailureOr<int64_t> width = widthOf(op, op->getResult(0));
     if (failed(width))
@@ -502,28 +762,20 @@ private:
     };
     for (size_t i = 0; i < program.steps.size(); ++i) {
       ProgramStep &step = program.steps[i];
-      if (step.kind == ProgramStep::Kind::CacheAppend) {
-        release(step.slot, int64_t(i));
-        continue;
-      }
-      acquire(step.output.index);
-      // Inputs die after this step; the output never shares their buffer.
-      for (const KernelArg &arg : step.inputs)
-        if (arg.source == KernelArg::Source::Slot)
-          release(arg.index, int64_t(i));
+      for (int64_t *slot : writes(step))
+        acquire(*slot);
+      // Inputs die after this step; outputs never share their buffers.
+      for (int64_t *slot : reads(step))
+        release(*slot, int64_t(i));
     }
     auto resolve = [&](int64_t v) {
       return physical[v] >= 0 ? physical[v] : -1 - physical[v];
     };
     for (ProgramStep &step : program.steps) {
-      if (step.kind == ProgramStep::Kind::CacheAppend) {
-        step.slot = resolve(step.slot);
-        continue;
-      }
-      for (KernelArg &arg : step.inputs)
-        if (arg.source == KernelArg::Source::Slot)
-          arg.index = resolve(arg.index);
-      step.output.index = resolve(step.output.index);
+      for (int64_t *slot : reads(step))
+        *slot = resolve(*slot);
+      for (int64_t *slot : writes(step))
+        *slot = resolve(*slot);
     }
     program.idsSlot = resolve(program.idsSlot);
     program.positionsSlot = resolve(program.positionsSlot);
@@ -569,6 +821,26 @@ void mlir::r1::printProgram(
   for (const ProgramStep &step : program.steps) {
     if (step.kind == ProgramStep::Kind::CacheAppend) {
       os << "append " << step.cache << " " << step.slot << "\n";
+      continue;
+    }
+    if (step.kind == ProgramStep::Kind::Route) {
+      const RouteStep &r = step.route;
+      os << "route " << r.logits << " " << r.bias << " " << r.weights << " "
+         << r.indices << (r.sigmoid ? " sigmoid " : " softmax ") << r.experts
+         << " " << r.groups << " " << r.topkGroups << " " << r.topK << " "
+         << int(r.normalize) << " " << llvm::format("%.9g", r.scaling) << "\n";
+      continue;
+    }
+    if (step.kind == ProgramStep::Kind::Moe) {
+      const MoeStep &m = step.moe;
+      os << "moe " << m.experts << " " << m.topK << " " << m.intermediate
+         << " " << m.hidden << " " << m.input << " " << m.weights << " "
+         << m.indices << " " << m.output << " " << m.base << " "
+         << m.gateUpKernel << " " << m.actKernel << " " << m.downKernel;
+      printArg(m.gate);
+      printArg(m.up);
+      printArg(m.down);
+      os << "\n";
       continue;
     }
     os << "call " << step.kernel;

@@ -39,6 +39,11 @@ struct KernelSpec {
     Add,       // flat elementwise, any length
     Mul,
     Silu,
+    SwiGlu,    // flat: silu(a) · b
+    Slice,     // dims {inner, axis, outer, start, size}: a window of one axis
+    HeadMatmul,   // dims {H, Din, Dout}: per-head x[h]·W[h] (MLA absorption)
+    MlaAttention, // dims {H, r, dr}, flag = causal, params {scale}: absorbed
+                  // MLA over the latent and rope-key caches
   };
   KernelSpec(Kind kind, llvm::ArrayRef<int64_t> dims,
              llvm::ArrayRef<double> params = {})
@@ -62,14 +67,22 @@ struct KernelSpec {
 
 /// How weights.bin holds a weight.
 enum class WeightLayout {
-  Plain,   // f32, the declared shape, row-major
-  Panels16 // f32 [ceil(N/16)][K][16] of a [N, K] matrix, zero-padded
+  Plain,    // f32, the declared shape, row-major
+  Panels16, // f32 [ceil(N/16)][K][16] of a [N, K] matrix, zero-padded; a
+            // stack [E, N, K] is E such blocks
+  MlaUk,    // kv_b [H·(dn+dv), r] → W_uk as [H][dn][r] (params {H, dn, dv})
+  MlaUv,    // kv_b [H·(dn+dv), r] → W_uv as [H][r][dv] (params {H, dn, dv})
 };
 
 struct ProgramWeight {
   std::string decl; // the r1.weight_decl symbol
   WeightLayout layout;
   llvm::SmallVector<int64_t, 4> shape; // declared shape
+  llvm::SmallVector<int64_t, 3> params; // the layout's
+  /// FP8 block-quantized weights are expanded at compile time: the scale
+  /// declaration ([.., N/rows, K/cols]) and the block shape {rows, cols}.
+  std::string scaleDecl;
+  llvm::SmallVector<int64_t, 2> block;
 };
 
 /// An operand of a kernel call: a slot, a weight or a cache, seen as a
@@ -82,14 +95,38 @@ struct KernelArg {
   llvm::SmallVector<int64_t, 4> dims;
 };
 
+/// MoE router selection (runs in the runtime): from router logits choose
+/// top-k experts per token with their weights (r1.router's rule).
+struct RouteStep {
+  int64_t logits, bias = -1; // slot; weight or -1
+  int64_t weights, indices;  // slots [k] f32, [k] i32
+  bool sigmoid;
+  int64_t experts, groups, topkGroups, topK;
+  bool normalize;
+  double scaling;
+};
+
+/// Routed experts (run by the runtime): tokens grouped by expert (counting
+/// sort), each expert's SwiGLU run once over its tokens with the gate/up,
+/// act and down kernels, results scattered back with the weights onto
+/// `base` (the shared expert's output) or zeros.
+struct MoeStep {
+  int64_t experts, topK, intermediate, hidden;
+  int64_t input, weights, indices, output, base = -1; // slots
+  int64_t gateUpKernel, actKernel, downKernel;
+  KernelArg gate, up, down; // one expert's view of each stacked weight
+};
+
 struct ProgramStep {
-  enum class Kind { Call, CacheAppend };
+  enum class Kind { Call, CacheAppend, Route, Moe };
   explicit ProgramStep(Kind kind) : kind(kind) {}
   Kind kind;
   int64_t kernel = -1;                    // Call: index into kernels
   llvm::SmallVector<KernelArg, 4> inputs; // Call
   KernelArg output{};                     // Call
   int64_t cache = -1, slot = -1;          // CacheAppend: slot rows → cache
+  RouteStep route{};
+  MoeStep moe{};
 };
 
 struct ProgramSlot {

@@ -9,7 +9,10 @@
 #include "runtime/Program.h"
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <limits>
 
 namespace r1rt {
@@ -34,6 +37,15 @@ template <typename T> bool parseInt(std::string_view text, T &value) {
   const char *end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   return ec == std::errc() && ptr == end && !text.empty();
+}
+
+bool parseFloat(std::string_view text, float &value) {
+  std::string copy(text);
+  char *end = nullptr;
+  errno = 0;
+  value = std::strtof(copy.c_str(), &end);
+  return !copy.empty() && errno == 0 && end == copy.c_str() + copy.size() &&
+         std::isfinite(value);
 }
 
 bool isSymbol(std::string_view s) {
@@ -174,9 +186,13 @@ private:
       return count(f, 2) &&
              index(f[1], program.slots.size(), target, "slot");
     }
+    if (kind == "route")
+      return route(f);
+    if (kind == "moe")
+      return moe(f);
     if (kind == "append") {
       Step step;
-      step.isCall = false;
+      step.kind = Step::Kind::Append;
       if (!count(f, 3) ||
           !index(f[1], program.caches.size(), step.cache, "cache") ||
           !index(f[2], program.slots.size(), step.slot, "slot"))
@@ -189,7 +205,7 @@ private:
     }
     if (kind == "call") {
       Step step;
-      step.isCall = true;
+      step.kind = Step::Kind::Call;
       if (f.size() < 3)
         return fail("a call needs a kernel and an output");
       if (!index(f[1], program.kernels.size(), step.kernel, "kernel"))
@@ -208,8 +224,85 @@ private:
     return fail("unknown record '" + std::string(kind) + "'");
   }
 
+  bool slotOf(std::string_view text, int64_t &slot, int64_t width, bool isInt,
+              const char *what) {
+    if (!index(text, program.slots.size(), slot, "slot"))
+      return false;
+    const Program::Slot &s = program.slots[slot];
+    return (s.width == width && s.isInt == isInt) ||
+           fail(std::string(what) + " slot has the wrong width or type");
+  }
+
+  bool positive(std::string_view text, int64_t &value) {
+    return width(text, value);
+  }
+
+  bool route(const std::vector<std::string_view> &f) {
+    Step step;
+    step.kind = Step::Kind::Route;
+    Route &r = step.route;
+    int64_t normalize;
+    if (!count(f, 12) || !positive(f[6], r.experts) || !positive(f[7], r.groups) ||
+        !positive(f[8], r.topkGroups) || !positive(f[9], r.topK) ||
+        !parseInt(f[10], normalize) || !parseFloat(f[11], r.scaling))
+      return fail("bad route record");
+    if (f[5] != "sigmoid" && f[5] != "softmax")
+      return fail("route scoring must be sigmoid or softmax");
+    r.sigmoid = f[5] == "sigmoid";
+    r.normalize = normalize != 0;
+    if (r.experts % r.groups != 0 || r.topkGroups > r.groups ||
+        r.topK > r.experts || (r.groups > 1 && r.experts / r.groups < 2))
+      return fail("route groups or top-k do not fit the experts");
+    if (!slotOf(f[1], r.logits, r.experts, false, "route logits") ||
+        !slotOf(f[3], r.weights, r.topK, false, "route weights") ||
+        !slotOf(f[4], r.indices, r.topK, true, "route indices"))
+      return false;
+    r.bias = -1;
+    if (f[2] != "-1") {
+      if (!index(f[2], program.weights.size(), r.bias, "weight"))
+        return false;
+      if (program.weights[r.bias].bytes != uint64_t(r.experts) * 4)
+        return fail("route bias is not one float per expert");
+    }
+    program.steps.push_back(std::move(step));
+    return true;
+  }
+
+  bool moe(const std::vector<std::string_view> &f) {
+    Step step;
+    step.kind = Step::Kind::Moe;
+    Moe &m = step.moe;
+    if (!count(f, 16) || !positive(f[1], m.experts) || !positive(f[2], m.topK) ||
+        !positive(f[3], m.intermediate) || !positive(f[4], m.hidden))
+      return false;
+    if (m.topK > m.experts)
+      return fail("moe top-k exceeds the experts");
+    if (!slotOf(f[5], m.input, m.hidden, false, "moe input") ||
+        !slotOf(f[6], m.weights, m.topK, false, "moe weights") ||
+        !slotOf(f[7], m.indices, m.topK, true, "moe indices") ||
+        !slotOf(f[8], m.output, m.hidden, false, "moe output"))
+      return false;
+    m.base = -1;
+    if (f[9] != "-1" && !slotOf(f[9], m.base, m.hidden, false, "moe base"))
+      return false;
+    if (!index(f[10], program.kernels.size(), m.gateUpKernel, "kernel") ||
+        !index(f[11], program.kernels.size(), m.actKernel, "kernel") ||
+        !index(f[12], program.kernels.size(), m.downKernel, "kernel"))
+      return false;
+    for (auto [text, arg] : {std::pair(f[13], &m.gate), std::pair(f[14], &m.up),
+                             std::pair(f[15], &m.down)}) {
+      if (!argument(text, *arg, m.experts))
+        return false;
+      if (arg->source != Arg::Source::Weight)
+        return fail("moe expert weights must be weights");
+    }
+    program.steps.push_back(std::move(step));
+    return true;
+  }
+
   /// s3:64,-1 and the like; checks the dims fit what the arg views.
-  bool argument(std::string_view text, Arg &arg) {
+  /// A weight arg may view one of `stack` equal parts of its weight.
+  bool argument(std::string_view text, Arg &arg, int64_t stack = 1) {
     size_t colon = text.find(':');
     if (colon == std::string_view::npos || colon < 2)
       return fail("bad argument '" + std::string(text) + "'");
@@ -257,8 +350,8 @@ private:
                     "' does not view its slot's width");
       break;
     case Arg::Source::Weight:
-      if (dynamic != 0 ||
-          uint64_t(product) * 4 != program.weights[arg.index].bytes)
+      if (dynamic != 0 || uint64_t(product) * 4 * uint64_t(stack) !=
+                              program.weights[arg.index].bytes)
         return fail("argument '" + std::string(text) +
                     "' does not view its weight's bytes");
       break;

@@ -14,6 +14,13 @@
 //   ids SLOT / positions SLOT / logits SLOT
 //   call KERNEL ARG... OUT            (inputs, then the output)
 //   append CACHE SLOT                 (slot rows → cache at the position)
+//   route LOGITS BIAS WEIGHTS INDICES sigmoid|softmax E GROUPS TOPK_GROUPS K
+//         NORMALIZE SCALING           (MoE router selection; BIAS a weight
+//                                      or -1)
+//   moe E K I H IN WEIGHTS INDICES OUT BASE GATE_UP_KERNEL ACT_KERNEL
+//       DOWN_KERNEL GATE UP DOWN      (routed experts; BASE a slot or -1;
+//                                      GATE/UP/DOWN: weight args viewing one
+//                                      expert of E stacked ones)
 //
 // An ARG is s|w|c (slot, weight, cache), an index, ':' and its dims,
 // innermost first: a positive dim is static; -r is r × the call's token
@@ -43,11 +50,29 @@ struct Arg {
   std::vector<int64_t> dims;
 };
 
+struct Route {
+  int64_t logits, bias, weights, indices;
+  bool sigmoid;
+  int64_t experts, groups, topkGroups, topK;
+  bool normalize;
+  float scaling;
+};
+
+struct Moe {
+  int64_t experts, topK, intermediate, hidden;
+  int64_t input, weights, indices, output, base;
+  int64_t gateUpKernel, actKernel, downKernel;
+  Arg gate, up, down;
+};
+
 struct Step {
-  bool isCall = false;
-  int64_t kernel = -1; // call
-  std::vector<Arg> args; // call: inputs then output
+  enum class Kind { Call, Append, Route, Moe };
+  Kind kind = Kind::Call;
+  int64_t kernel = -1;           // call
+  std::vector<Arg> args;         // call: inputs then output
   int64_t cache = -1, slot = -1; // append
+  Route route{};
+  Moe moe{};
 };
 
 struct FileCheck {

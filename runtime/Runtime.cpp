@@ -15,7 +15,10 @@
 
 #include "HalideRuntime.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <numeric>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -186,6 +189,8 @@ struct r1rt_session {
   r1rt_model *model;
   std::vector<std::vector<uint8_t>> slots;  // token capacity × width × 4
   std::vector<std::vector<float>> caches;   // cache capacity × width
+  // MoE scratch: rows grouped by expert, and their intermediates.
+  std::vector<float> moeIn, moeGate, moeUp, moeAct, moeOut;
   int64_t tokenCapacity = 0, cacheCapacity = 0;
   int64_t position = 0;
   std::string error;
@@ -234,38 +239,222 @@ struct r1rt_session {
     }
   }
 
-  /// Describes `arg` for a call on `n` tokens with `length` cached rows.
-  void describe(const Arg &arg, int64_t n, int64_t length,
-                halide_buffer_t &buffer, halide_dimension_t *dims) {
+  /// A buffer as a kernel sees it: dims innermost first, dense.
+  struct View {
+    void *host;
+    bool isInt;
+    int64_t extents[4];
+    int dims;
+  };
+
+  /// `arg` for a call on `n` tokens with `length` cached rows.
+  View describe(const Arg &arg, int64_t n, int64_t length) {
     const Program &p = model->program;
-    buffer = halide_buffer_t();
-    bool isInt = false;
+    View view{};
     switch (arg.source) {
     case Arg::Source::Slot:
-      buffer.host = slots[arg.index].data();
-      isInt = p.slots[arg.index].isInt;
+      view.host = slots[arg.index].data();
+      view.isInt = p.slots[arg.index].isInt;
       break;
     case Arg::Source::Weight:
-      buffer.host = const_cast<uint8_t *>(model->weights.data) +
-                    p.weights[arg.index].offset;
+      view.host = const_cast<uint8_t *>(model->weights.data) +
+                  p.weights[arg.index].offset;
       break;
     case Arg::Source::Cache:
-      buffer.host = reinterpret_cast<uint8_t *>(caches[arg.index].data());
+      view.host = caches[arg.index].data();
       break;
     }
-    buffer.type = isInt ? halide_type_t(halide_type_int, 32)
-                        : halide_type_t(halide_type_float, 32);
-    buffer.dimensions = int32_t(arg.dims.size());
-    buffer.dim = dims;
-    int64_t stride = 1;
+    view.dims = int(arg.dims.size());
     for (size_t i = 0; i < arg.dims.size(); ++i) {
       int64_t d = arg.dims[i];
-      int64_t extent = d > 0 ? d
-                       : arg.source == Arg::Source::Cache ? length
-                                                          : -d * n;
-      dims[i] = {0, int32_t(extent), int32_t(stride), 0};
-      stride *= extent;
+      view.extents[i] = d > 0                              ? d
+                        : arg.source == Arg::Source::Cache ? length
+                                                           : -d * n;
     }
+    return view;
+  }
+
+  /// Calls kernel `k` on `views` (inputs, then the output).
+  bool invoke(int64_t k, const View *views, size_t count) {
+    halide_buffer_t buffers[8];
+    halide_dimension_t dims[8][4];
+    void *argv[8];
+    if (count > 8)
+      return fail("a kernel call has more than 8 arguments");
+    for (size_t i = 0; i < count; ++i) {
+      const View &v = views[i];
+      buffers[i] = halide_buffer_t();
+      buffers[i].host = static_cast<uint8_t *>(v.host);
+      buffers[i].type = v.isInt ? halide_type_t(halide_type_int, 32)
+                                : halide_type_t(halide_type_float, 32);
+      buffers[i].dimensions = v.dims;
+      buffers[i].dim = dims[i];
+      int64_t stride = 1;
+      for (int d = 0; d < v.dims; ++d) {
+        dims[i][d] = {0, int32_t(v.extents[d]), int32_t(stride), 0};
+        stride *= v.extents[d];
+      }
+      argv[i] = &buffers[i];
+    }
+    auto begin = std::chrono::steady_clock::now();
+    int status = model->kernels[k](argv);
+    if (profile)
+      profile->seconds[k] += std::chrono::duration<double>(
+                                 std::chrono::steady_clock::now() - begin)
+                                 .count();
+    if (status != 0)
+      return fail("kernel " + model->program.kernels[k] +
+                  " failed with Halide error " + std::to_string(status));
+    return true;
+  }
+
+  /// r1.router's selection on each token's router logits.
+  bool route(const Route &r, int64_t n) {
+    const float *logits = reinterpret_cast<const float *>(slots[r.logits].data());
+    const float *bias =
+        r.bias < 0 ? nullptr
+                   : reinterpret_cast<const float *>(
+                         model->weights.data + model->program.weights[r.bias].offset);
+    auto *weights = reinterpret_cast<float *>(slots[r.weights].data());
+    auto *indices = reinterpret_cast<int32_t *>(slots[r.indices].data());
+    int64_t E = r.experts, size = E / r.groups;
+    std::vector<float> scores(static_cast<size_t>(E)), choice(scores);
+    std::vector<float> groupScore(static_cast<size_t>(r.groups));
+    std::vector<int32_t> order(static_cast<size_t>(std::max(E, r.groups)));
+    auto byScore = [](const std::vector<float> &v) {
+      return [&v](int32_t a, int32_t b) {
+        return v[a] > v[b] || (v[a] == v[b] && a < b);
+      };
+    };
+    for (int64_t t = 0; t < n; ++t) {
+      const float *l = logits + t * E;
+      if (r.sigmoid) {
+        for (int64_t e = 0; e < E; ++e)
+          scores[e] = 1.0f / (1.0f + std::exp(-l[e]));
+      } else {
+        float top = *std::max_element(l, l + E), sum = 0;
+        for (int64_t e = 0; e < E; ++e)
+          sum += scores[e] = std::exp(l[e] - top);
+        for (float &v : scores)
+          v /= sum;
+      }
+      for (int64_t e = 0; e < E; ++e)
+        choice[e] = scores[e] + (bias ? bias[e] : 0.0f);
+      if (r.groups > 1) {
+        // A group scores its top-2 sum (sigmoid) or its max (softmax); the
+        // experts of groups outside the best topk_groups are never chosen.
+        for (int64_t g = 0; g < r.groups; ++g) {
+          const float *c = choice.data() + g * size;
+          float first = -INFINITY, second = -INFINITY;
+          for (int64_t e = 0; e < size; ++e) {
+            if (c[e] > first) {
+              second = first;
+              first = c[e];
+            } else if (c[e] > second) {
+              second = c[e];
+            }
+          }
+          groupScore[g] = r.sigmoid ? first + second : first;
+        }
+        std::iota(order.begin(), order.begin() + r.groups, 0);
+        std::partial_sort(order.begin(), order.begin() + r.topkGroups,
+                          order.begin() + r.groups, byScore(groupScore));
+        std::vector<bool> keep(static_cast<size_t>(r.groups), false);
+        for (int64_t g = 0; g < r.topkGroups; ++g)
+          keep[order[g]] = true;
+        for (int64_t e = 0; e < E; ++e)
+          if (!keep[e / size])
+            choice[e] = -INFINITY;
+      }
+      std::iota(order.begin(), order.begin() + E, 0);
+      std::partial_sort(order.begin(), order.begin() + r.topK,
+                        order.begin() + E, byScore(choice));
+      float sum = 0;
+      for (int64_t j = 0; j < r.topK; ++j) {
+        indices[t * r.topK + j] = order[j];
+        sum += weights[t * r.topK + j] = scores[order[j]];
+      }
+      for (int64_t j = 0; j < r.topK; ++j) {
+        float &w = weights[t * r.topK + j];
+        if (r.normalize && r.topK > 1)
+          w /= sum + 1e-20f;
+        w *= r.scaling;
+      }
+    }
+    return true;
+  }
+
+  /// Routed experts: rows grouped by expert, one gate/up/act/down pass per
+  /// expert that has rows (a decode step touches only the chosen experts'
+  /// weights), results scattered back with their weights.
+  bool moe(const Moe &m, int64_t n) {
+    const Program &p = model->program;
+    int64_t rows = n * m.topK, H = m.hidden, I = m.intermediate;
+    const float *in = reinterpret_cast<const float *>(slots[m.input].data());
+    const float *w = reinterpret_cast<const float *>(slots[m.weights].data());
+    const int32_t *idx =
+        reinterpret_cast<const int32_t *>(slots[m.indices].data());
+    auto *out = reinterpret_cast<float *>(slots[m.output].data());
+    // Counting sort of the (token, choice) rows by expert.
+    std::vector<int64_t> start(static_cast<size_t>(m.experts) + 1, 0),
+        order(static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) {
+      if (idx[r] < 0 || idx[r] >= m.experts)
+        return fail("an expert index is out of range");
+      ++start[size_t(idx[r]) + 1];
+    }
+    for (int64_t e = 0; e < m.experts; ++e)
+      start[e + 1] += start[e];
+    std::vector<int64_t> fill(start.begin(), start.end() - 1);
+    for (int64_t r = 0; r < rows; ++r)
+      order[size_t(fill[size_t(idx[r])]++)] = r;
+    for (std::vector<float> *v : {&moeIn, &moeOut})
+      v->resize(size_t(rows * H));
+    for (std::vector<float> *v : {&moeGate, &moeUp, &moeAct})
+      v->resize(size_t(rows * I));
+    for (int64_t r = 0; r < rows; ++r)
+      std::memcpy(&moeIn[size_t(r * H)], in + order[r] / m.topK * H,
+                  size_t(H) * 4);
+    auto expertView = [&](const Arg &arg, int64_t e) {
+      View v = describe(arg, 0, 0);
+      v.host = static_cast<uint8_t *>(v.host) +
+               e * int64_t(p.weights[arg.index].bytes / uint64_t(m.experts));
+      return v;
+    };
+    for (int64_t e = 0; e < m.experts; ++e) {
+      int64_t c = start[e + 1] - start[e], o = start[e];
+      if (c == 0)
+        continue;
+      View x{&moeIn[size_t(o * H)], false, {H, c}, 2};
+      View g{&moeGate[size_t(o * I)], false, {I, c}, 2};
+      View u{&moeUp[size_t(o * I)], false, {I, c}, 2};
+      View a{&moeAct[size_t(o * I)], false, {I, c}, 2};
+      View y{&moeOut[size_t(o * H)], false, {H, c}, 2};
+      View flatG{g.host, false, {I * c}, 1}, flatU{u.host, false, {I * c}, 1},
+          flatA{a.host, false, {I * c}, 1};
+      View gateCall[] = {x, expertView(m.gate, e), g};
+      View upCall[] = {x, expertView(m.up, e), u};
+      View actCall[] = {flatG, flatU, flatA};
+      View downCall[] = {a, expertView(m.down, e), y};
+      if (!invoke(m.gateUpKernel, gateCall, 3) ||
+          !invoke(m.gateUpKernel, upCall, 3) ||
+          !invoke(m.actKernel, actCall, 3) ||
+          !invoke(m.downKernel, downCall, 3))
+        return false;
+    }
+    if (m.base >= 0)
+      std::memcpy(out, slots[m.base].data(), size_t(n * H) * 4);
+    else
+      std::memset(out, 0, size_t(n * H) * 4);
+    for (int64_t k = 0; k < rows; ++k) {
+      int64_t r = order[k];
+      float weight = w[r];
+      float *dst = out + r / m.topK * H;
+      const float *src = &moeOut[size_t(k * H)];
+      for (int64_t h = 0; h < H; ++h)
+        dst[h] += weight * src[h];
+    }
+    return true;
   }
 
   bool run(const int32_t *tokens, int64_t n, float *logits) {
@@ -293,31 +482,33 @@ struct r1rt_session {
       positions[i] = int32_t(position + i);
 
     for (const Step &step : p.steps) {
-      if (!step.isCall) {
+      switch (step.kind) {
+      case Step::Kind::Append: {
         size_t rowBytes = size_t(p.caches[step.cache]) * 4;
         std::memcpy(reinterpret_cast<uint8_t *>(caches[step.cache].data()) +
                         size_t(position) * rowBytes,
                     slots[step.slot].data(), size_t(n) * rowBytes);
-        continue;
+        break;
       }
-      halide_buffer_t buffers[8];
-      halide_dimension_t dims[8][4];
-      void *argv[8];
-      if (step.args.size() > 8)
-        return fail("a kernel call has more than 8 arguments");
-      for (size_t i = 0; i < step.args.size(); ++i) {
-        describe(step.args[i], n, length, buffers[i], dims[i]);
-        argv[i] = &buffers[i];
+      case Step::Kind::Call: {
+        View views[8];
+        if (step.args.size() > 8)
+          return fail("a kernel call has more than 8 arguments");
+        for (size_t i = 0; i < step.args.size(); ++i)
+          views[i] = describe(step.args[i], n, length);
+        if (!invoke(step.kernel, views, step.args.size()))
+          return false;
+        break;
       }
-      auto begin = std::chrono::steady_clock::now();
-      int status = model->kernels[step.kernel](argv);
-      if (profile)
-        profile->seconds[step.kernel] += std::chrono::duration<double>(
-                                             std::chrono::steady_clock::now() - begin)
-                                             .count();
-      if (status != 0)
-        return fail("kernel " + p.kernels[step.kernel] +
-                    " failed with Halide error " + std::to_string(status));
+      case Step::Kind::Route:
+        if (!route(step.route, n))
+          return false;
+        break;
+      case Step::Kind::Moe:
+        if (!moe(step.moe, n))
+          return false;
+        break;
+      }
     }
     if (logits)
       std::memcpy(logits, slots[p.logits].data(),

@@ -146,6 +146,81 @@ KernelPipeline attention(const KernelSpec &spec) {
   return {Pipeline(out), {q, k, v}};
 }
 
+/// Absorbed MLA: scores are q_lat·latent + q_rope·k_rope over the cached
+/// rows (one latent and one rope key per token, shared by every head), and
+/// the output is the weighted sum of latents, o_lat [r, H, n].
+KernelPipeline mlaAttention(const KernelSpec &spec) {
+  int rank = int(spec.dims[1]), ropeDim = int(spec.dims[2]);
+  float scale = float(spec.params[0]);
+  bool causal = spec.flag;
+  ImageParam q(Float(32), 3, "q_latent"), qr(Float(32), 3, "q_rope"),
+      latent(Float(32), 2, "latent_cache"), rope(Float(32), 2, "rope_cache");
+  Expr tokens = q.dim(2).extent(), keys = latent.dim(1).extent();
+  Expr start = keys - tokens;
+  Var c("c"), h("h"), i("i"), j("j");
+  RDom rc(0, rank, "rc"), rr(0, ropeDim, "rr");
+  Func score("score");
+  score(j, h, i) = 0.0f;
+  score(j, h, i) += q(rc, h, i) * latent(rc, j);
+  score(j, h, i) += qr(rr, h, i) * rope(rr, j);
+  RDom rj(0, keys, "rj");
+  if (causal)
+    rj.where(rj <= start + i);
+  Func top("max_score");
+  top(h, i) = Float(32).min();
+  top(h, i) = max(top(h, i), score(rj, h, i) * scale);
+  Func weight("weight");
+  weight(j, h, i) = exp(score(j, h, i) * scale - top(h, i));
+  Func total("total");
+  total(h, i) = 0.0f;
+  total(h, i) += weight(rj, h, i);
+  Func mixed("mixed");
+  mixed(c, h, i) = 0.0f;
+  mixed(c, h, i) += weight(rj, h, i) * latent(c, rj);
+  Func out("mla_attention");
+  out(c, h, i) = mixed(c, h, i) / total(h, i);
+
+  Var row("row");
+  out.bound(c, 0, rank).fuse(h, i, row).parallel(row)
+      .vectorize(c, kVector, TailStrategy::GuardWithIf);
+  for (Func f : {score, weight, top, total})
+    f.compute_at(out, row);
+  weight.vectorize(j, 8, TailStrategy::GuardWithIf);
+  mixed.compute_at(out, row).vectorize(c, kVector, TailStrategy::GuardWithIf);
+  mixed.update().vectorize(c, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {q, qr, latent, rope}};
+}
+
+/// y[o, h, m] = Σ_i x[i, h, m] · w[o, i, h]: one small matrix per head.
+KernelPipeline headMatmul(const KernelSpec &spec) {
+  int in = int(spec.dims[1]), outDim = int(spec.dims[2]);
+  ImageParam x(Float(32), 3, "x"), w(Float(32), 3, "w");
+  Var o("o"), h("h"), m("m");
+  RDom ri(0, in, "ri");
+  Func out("head_matmul");
+  out(o, h, m) = 0.0f;
+  out(o, h, m) += x(ri, h, m) * w(o, ri, h);
+  Var row("row");
+  out.bound(o, 0, outDim).fuse(h, m, row).parallel(row)
+      .vectorize(o, kVector, TailStrategy::GuardWithIf);
+  out.update().fuse(h, m, row).parallel(row)
+      .vectorize(o, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {x, w}};
+}
+
+/// A window [start, start + size) of one axis of x[inner, axis, outer, m].
+KernelPipeline slice(const KernelSpec &spec) {
+  int inner = int(spec.dims[0]), start = int(spec.dims[3]);
+  ImageParam x(Float(32), 4, "x");
+  Var i("i"), s("s"), o("o"), m("m");
+  Func out("slice");
+  out(i, s, o, m) = x(i, s + start, o, m);
+  out.bound(i, 0, inner).parallel(m);
+  if (inner >= kVector)
+    out.vectorize(i, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {x}};
+}
+
 KernelPipeline elementwise(const KernelSpec &spec) {
   ImageParam a(Float(32), 1, "a");
   Var x("x"), xo("xo"), xi("xi");
@@ -153,6 +228,10 @@ KernelPipeline elementwise(const KernelSpec &spec) {
   std::vector<Argument> args{a};
   if (spec.kind == Kind::Silu) {
     out(x) = a(x) / (1.0f + exp(-a(x)));
+  } else if (spec.kind == Kind::SwiGlu) {
+    ImageParam b(Float(32), 1, "b");
+    args.push_back(b);
+    out(x) = a(x) / (1.0f + exp(-a(x))) * b(x);
   } else {
     ImageParam b(Float(32), 1, "b");
     args.push_back(b);
@@ -181,7 +260,14 @@ KernelPipeline definePipeline(const KernelSpec &spec) {
   case Kind::Add:
   case Kind::Mul:
   case Kind::Silu:
+  case Kind::SwiGlu:
     return elementwise(spec);
+  case Kind::Slice:
+    return slice(spec);
+  case Kind::HeadMatmul:
+    return headMatmul(spec);
+  case Kind::MlaAttention:
+    return mlaAttention(spec);
   }
   return {};
 }

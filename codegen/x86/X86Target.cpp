@@ -112,24 +112,61 @@ public:
     for (int64_t d : weight.shape)
       elements *= uint64_t(d);
     if (weight.layout == WeightLayout::Panels16) {
-      uint64_t n = uint64_t(weight.shape[0]), k = uint64_t(weight.shape[1]);
-      elements = (n + x86::kPanelWidth - 1) / x86::kPanelWidth *
+      // [E, N, K] stacks (or one [N, K]) of zero-padded panels.
+      size_t rank = weight.shape.size();
+      uint64_t n = uint64_t(weight.shape[rank - 2]),
+               k = uint64_t(weight.shape[rank - 1]);
+      uint64_t stack = rank == 3 ? uint64_t(weight.shape[0]) : 1;
+      elements = stack * ((n + x86::kPanelWidth - 1) / x86::kPanelWidth) *
                  x86::kPanelWidth * k;
+    } else if (weight.layout != WeightLayout::Plain) {
+      // One of W_uk [H][dn][r] or W_uv [H][r][dv].
+      uint64_t heads = uint64_t(weight.params[0]), r = uint64_t(weight.shape[1]);
+      uint64_t d = uint64_t(
+          weight.params[weight.layout == WeightLayout::MlaUk ? 1 : 2]);
+      elements = heads * d * r;
     }
     return elements * sizeof(float);
   }
 
   void packWeight(const ProgramWeight &weight, llvm::ArrayRef<float> data,
                   llvm::function_ref<void(llvm::StringRef)> out) override {
-    if (weight.layout == WeightLayout::Plain) {
-      out(llvm::StringRef(reinterpret_cast<const char *>(data.data()),
-                          data.size() * sizeof(float)));
+    auto write = [&](llvm::ArrayRef<float> values) {
+      out(llvm::StringRef(reinterpret_cast<const char *>(values.data()),
+                          values.size() * sizeof(float)));
+    };
+    switch (weight.layout) {
+    case WeightLayout::Plain:
+      write(data);
+      return;
+    case WeightLayout::Panels16: {
+      size_t rank = weight.shape.size();
+      int64_t n = weight.shape[rank - 2], k = weight.shape[rank - 1];
+      int64_t stack = rank == 3 ? weight.shape[0] : 1;
+      for (int64_t e = 0; e < stack; ++e)
+        write(x86::packLinearWeights(data.data() + e * n * k, n, k));
       return;
     }
-    std::vector<float> packed = x86::packLinearWeights(
-        data.data(), weight.shape[0], weight.shape[1]);
-    out(llvm::StringRef(reinterpret_cast<const char *>(packed.data()),
-                        packed.size() * sizeof(float)));
+    case WeightLayout::MlaUk:
+    case WeightLayout::MlaUv: {
+      // kv_b rows: per head dn rows of W_uk, then dv rows of W_uv, each r
+      // wide. The head matmul reads w[h][i][o] with o innermost.
+      int64_t heads = weight.params[0], dn = weight.params[1],
+              dv = weight.params[2], r = weight.shape[1];
+      bool uk = weight.layout == WeightLayout::MlaUk;
+      int64_t in = uk ? dn : r, outDim = uk ? r : dv;
+      std::vector<float> packed(size_t(heads * in * outDim));
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t i = 0; i < in; ++i)
+          for (int64_t o = 0; o < outDim; ++o) {
+            int64_t row = h * (dn + dv) + (uk ? i : dn + o);
+            int64_t col = uk ? o : i;
+            packed[size_t((h * in + i) * outDim + o)] = data[size_t(row * r + col)];
+          }
+      write(packed);
+      return;
+    }
+    }
   }
 
   llvm::Error link(llvm::ArrayRef<std::string> objects,

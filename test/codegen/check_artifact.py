@@ -5,8 +5,9 @@
 
 Every file's size and SHA-256 match the manifest and program.txt; every
 tensor starts on the manifest's alignment and holds exactly the checkpoint's
-values as f32 in the layout its kernel reads (plain row-major, or 16-wide
-panels [N/16][K][16] for a linear's weight; MoE stacks expert by expert).
+values as f32 in the layout its kernel reads (plain row-major, 16-wide
+panels [N/16][K][16] for a linear's weight, MoE stacks expert by expert, or
+MLA's per-head W_uk / W_uv), FP8 weights times their block scales.
 Prints "ok: N tensors".
 """
 import hashlib
@@ -22,8 +23,21 @@ from r1_reference import read_checkpoint, read_raw_safetensors  # noqa: E402
 
 
 
+def e4m3fn_table():
+    """The 256 float8 e4m3fn values (bias 7, S.1111.111 is NaN)."""
+    out = np.zeros(256, np.float32)
+    for b in range(256):
+        e, m = (b >> 3) & 15, b & 7
+        v = np.nan if (e == 15 and m == 7) else (
+            m / 8 * 2.0 ** -6 if e == 0 else (1 + m / 8) * 2.0 ** (e - 7))
+        out[b] = -v if b & 0x80 else v
+    return out
+
+
 def as_f32(dtype, raw):
     """A checkpoint tensor's values as f32 (bf16/f16 widened exactly)."""
+    if dtype == "F8_E4M3":
+        return e4m3fn_table()[np.frombuffer(raw, np.uint8)]
     if dtype == "F32":
         return np.frombuffer(raw, np.float32)
     if dtype == "BF16":
@@ -33,17 +47,35 @@ def as_f32(dtype, raw):
     raise ValueError(f"unexpected dtype {dtype}")
 
 
-def packed(values, layout, shape):
+def dequantize(values, scales, shape, block):
+    """values · the scale of their [rows, cols] block, per stacked matrix."""
+    n, k = shape[-2:]
+    w = values.reshape(-1, n, k)
+    s = scales.reshape(w.shape[0], -(-n // block[0]), -(-k // block[1]))
+    s = s.repeat(block[0], 1)[:, :n].repeat(block[1], 2)[:, :, :k]
+    return (w * s).reshape(-1)
+
+
+def packed(values, layout, shape, params):
     """The bytes of `values` in an x86 kernel layout."""
     if layout == "plain":
         return values.astype(np.float32).tobytes()
+    if layout in ("mla_uk", "mla_uv"):
+        # kv_b [H·(dn+dv), r] → W_uk [H][dn][r] or W_uv [H][r][dv].
+        h, dn, dv = params
+        w = values.reshape(h, dn + dv, shape[1])
+        w = w[:, :dn] if layout == "mla_uk" else w[:, dn:].transpose(0, 2, 1)
+        return np.ascontiguousarray(w, np.float32).tobytes()
     assert layout == "panels16", layout
-    n, k = shape
+    n, k = shape[-2:]
     panels = -(-n // 16)
-    w = np.zeros((panels * 16, k), np.float32)
-    w[:n] = values.reshape(n, k)
-    # [panel][k][lane]
-    return w.reshape(panels, 16, k).transpose(0, 2, 1).copy().tobytes()
+    out = b""
+    for m in values.reshape(-1, n, k):
+        w = np.zeros((panels * 16, k), np.float32)
+        w[:n] = m
+        # [panel][k][lane]
+        out += w.reshape(panels, 16, k).transpose(0, 2, 1).copy().tobytes()
+    return out
 
 
 def main():
@@ -73,9 +105,13 @@ def main():
         assert t["offset"] >= end, t["name"]
         end = t["offset"] + t["bytes"]
         assert t["dtype"] == "f32", t["name"]
-        values = np.concatenate([as_f32(raw[s][0], raw[s][2])
-                                 for s in stacks.get(t["name"], [t["name"]])])
-        expected = packed(values, t["layout"], t["shape"])
+        def read(name):
+            return np.concatenate([as_f32(raw[s][0], raw[s][2])
+                                   for s in stacks.get(name, [name])])
+        values = read(t["name"])
+        if "scale" in t:
+            values = dequantize(values, read(t["scale"]), t["shape"], t["block"])
+        expected = packed(values, t["layout"], t["shape"], t.get("params"))
         got = weights[t["offset"]:t["offset"] + t["bytes"]]
         assert got == expected, f"{t['name']}: bytes differ"
     assert len(weights) % align == 0

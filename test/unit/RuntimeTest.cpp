@@ -75,8 +75,8 @@ TEST(Program, ParsesAValidProgram) {
   EXPECT_EQ(program.features, (std::vector<std::string>{"avx2", "fma"}));
   EXPECT_EQ(program.vocab, 16);
   ASSERT_EQ(program.steps.size(), 3u);
-  EXPECT_TRUE(program.steps[0].isCall);
-  EXPECT_FALSE(program.steps[1].isCall);
+  EXPECT_EQ(program.steps[0].kind, Step::Kind::Call);
+  EXPECT_EQ(program.steps[1].kind, Step::Kind::Append);
   EXPECT_EQ(program.steps[2].args[1].dims, (std::vector<int64_t>{16, 8, 1}));
   EXPECT_EQ(program.logits, 3);
 }

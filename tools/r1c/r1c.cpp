@@ -166,6 +166,8 @@ int main(int argc, char **argv) {
   registry.insert<r1::R1Dialect, func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Diagnostics name the tensor or file; the op's IR adds nothing for users.
+  context.printOpOnDiagnostic(false);
   // Every diagnostic (warnings about unused tensors and remarks too) is one
   // line: "where: severity: message", where is the tensor or file.
   ScopedDiagnosticHandler diagnostics(&context, printDiagnostic);
