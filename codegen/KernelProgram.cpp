@@ -80,11 +80,32 @@ public:
       return failure();
     program.logitsSlot = *logits;
     program.vocab = logitsType.getDimSize(1);
+    program.rowwiseTail = int64_t(program.steps.size());
+    while (program.rowwiseTail > 0 &&
+           isRowwise(program.steps[program.rowwiseTail - 1]))
+      --program.rowwiseTail;
     assignSlots();
     return std::move(program);
   }
 
 private:
+  /// Whether a step computes each token's row from that row alone.
+  bool isRowwise(const ProgramStep &step) const {
+    if (step.kind != ProgramStep::Kind::Call)
+      return false;
+    switch (program.kernels[step.kernel].kind) {
+    case Kind::RmsNorm:
+    case Kind::Linear:
+    case Kind::Add:
+    case Kind::Mul:
+    case Kind::Silu:
+    case Kind::SwiGlu:
+      return true;
+    default:
+      return false;
+    }
+  }
+
   // --- values and slots ------------------------------------------------------
 
   int64_t newSlot(int64_t width, bool isInt) {
@@ -704,6 +725,31 @@ private:
     return success();
   }
 
+  /// silu(g) · u with silu's only use the mul is one SwiGLU kernel: g and u
+  /// are read once and the activation never stored.
+  static bool fusesIntoSwiGlu(SiluOp silu) {
+    if (!silu->hasOneUse())
+      return false;
+    auto mul = dyn_cast<MulOp>(*silu->getUsers().begin());
+    return mul && mul.getLhs().getType() == mul.getRhs().getType() &&
+           mul.getLhs() != mul.getRhs();
+  }
+
+  LogicalResult lowerSwiGlu(MulOp mul, Value gate, Value up) {
+    FailureOr<int64_t> width = widthOf(mul, mul.getResult());
+    FailureOr<int64_t> g = slot(mul, gate);
+    FailureOr<int64_t> u = slot(mul, up);
+    if (failed(width) || failed(g) || failed(u))
+      return failure();
+    FailureOr<int64_t> out = define(mul, mul.getResult());
+    if (failed(out))
+      return failure();
+    call(KernelSpec(Kind::SwiGlu, {}),
+         {slotArg(*g, {-*width}), slotArg(*u, {-*width})},
+         slotArg(*out, {-*width}));
+    return success();
+  }
+
   LogicalResult lowerElementwise(Operation *op, Kind kind) {
     FailureOr<int64_t> width = widthOf(op, op->getResult(0));
     if (failed(width))
@@ -812,7 +858,8 @@ void mlir::r1::printProgram(
   for (const KernelSpec &kernel : program.kernels)
     os << "kernel " << kernel.symbol() << "\n";
   os << "ids " << program.idsSlot << "\npositions " << program.positionsSlot
-     << "\nlogits " << program.logitsSlot << "\n";
+     << "\nlogits " << program.logitsSlot << "\ntail " << program.rowwiseTail
+     << "\n";
   auto printArg = [&](const KernelArg &arg) {
     static const char prefix[] = {'s', 'w', 'c'};
     os << " " << prefix[int(arg.source)] << arg.index << ":";

@@ -142,6 +142,9 @@ struct KernelProgram {
   std::vector<int64_t> cacheWidths; // f32 per token of each cache
   std::vector<ProgramStep> steps;
   int64_t idsSlot = 0, positionsSlot = 1, logitsSlot = -1;
+  /// Steps from here on are row-wise (norms, linears, elementwise): when only
+  /// the last token's logits are wanted they run on the last row alone.
+  int64_t rowwiseTail = 0;
   int64_t vocab = 0;
   int64_t maxPositions = 0;
 };

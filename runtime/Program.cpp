@@ -186,6 +186,11 @@ private:
       return count(f, 2) &&
              index(f[1], program.slots.size(), target, "slot");
     }
+    if (kind == "tail") {
+      if (!count(f, 2) || !parseInt(f[1], program.tail) || program.tail < 0)
+        return fail("bad tail record");
+      return true;
+    }
     if (kind == "route")
       return route(f);
     if (kind == "moe")
@@ -378,6 +383,11 @@ private:
       return fail("ids and positions must be i32 slots of width 1");
     if (logits.isInt || logits.width != program.vocab)
       return fail("logits must be an f32 slot of width vocab");
+    if (program.tail < 0 || size_t(program.tail) > program.steps.size())
+      return fail("has no tail record within its steps");
+    for (size_t i = size_t(program.tail); i < program.steps.size(); ++i)
+      if (program.steps[i].kind != Step::Kind::Call)
+        return fail("its row-wise tail holds a step that is not a call");
     for (const char *name : {"model.so", "weights.bin"}) {
       bool found = false;
       for (const FileCheck &file : program.files)

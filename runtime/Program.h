@@ -12,6 +12,9 @@
 //   weight OFFSET BYTES               (weight i in weights.bin, f32)
 //   kernel SYMBOL                     (kernel i: SYMBOL_argv in model.so)
 //   ids SLOT / positions SLOT / logits SLOT
+//   tail STEP                         (steps from STEP on are row-wise: for
+//                                      the last token's logits alone they
+//                                      run on the last row only)
 //   call KERNEL ARG... OUT            (inputs, then the output)
 //   append CACHE SLOT                 (slot rows → cache at the position)
 //   route LOGITS BIAS WEIGHTS INDICES sigmoid|softmax E GROUPS TOPK_GROUPS K
@@ -98,6 +101,7 @@ struct Program {
   std::vector<Weight> weights;
   std::vector<std::string> kernels;
   int64_t ids = -1, positions = -1, logits = -1;
+  int64_t tail = -1;
   std::vector<Step> steps;
 };
 

@@ -248,12 +248,13 @@ struct r1rt_session {
   };
 
   /// `arg` for a call on `n` tokens with `length` cached rows.
-  View describe(const Arg &arg, int64_t n, int64_t length) {
+  /// A slot is seen from token row `first` on.
+  View describe(const Arg &arg, int64_t n, int64_t length, int64_t first = 0) {
     const Program &p = model->program;
     View view{};
     switch (arg.source) {
     case Arg::Source::Slot:
-      view.host = slots[arg.index].data();
+      view.host = slots[arg.index].data() + first * p.slots[arg.index].width * 4;
       view.isInt = p.slots[arg.index].isInt;
       break;
     case Arg::Source::Weight:
@@ -457,7 +458,7 @@ struct r1rt_session {
     return true;
   }
 
-  bool run(const int32_t *tokens, int64_t n, float *logits) {
+  bool run(const int32_t *tokens, int64_t n, float *logits, bool lastOnly) {
     const Program &p = model->program;
     if (n <= 0)
       return fail("no tokens to run");
@@ -481,7 +482,8 @@ struct r1rt_session {
     for (int64_t i = 0; i < n; ++i)
       positions[i] = int32_t(position + i);
 
-    for (const Step &step : p.steps) {
+    for (size_t s = 0; s < p.steps.size(); ++s) {
+      const Step &step = p.steps[s];
       switch (step.kind) {
       case Step::Kind::Append: {
         size_t rowBytes = size_t(p.caches[step.cache]) * 4;
@@ -494,8 +496,10 @@ struct r1rt_session {
         View views[8];
         if (step.args.size() > 8)
           return fail("a kernel call has more than 8 arguments");
+        bool lastRow = lastOnly && int64_t(s) >= p.tail;
         for (size_t i = 0; i < step.args.size(); ++i)
-          views[i] = describe(step.args[i], n, length);
+          views[i] = lastRow ? describe(step.args[i], 1, length, n - 1)
+                             : describe(step.args[i], n, length);
         if (!invoke(step.kernel, views, step.args.size()))
           return false;
         break;
@@ -510,7 +514,11 @@ struct r1rt_session {
         break;
       }
     }
-    if (logits)
+    if (logits && lastOnly)
+      std::memcpy(logits,
+                  slots[p.logits].data() + size_t((n - 1) * p.vocab) * 4,
+                  size_t(p.vocab) * sizeof(float));
+    else if (logits)
       std::memcpy(logits, slots[p.logits].data(),
                   size_t(n * p.vocab) * sizeof(float));
     position = length;
@@ -558,15 +566,25 @@ r1rt_session *r1rt_session_create(r1rt_model *model) {
 
 void r1rt_session_destroy(r1rt_session *session) { delete session; }
 
-int r1rt_prefill(r1rt_session *session, const int32_t *tokens, size_t n,
-                 float *logits) {
+static int prefill(r1rt_session *session, const int32_t *tokens, size_t n,
+                   float *logits, bool lastOnly) {
   if (n > size_t(1) << 30)
     return session->fail("too many tokens in one call"), -1;
   try {
-    return session->run(tokens, int64_t(n), logits) ? 0 : -1;
+    return session->run(tokens, int64_t(n), logits, lastOnly) ? 0 : -1;
   } catch (const std::bad_alloc &) {
     return session->fail("out of memory"), -1;
   }
+}
+
+int r1rt_prefill(r1rt_session *session, const int32_t *tokens, size_t n,
+                 float *logits) {
+  return prefill(session, tokens, n, logits, false);
+}
+
+int r1rt_prefill_last(r1rt_session *session, const int32_t *tokens, size_t n,
+                      float *logits) {
+  return prefill(session, tokens, n, logits, true);
 }
 
 int r1rt_decode(r1rt_session *session, int32_t token, float *logits) {

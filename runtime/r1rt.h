@@ -50,6 +50,10 @@ void r1rt_session_destroy(r1rt_session *session);
  * (the session is then unchanged). */
 int r1rt_prefill(r1rt_session *session, const int32_t *tokens, size_t n,
                  float *logits);
+/* As r1rt_prefill, but only the last token's logits (vocab floats) are
+ * computed: the final norm and the output head run on one row. */
+int r1rt_prefill_last(r1rt_session *session, const int32_t *tokens, size_t n,
+                      float *logits);
 /* One token: r1rt_prefill with n = 1. */
 int r1rt_decode(r1rt_session *session, int32_t token, float *logits);
 /* Tokens the session has seen (its next position). */

@@ -8,7 +8,8 @@ and compare with the PyTorch reference (test/reference/r1_reference.py).
 Checks, printing one "ok:" line each:
   * logits at every position (prompt, then each generated token) within
     1e-4 of the reference logits' range (f32 compute on both sides);
-  * the greedy tokens over -n decode steps are identical;
+  * the greedy tokens over -n decode steps are identical, also when the
+    prefill computes only the last position's logits;
   * prefill-then-decode equals one long prefill of the same tokens.
 Exits non-zero with the worst position on a mismatch.
 """
@@ -89,6 +90,11 @@ def main():
         sys.exit(f"FAILED greedy tokens: step {first}: {generated[first]} vs "
                  f"reference {ref_generated[first]}")
     print(f"ok: {len(generated)} greedy tokens match")
+    # Without a dump r1-run computes only the last position's logits.
+    last_only = run([os.path.join(args.bin, "r1-run"), art, "--tokens", ids,
+                     "-n", str(args.n)]).split()
+    if last_only != generated:
+        sys.exit(f"FAILED last-position prefill: {last_only} vs {generated}")
 
     # The same tokens as one prefill: every position's logits must agree
     # with prefill-then-decode.

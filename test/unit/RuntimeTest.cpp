@@ -48,6 +48,7 @@ std::string validProgram() {
          "ids 0\n"
          "positions 1\n"
          "logits 3\n"
+         "tail 2\n"
          "call 0 s0:-1 w0:8,16 s2:8,-1\n"
          "append 0 2\n"
          "call 1 s2:8,-1 w1:16,8,1 s3:16,-1\n";
@@ -116,30 +117,37 @@ TEST(Program, RefusesDanglingReferences) {
   EXPECT_EQ(parseError(replaced("logits 3", "logits 9")),
             "program.txt:17: names slot '9', which does not exist");
   EXPECT_EQ(parseError(replaced("call 1 s2", "call 7 s2")),
-            "program.txt:20: names kernel '7', which does not exist");
+            "program.txt:21: names kernel '7', which does not exist");
   EXPECT_EQ(parseError(replaced("w1:16,8,1", "w5:16,8,1")),
-            "program.txt:20: names a buffer '5', which does not exist");
+            "program.txt:21: names a buffer '5', which does not exist");
   EXPECT_EQ(parseError(replaced("append 0 2", "append 3 2")),
-            "program.txt:19: names cache '3', which does not exist");
+            "program.txt:20: names cache '3', which does not exist");
 }
 
 TEST(Program, RefusesArgumentsThatDoNotFit) {
   // A view wider than its slot would let a kernel read past it.
   EXPECT_EQ(parseError(replaced("s2:8,-1 w1", "s2:9,-1 w1")),
-            "program.txt:20: argument 's2:9,-1' does not view its slot's width");
+            "program.txt:21: argument 's2:9,-1' does not view its slot's width");
   EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:16,8,2")),
-            "program.txt:20: argument 'w1:16,8,2' does not view its weight's "
+            "program.txt:21: argument 'w1:16,8,2' does not view its weight's "
             "bytes");
   EXPECT_EQ(parseError(replaced("s0:-1 w0", "s0:1 w0")),
-            "program.txt:18: argument 's0:1' does not view its slot's width");
+            "program.txt:19: argument 's0:1' does not view its slot's width");
   EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:16,8,0")),
-            "program.txt:20: bad dim '0'");
+            "program.txt:21: bad dim '0'");
   EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:4294967296,4294967296,1")),
-            "program.txt:20: bad dim '4294967296'");
+            "program.txt:21: bad dim '4294967296'");
   EXPECT_EQ(parseError(replaced("s3:16,-1\n", "w1:16,8,1\n")),
-            "program.txt:20: a call's output must be a slot");
+            "program.txt:21: a call's output must be a slot");
   EXPECT_EQ(parseError(replaced("append 0 2", "append 0 3")),
-            "program.txt:19: appends a slot whose width is not the cache's");
+            "program.txt:20: appends a slot whose width is not the cache's");
+}
+
+TEST(Program, TailHoldsOnlyCalls) {
+  EXPECT_EQ(parseError(replaced("tail 2", "tail 1")),
+            "program.txt: its row-wise tail holds a step that is not a call");
+  EXPECT_EQ(parseError(replaced("tail 2", "tail 4")),
+            "program.txt: has no tail record within its steps");
 }
 
 TEST(Program, NeedsItsFixedSlots) {

@@ -256,7 +256,11 @@ int main(int argc, char **argv) {
   std::vector<float> logits(n * size_t(vocab));
 
   Clock::time_point t0 = Clock::now();
-  if (r1rt_prefill(session, o.tokens.data(), n, logits.data()) != 0) {
+  // Without a dump only the last position's logits are needed.
+  int status = dump ? r1rt_prefill(session, o.tokens.data(), n, logits.data())
+                    : r1rt_prefill_last(session, o.tokens.data(), n,
+                                        logits.data() + (n - 1) * size_t(vocab));
+  if (status != 0) {
     std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
     return 1;
   }
