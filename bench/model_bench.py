@@ -85,7 +85,7 @@ def write_checkpoint(path, s):
 
 
 def load_torch(path):
-    """The checkpoint's tensors as torch tensors over a memory map."""
+    """The checkpoint's tensors as torch tensors."""
     data = open(os.path.join(path, "model.safetensors"), "rb").read()
     n = int.from_bytes(data[:8], "little")
     header = json.loads(data[8:8 + n])
@@ -96,7 +96,7 @@ def load_torch(path):
             continue
         a, b = t["data_offsets"]
         out[name] = torch.from_numpy(np.frombuffer(data, np.float32, (b - a) // 4, base + a)
-                                     .reshape(t["shape"]))
+                                     .reshape(t["shape"]).copy())
     return out
 
 
@@ -147,7 +147,8 @@ class TorchLlama:
             g = F.linear(y, w[p + "mlp.gate_proj.weight"])
             u = F.linear(y, w[p + "mlp.up_proj.weight"])
             x = x + F.linear(F.silu(g) * u, w[p + "mlp.down_proj.weight"])
-        x = self.norm(x, w["model.norm.weight"])
+        # Only the last position's logits, as r1-run computes them.
+        x = self.norm(x[-1:], w["model.norm.weight"])
         self.pos += n
         return F.linear(x, w["lm_head.weight"])
 

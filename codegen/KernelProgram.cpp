@@ -26,7 +26,8 @@ using namespace mlir::r1;
 std::string KernelSpec::symbol() const {
   static const char *const names[] = {
       "embed", "rms_norm", "linear", "rope",  "attention",  "add",
-      "mul",   "silu",     "swiglu", "slice", "head_matmul", "mla_attention"};
+      "mul",   "silu",     "swiglu", "slice", "head_matmul", "mla_attention",
+      "layer_gate"};
   std::string name = std::string("r1k_") + names[int(kind)];
   for (size_t i = 0; i < dims.size(); ++i)
     name += (i ? "x" : "_") + std::to_string(dims[i]);
@@ -371,6 +372,8 @@ private:
       return lowerRouter(router);
     if (auto moe = dyn_cast<MoeOp>(op))
       return lowerMoe(moe);
+    if (auto gate = dyn_cast<LayerGateOp>(op))
+      return lowerLayerGate(gate);
     return op->emitOpError() << "has no x86 kernel yet";
   }
 
@@ -530,6 +533,41 @@ private:
     return success();
   }
 
+
+  /// The body runs on every row (its attention must cache every position);
+  /// the gate kernel then picks, per row, the body's output or the input.
+  LogicalResult lowerLayerGate(LayerGateOp gate) {
+    FailureOr<int64_t> in = slot(gate, gate.getHidden());
+    FailureOr<int64_t> w = weight(gate, gate.getGateWeight(), WeightLayout::Plain);
+    FailureOr<int64_t> width = widthOf(gate, gate.getHidden());
+    if (failed(in) || failed(w) || failed(width))
+      return failure();
+    Block &body = gate.getBody().front();
+    slotOf[body.getArgument(0)] = *in;
+    Value yielded;
+    for (Operation &op : body) {
+      if (auto yield = dyn_cast<YieldOp>(op)) {
+        yielded = yield->getOperand(0);
+        break;
+      }
+      if (failed(lowerOp(&op)))
+        return failure();
+    }
+    FailureOr<int64_t> layer = slot(gate, yielded);
+    if (failed(layer))
+      return failure();
+    FailureOr<int64_t> out = define(gate, gate.getResult());
+    if (failed(out))
+      return failure();
+    int64_t h = *width;
+    call(KernelSpec(Kind::LayerGate, {h},
+                    {gate.getThreshold().convertToDouble()}),
+         {slotArg(*in, {h, KernelArg::kTokens}),
+          slotArg(*layer, {h, KernelArg::kTokens}),
+          {KernelArg::Source::Weight, *w, {h}}},
+         slotArg(*out, {h, KernelArg::kTokens}));
+    return success();
+  }
 
   LogicalResult lowerSlice(SliceOp slice) {
     auto type = cast<RankedTensorType>(slice.getInput().getType());

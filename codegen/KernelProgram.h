@@ -44,6 +44,8 @@ struct KernelSpec {
     HeadMatmul,   // dims {H, Din, Dout}: per-head x[h]·W[h] (MLA absorption)
     MlaAttention, // dims {H, r, dr}, flag = causal, params {scale}: absorbed
                   // MLA over the latent and rope-key caches
+    LayerGate,    // dims {H}, params {threshold}: per row, the layer's output
+                  // where sigmoid(x·w) ≥ threshold, else its input
   };
   KernelSpec(Kind kind, llvm::ArrayRef<int64_t> dims,
              llvm::ArrayRef<double> params = {})

@@ -114,6 +114,42 @@ bool cpuHas(const std::string &feature) {
   return false; // a feature this runtime does not know: refuse
 }
 
+/// Heap memory aligned to a cache line, so kernels' vector loads and stores
+/// of a row never straddle two lines.
+class AlignedBuffer {
+public:
+  AlignedBuffer() = default;
+  AlignedBuffer(const AlignedBuffer &) = delete;
+  AlignedBuffer &operator=(const AlignedBuffer &) = delete;
+  AlignedBuffer(AlignedBuffer &&other) noexcept
+      : bytes(other.bytes), memory(other.memory) {
+    other.memory = nullptr;
+    other.bytes = 0;
+  }
+  ~AlignedBuffer() { std::free(memory); }
+
+  /// Makes room for `size` bytes, keeping the old contents when `keep`.
+  void grow(size_t size, bool keep) {
+    if (size <= bytes)
+      return;
+    size_t rounded = (size + 63) / 64 * 64;
+    auto *fresh = static_cast<uint8_t *>(std::aligned_alloc(64, rounded));
+    if (!fresh)
+      throw std::bad_alloc();
+    if (keep && bytes)
+      std::memcpy(fresh, memory, bytes);
+    std::free(memory);
+    memory = fresh;
+    bytes = rounded;
+  }
+  uint8_t *data() const { return memory; }
+  template <typename T> T *as() const { return reinterpret_cast<T *>(memory); }
+
+private:
+  size_t bytes = 0;
+  uint8_t *memory = nullptr;
+};
+
 } // namespace
 
 struct r1rt_model {
@@ -187,10 +223,10 @@ struct r1rt_model {
 
 struct r1rt_session {
   r1rt_model *model;
-  std::vector<std::vector<uint8_t>> slots;  // token capacity × width × 4
-  std::vector<std::vector<float>> caches;   // cache capacity × width
+  std::vector<AlignedBuffer> slots;  // token capacity × width × 4 bytes
+  std::vector<AlignedBuffer> caches; // cache capacity × width × 4 bytes
   // MoE scratch: rows grouped by expert, and their intermediates.
-  std::vector<float> moeIn, moeGate, moeUp, moeAct, moeOut;
+  AlignedBuffer moeIn, moeGate, moeUp, moeAct, moeOut;
   int64_t tokenCapacity = 0, cacheCapacity = 0;
   int64_t position = 0;
   std::string error;
@@ -228,13 +264,13 @@ struct r1rt_session {
     const Program &p = model->program;
     if (n > tokenCapacity) {
       for (size_t s = 0; s < slots.size(); ++s)
-        slots[s].resize(size_t(n * p.slots[s].width) * 4);
+        slots[s].grow(size_t(n * p.slots[s].width) * 4, /*keep=*/false);
       tokenCapacity = n;
     }
     if (length > cacheCapacity) {
       int64_t capacity = std::max<int64_t>(length, 2 * cacheCapacity);
       for (size_t c = 0; c < caches.size(); ++c)
-        caches[c].resize(size_t(capacity * p.caches[c]));
+        caches[c].grow(size_t(capacity * p.caches[c]) * 4, /*keep=*/true);
       cacheCapacity = capacity;
     }
   }
@@ -409,13 +445,15 @@ struct r1rt_session {
     std::vector<int64_t> fill(start.begin(), start.end() - 1);
     for (int64_t r = 0; r < rows; ++r)
       order[size_t(fill[size_t(idx[r])]++)] = r;
-    for (std::vector<float> *v : {&moeIn, &moeOut})
-      v->resize(size_t(rows * H));
-    for (std::vector<float> *v : {&moeGate, &moeUp, &moeAct})
-      v->resize(size_t(rows * I));
+    for (AlignedBuffer *b : {&moeIn, &moeOut})
+      b->grow(size_t(rows * H) * 4, /*keep=*/false);
+    for (AlignedBuffer *b : {&moeGate, &moeUp, &moeAct})
+      b->grow(size_t(rows * I) * 4, /*keep=*/false);
+    float *xs = moeIn.as<float>(), *gs = moeGate.as<float>(),
+          *us = moeUp.as<float>(), *as = moeAct.as<float>(),
+          *ys = moeOut.as<float>();
     for (int64_t r = 0; r < rows; ++r)
-      std::memcpy(&moeIn[size_t(r * H)], in + order[r] / m.topK * H,
-                  size_t(H) * 4);
+      std::memcpy(xs + r * H, in + order[r] / m.topK * H, size_t(H) * 4);
     auto expertView = [&](const Arg &arg, int64_t e) {
       View v = describe(arg, 0, 0);
       v.host = static_cast<uint8_t *>(v.host) +
@@ -426,11 +464,11 @@ struct r1rt_session {
       int64_t c = start[e + 1] - start[e], o = start[e];
       if (c == 0)
         continue;
-      View x{&moeIn[size_t(o * H)], false, {H, c}, 2};
-      View g{&moeGate[size_t(o * I)], false, {I, c}, 2};
-      View u{&moeUp[size_t(o * I)], false, {I, c}, 2};
-      View a{&moeAct[size_t(o * I)], false, {I, c}, 2};
-      View y{&moeOut[size_t(o * H)], false, {H, c}, 2};
+      View x{xs + o * H, false, {H, c}, 2};
+      View g{gs + o * I, false, {I, c}, 2};
+      View u{us + o * I, false, {I, c}, 2};
+      View a{as + o * I, false, {I, c}, 2};
+      View y{ys + o * H, false, {H, c}, 2};
       View flatG{g.host, false, {I * c}, 1}, flatU{u.host, false, {I * c}, 1},
           flatA{a.host, false, {I * c}, 1};
       View gateCall[] = {x, expertView(m.gate, e), g};
@@ -451,7 +489,7 @@ struct r1rt_session {
       int64_t r = order[k];
       float weight = w[r];
       float *dst = out + r / m.topK * H;
-      const float *src = &moeOut[size_t(k * H)];
+      const float *src = ys + k * H;
       for (int64_t h = 0; h < H; ++h)
         dst[h] += weight * src[h];
     }
@@ -487,8 +525,7 @@ struct r1rt_session {
       switch (step.kind) {
       case Step::Kind::Append: {
         size_t rowBytes = size_t(p.caches[step.cache]) * 4;
-        std::memcpy(reinterpret_cast<uint8_t *>(caches[step.cache].data()) +
-                        size_t(position) * rowBytes,
+        std::memcpy(caches[step.cache].data() + size_t(position) * rowBytes,
                     slots[step.slot].data(), size_t(n) * rowBytes);
         break;
       }

@@ -3,7 +3,7 @@
 and compare with the PyTorch reference (test/reference/r1_reference.py).
 
     e2e.py FAMILY WORKDIR [--bin DIR] [--dtype bf16] [--fp8]
-           [--prompt N] [-n N] [--r1c-flag FLAG]...
+           [--prompt N] [-n N] [--features LIST] [--r1c-flag FLAG]...
 
 Checks, printing one "ok:" line each:
   * logits at every position (prompt, then each generated token) within
@@ -58,6 +58,7 @@ def main():
     ap.add_argument("--prompt", type=int, default=12)
     ap.add_argument("-n", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--features", help="r1ext: the extensions to keep")
     ap.add_argument("--r1c-flag", action="append", default=[])
     args = ap.parse_args()
 
@@ -65,6 +66,8 @@ def main():
     ckpt = os.path.join(args.work, "ckpt")
     art = os.path.join(args.work, "model.r1")
     flags = ["--dtype", args.dtype] + (["--fp8"] if args.fp8 else [])
+    if args.features:
+        flags += ["--features", args.features]
     run([sys.executable, MKCKPT, args.family, ckpt, "--seed", str(args.seed)] + flags)
     run([os.path.join(args.bin, "r1c"), ckpt, "-o", art, "-q"] + args.r1c_flag)
 
