@@ -59,11 +59,29 @@ public:
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
     if (!forward || forward.isExternal())
       return module.emitError() << "the module has no @forward to compile";
-    if (forward.getNumArguments() != 2 || forward.getNumResults() != 1)
-      return forward.emitOpError()
-             << "has inputs or results beyond (ids, positions) -> logits "
-                "(image, audio or memory state); the x86 target cannot "
-                "compile them yet";
+    if (forward.getNumArguments() < 2 || forward.getNumResults() < 1)
+      return forward.emitOpError() << "must take (ids, positions) and return "
+                                      "logits to compile";
+    // Further arguments are state the session keeps (the memory unit), or
+    // inputs the x86 target cannot take yet (image, audio).
+    for (BlockArgument arg : forward.getArguments().drop_front(2)) {
+      auto initial = forward.getArgAttrOfType<FlatSymbolRefAttr>(
+          arg.getArgNumber(), "r1.initial_state");
+      auto type = dyn_cast<RankedTensorType>(arg.getType());
+      auto decl = initial ? module.lookupSymbol<WeightDeclOp>(initial.getAttr())
+                          : WeightDeclOp();
+      if (!decl || !type || type.getRank() != 2 || !type.hasStaticShape() ||
+          decl.getTensorType() != type)
+        return forward.emitOpError()
+               << "has an input beyond (ids, positions) that is not memory "
+                  "state (image or audio); the x86 target cannot compile it "
+                  "yet";
+      FailureOr<int64_t> w = declWeight(decl);
+      if (failed(w))
+        return failure();
+      stateOf[arg] = int64_t(program.states.size());
+      program.states.push_back({*w, type.getDimSize(0), type.getDimSize(1)});
+    }
     program.idsSlot = newSlot(1, /*isInt=*/true);
     program.positionsSlot = newSlot(1, /*isInt=*/true);
     slotOf[forward.getArgument(0)] = program.idsSlot;
@@ -72,6 +90,12 @@ public:
     SmallVector<Value> results;
     if (failed(lowerBody(forward, results)))
       return failure();
+    // State results are r1.memory_update's: the runtime applies them.
+    for (Value result : ArrayRef<Value>(results).drop_front())
+      if (!result.getDefiningOp<MemoryUpdateOp>() &&
+          !result.getDefiningOp<func::CallOp>())
+        return forward.emitOpError()
+               << "returns a value besides logits that is not memory state";
     auto logitsType = dyn_cast<RankedTensorType>(results[0].getType());
     if (!logitsType || logitsType.getRank() != 2 ||
         ShapedType::isDynamic(logitsType.getDimSize(1)))
@@ -146,6 +170,29 @@ private:
     int64_t s = newSlot(*width, isInt);
     slotOf[value] = s;
     return s;
+  }
+
+  /// A declaration as a plain f32 weight.
+  FailureOr<int64_t> declWeight(WeightDeclOp decl) {
+    auto key = std::make_pair(decl.getSymName().str(), int(WeightLayout::Plain));
+    auto it = weightIndex.find(key);
+    if (it != weightIndex.end())
+      return it->second;
+    ProgramWeight weight;
+    weight.decl = key.first;
+    weight.layout = WeightLayout::Plain;
+    weight.shape.assign(decl.getTensorType().getShape().begin(),
+                        decl.getTensorType().getShape().end());
+    program.weights.push_back(std::move(weight));
+    weightIndex[key] = int64_t(program.weights.size()) - 1;
+    return weightIndex[key];
+  }
+
+  FailureOr<int64_t> state(Operation *user, Value value) {
+    auto it = stateOf.find(value);
+    if (it == stateOf.end())
+      return user->emitOpError() << "reads memory that is not session state";
+    return it->second;
   }
 
   /// The weight declaration a weight operand names, in `layout`.
@@ -232,6 +279,12 @@ private:
       if (step.moe.base >= 0)
         slots.push_back(&step.moe.base);
       break;
+    case ProgramStep::Kind::MemoryRead:
+      slots.append({&step.memory.input, &step.memory.gate});
+      break;
+    case ProgramStep::Kind::MemoryRecord:
+      slots.push_back(&step.memory.input);
+      break;
     }
     return slots;
   }
@@ -245,6 +298,10 @@ private:
       return {&step.route.weights, &step.route.indices};
     case ProgramStep::Kind::Moe:
       return {&step.moe.output};
+    case ProgramStep::Kind::MemoryRead:
+      return {&step.memory.output};
+    case ProgramStep::Kind::MemoryRecord:
+      return {};
     }
     return {};
   }
@@ -278,6 +335,10 @@ private:
       return call.emitOpError() << "calls a function without a body";
     for (auto [arg, operand] :
          llvm::zip(callee.getArguments(), call.getOperands())) {
+      if (auto st = stateOf.find(operand); st != stateOf.end()) {
+        stateOf[arg] = st->second;
+        continue;
+      }
       auto it = slotOf.find(operand);
       if (it == slotOf.end())
         return call.emitOpError() << "passes a value the kernels cannot hold";
@@ -289,6 +350,8 @@ private:
     if (failed(lowerBody(callee, results)))
       return failure();
     for (auto [result, value] : llvm::zip(call.getResults(), results)) {
+      if (value.getDefiningOp<MemoryUpdateOp>())
+        continue; // new state: applied by the runtime
       FailureOr<int64_t> s = slot(call, value);
       if (failed(s))
         return failure();
@@ -374,6 +437,10 @@ private:
       return lowerMoe(moe);
     if (auto gate = dyn_cast<LayerGateOp>(op))
       return lowerLayerGate(gate);
+    if (auto read = dyn_cast<MemoryReadOp>(op))
+      return lowerMemoryRead(read);
+    if (auto update = dyn_cast<MemoryUpdateOp>(op))
+      return lowerMemoryUpdate(update);
     return op->emitOpError() << "has no x86 kernel yet";
   }
 
@@ -533,6 +600,44 @@ private:
     return success();
   }
 
+
+  LogicalResult lowerMemoryRead(MemoryReadOp read) {
+    FailureOr<int64_t> width = widthOf(read, read.getHidden());
+    FailureOr<int64_t> in = slot(read, read.getHidden());
+    FailureOr<int64_t> keys = state(read, read.getKeys());
+    FailureOr<int64_t> values = state(read, read.getValues());
+    FailureOr<int64_t> w =
+        weight(read, read.getGateWeight(), WeightLayout::Panels16);
+    if (failed(width) || failed(in) || failed(keys) || failed(values) ||
+        failed(w))
+      return failure();
+    int64_t e = *width, gate = newSlot(e, false);
+    call(KernelSpec(Kind::Linear, {e, e}),
+         {slotArg(*in, {e, KernelArg::kTokens}),
+          {KernelArg::Source::Weight, *w, {16, e, (e + 15) / 16}}},
+         slotArg(gate, {e, KernelArg::kTokens}));
+    FailureOr<int64_t> out = define(read, read.getResult());
+    if (failed(out))
+      return failure();
+    ProgramStep step(ProgramStep::Kind::MemoryRead);
+    step.memory = {*in,    gate, *out, *keys, *values,
+                   int64_t(read.getTopK()), 0.0};
+    push(std::move(step));
+    return success();
+  }
+
+  LogicalResult lowerMemoryUpdate(MemoryUpdateOp update) {
+    FailureOr<int64_t> in = slot(update, update.getHidden());
+    FailureOr<int64_t> keys = state(update, update.getKeys());
+    FailureOr<int64_t> values = state(update, update.getValues());
+    if (failed(in) || failed(keys) || failed(values))
+      return failure();
+    ProgramStep step(ProgramStep::Kind::MemoryRecord);
+    step.memory = {*in,     -1, -1, *keys, *values, 0,
+                   update.getDecay().convertToDouble()};
+    push(std::move(step));
+    return success();
+  }
 
   /// The body runs on every row (its attention must cache every position);
   /// the gate kernel then picks, per row, the body's output or the input.
@@ -872,6 +977,7 @@ private:
   llvm::DenseMap<Value, int64_t> slotOf;
   std::vector<int64_t> lastUse; // per virtual slot: last step reading it
   std::map<std::pair<std::string, int>, int64_t> weightIndex;
+  llvm::DenseMap<Value, int64_t> stateOf; // memory state → states index
   Value positionsValue;
   SmallVector<Value> calleePositions;
 };
@@ -895,6 +1001,9 @@ void mlir::r1::printProgram(
     os << "weight " << offset << " " << bytes << "\n";
   for (const KernelSpec &kernel : program.kernels)
     os << "kernel " << kernel.symbol() << "\n";
+  for (const ProgramState &state : program.states)
+    os << "state " << state.initial << " " << state.rows << " " << state.width
+       << "\n";
   os << "ids " << program.idsSlot << "\npositions " << program.positionsSlot
      << "\nlogits " << program.logitsSlot << "\ntail " << program.rowwiseTail
      << "\n";
@@ -914,6 +1023,18 @@ void mlir::r1::printProgram(
          << r.indices << (r.sigmoid ? " sigmoid " : " softmax ") << r.experts
          << " " << r.groups << " " << r.topkGroups << " " << r.topK << " "
          << int(r.normalize) << " " << llvm::format("%.9g", r.scaling) << "\n";
+      continue;
+    }
+    if (step.kind == ProgramStep::Kind::MemoryRead) {
+      const MemoryStep &m = step.memory;
+      os << "memread " << m.input << " " << m.gate << " " << m.keys << " "
+         << m.values << " " << m.output << " " << m.topK << "\n";
+      continue;
+    }
+    if (step.kind == ProgramStep::Kind::MemoryRecord) {
+      const MemoryStep &m = step.memory;
+      os << "memrecord " << m.input << " " << m.keys << " " << m.values << " "
+         << llvm::format("%.9g", m.decay) << "\n";
       continue;
     }
     if (step.kind == ProgramStep::Kind::Moe) {

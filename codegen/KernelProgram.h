@@ -119,8 +119,26 @@ struct MoeStep {
   KernelArg gate, up, down; // one expert's view of each stacked weight
 };
 
+/// Memory-unit steps (run by the runtime) on session state `keys`/`values`
+/// (indices into KernelProgram::states). Read: out = x + sigmoid(gate) ⊙
+/// softmax(top-k of keys·x/√E)·values, with the state of the call's start.
+/// Record: x's rows are written into the state (r1.memory_update) when the
+/// call ends.
+struct MemoryStep {
+  int64_t input, gate = -1, output = -1; // slots (gate, output: read only)
+  int64_t keys, values;
+  int64_t topK = 0;
+  double decay = 0;
+};
+
+/// Session state a memory unit keeps across calls: `rows` × `width` f32,
+/// starting as a copy of weight `initial`.
+struct ProgramState {
+  int64_t initial, rows, width;
+};
+
 struct ProgramStep {
-  enum class Kind { Call, CacheAppend, Route, Moe };
+  enum class Kind { Call, CacheAppend, Route, Moe, MemoryRead, MemoryRecord };
   explicit ProgramStep(Kind kind) : kind(kind) {}
   Kind kind;
   int64_t kernel = -1;                    // Call: index into kernels
@@ -129,6 +147,7 @@ struct ProgramStep {
   int64_t cache = -1, slot = -1;          // CacheAppend: slot rows → cache
   RouteStep route{};
   MoeStep moe{};
+  MemoryStep memory{};
 };
 
 struct ProgramSlot {
@@ -142,6 +161,7 @@ struct KernelProgram {
   std::vector<ProgramWeight> weights;
   std::vector<ProgramSlot> slots;
   std::vector<int64_t> cacheWidths; // f32 per token of each cache
+  std::vector<ProgramState> states;
   std::vector<ProgramStep> steps;
   int64_t idsSlot = 0, positionsSlot = 1, logitsSlot = -1;
   /// Steps from here on are row-wise (norms, linears, elementwise): when only

@@ -191,6 +191,20 @@ private:
         return fail("bad tail record");
       return true;
     }
+    if (kind == "state") {
+      Program::State st;
+      if (!count(f, 4) ||
+          !index(f[1], program.weights.size(), st.initial, "weight") ||
+          !width(f[2], st.rows) || !width(f[3], st.width))
+        return false;
+      if (uint64_t(st.rows) * uint64_t(st.width) * 4 !=
+          program.weights[st.initial].bytes)
+        return fail("state does not match its initial weight's bytes");
+      program.states.push_back(st);
+      return true;
+    }
+    if (kind == "memread" || kind == "memrecord")
+      return memory(f);
     if (kind == "route")
       return route(f);
     if (kind == "moe")
@@ -268,6 +282,41 @@ private:
         return false;
       if (program.weights[r.bias].bytes != uint64_t(r.experts) * 4)
         return fail("route bias is not one float per expert");
+    }
+    program.steps.push_back(std::move(step));
+    return true;
+  }
+
+  bool memory(const std::vector<std::string_view> &f) {
+    Step step;
+    Memory &m = step.memory;
+    bool read = f[0] == "memread";
+    step.kind = read ? Step::Kind::MemoryRead : Step::Kind::MemoryRecord;
+    if (!count(f, read ? 7 : 5))
+      return false;
+    std::string_view keys = read ? f[3] : f[2], values = read ? f[4] : f[3];
+    if (!index(keys, program.states.size(), m.keys, "state") ||
+        !index(values, program.states.size(), m.values, "state"))
+      return false;
+    const Program::State &k = program.states[m.keys];
+    const Program::State &v = program.states[m.values];
+    if (k.rows != v.rows || k.width != v.width)
+      return fail("memory keys and values differ in shape");
+    if (!slotOf(f[1], m.input, k.width, false, "memory input"))
+      return false;
+    if (read) {
+      m.decay = 0;
+      if (!slotOf(f[2], m.gate, k.width, false, "memory gate") ||
+          !slotOf(f[5], m.output, k.width, false, "memory output") ||
+          !positive(f[6], m.topK))
+        return false;
+      if (m.topK > k.rows)
+        return fail("memory top-k exceeds the slots");
+    } else {
+      m.gate = m.output = -1;
+      m.topK = 0;
+      if (!parseFloat(f[4], m.decay))
+        return fail("bad memory decay");
     }
     program.steps.push_back(std::move(step));
     return true;

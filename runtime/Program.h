@@ -20,6 +20,12 @@
 //   route LOGITS BIAS WEIGHTS INDICES sigmoid|softmax E GROUPS TOPK_GROUPS K
 //         NORMALIZE SCALING           (MoE router selection; BIAS a weight
 //                                      or -1)
+//   state WEIGHT ROWS WIDTH           (session state, e.g. memory keys,
+//                                      starting as weight WEIGHT)
+//   memread X GATE KEYS VALUES OUT K  (memory read: X, GATE, OUT slots;
+//                                      KEYS, VALUES states)
+//   memrecord X KEYS VALUES DECAY     (X's rows update the state when the
+//                                      call ends)
 //   moe E K I H IN WEIGHTS INDICES OUT BASE GATE_UP_KERNEL ACT_KERNEL
 //       DOWN_KERNEL GATE UP DOWN      (routed experts; BASE a slot or -1;
 //                                      GATE/UP/DOWN: weight args viewing one
@@ -68,14 +74,20 @@ struct Moe {
   Arg gate, up, down;
 };
 
+struct Memory {
+  int64_t input, gate, keys, values, output, topK;
+  float decay;
+};
+
 struct Step {
-  enum class Kind { Call, Append, Route, Moe };
+  enum class Kind { Call, Append, Route, Moe, MemoryRead, MemoryRecord };
   Kind kind = Kind::Call;
   int64_t kernel = -1;           // call
   std::vector<Arg> args;         // call: inputs then output
   int64_t cache = -1, slot = -1; // append
   Route route{};
   Moe moe{};
+  Memory memory{};
 };
 
 struct FileCheck {
@@ -95,6 +107,10 @@ struct Program {
   };
   std::vector<Slot> slots;
   std::vector<int64_t> caches;
+  struct State {
+    int64_t initial, rows, width;
+  };
+  std::vector<State> states;
   struct Weight {
     uint64_t offset, bytes;
   };

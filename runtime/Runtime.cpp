@@ -225,6 +225,10 @@ struct r1rt_session {
   r1rt_model *model;
   std::vector<AlignedBuffer> slots;  // token capacity × width × 4 bytes
   std::vector<AlignedBuffer> caches; // cache capacity × width × 4 bytes
+  // Memory-unit state (as of the call's start) and, per memrecord step, the
+  // rows the current call has recorded for the end-of-call update.
+  std::vector<std::vector<float>> states;
+  std::vector<std::vector<float>> recorded;
   // MoE scratch: rows grouped by expert, and their intermediates.
   AlignedBuffer moeIn, moeGate, moeUp, moeAct, moeOut;
   int64_t tokenCapacity = 0, cacheCapacity = 0;
@@ -238,7 +242,9 @@ struct r1rt_session {
 
   explicit r1rt_session(r1rt_model *model)
       : model(model), slots(model->program.slots.size()),
-        caches(model->program.caches.size()) {
+        caches(model->program.caches.size()),
+        recorded(model->program.steps.size()) {
+    resetState();
     if (std::getenv("R1RT_PROFILE")) {
       profile = std::make_unique<Profile>();
       profile->seconds.resize(model->program.kernels.size());
@@ -252,6 +258,95 @@ struct r1rt_session {
       std::fprintf(stderr, "r1rt: %-48s %9.3f ms\n",
                    model->program.kernels[k].c_str(),
                    profile->seconds[k] * 1e3);
+  }
+
+  /// The memory state back to the checkpoint's, nothing recorded.
+  void resetState() {
+    const Program &p = model->program;
+    states.resize(p.states.size());
+    for (size_t i = 0; i < p.states.size(); ++i) {
+      const float *initial = reinterpret_cast<const float *>(
+          model->weights.data + p.weights[p.states[i].initial].offset);
+      states[i].assign(initial, initial + p.states[i].rows * p.states[i].width);
+    }
+    for (std::vector<float> &rows : recorded)
+      rows.clear();
+  }
+
+  /// r1.memory_update over every row the call recorded, in order: the slot
+  /// whose key is closest (largest dot product, first on ties) moves towards
+  /// the row.
+  void endCall() {
+    const Program &p = model->program;
+    for (size_t s = 0; s < p.steps.size(); ++s) {
+      if (p.steps[s].kind != Step::Kind::MemoryRecord)
+        continue;
+      const Memory &m = p.steps[s].memory;
+      std::vector<float> &keys = states[m.keys], &values = states[m.values];
+      int64_t rows = p.states[m.keys].rows, width = p.states[m.keys].width;
+      const std::vector<float> &hs = recorded[s];
+      for (size_t h = 0; h + size_t(width) <= hs.size(); h += size_t(width)) {
+        int64_t best = 0;
+        float bestScore = -INFINITY;
+        for (int64_t r = 0; r < rows; ++r) {
+          float score = 0;
+          for (int64_t c = 0; c < width; ++c)
+            score += keys[size_t(r * width + c)] * hs[h + size_t(c)];
+          if (score > bestScore) {
+            bestScore = score;
+            best = r;
+          }
+        }
+        for (int64_t c = 0; c < width; ++c) {
+          float x = hs[h + size_t(c)];
+          float &k = keys[size_t(best * width + c)];
+          float &v = values[size_t(best * width + c)];
+          k = m.decay * k + (1 - m.decay) * x;
+          v = m.decay * v + (1 - m.decay) * x;
+        }
+      }
+      recorded[s].clear();
+    }
+  }
+
+  /// x + sigmoid(gate) ⊙ softmax(top-k of keys·x/√E)·values per row.
+  void memoryRead(const Memory &m, int64_t n) {
+    const Program &p = model->program;
+    int64_t rows = p.states[m.keys].rows, width = p.states[m.keys].width;
+    const float *x = slots[m.input].as<float>();
+    const float *gate = slots[m.gate].as<float>();
+    float *out = slots[m.output].as<float>();
+    const std::vector<float> &keys = states[m.keys], &values = states[m.values];
+    std::vector<float> scores(static_cast<size_t>(rows));
+    std::vector<int32_t> order(static_cast<size_t>(rows));
+    float norm = 1.0f / std::sqrt(float(width));
+    for (int64_t t = 0; t < n; ++t) {
+      const float *h = x + t * width;
+      for (int64_t r = 0; r < rows; ++r) {
+        float score = 0;
+        for (int64_t c = 0; c < width; ++c)
+          score += h[c] * keys[size_t(r * width + c)];
+        scores[r] = score * norm;
+      }
+      std::iota(order.begin(), order.end(), 0);
+      std::partial_sort(order.begin(), order.begin() + m.topK, order.end(),
+                        [&](int32_t a, int32_t b) {
+                          return scores[a] > scores[b] ||
+                                 (scores[a] == scores[b] && a < b);
+                        });
+      float top = scores[order[0]], total = 0;
+      for (int64_t j = 0; j < m.topK; ++j)
+        total += std::exp(scores[order[j]] - top);
+      float *o = out + t * width;
+      for (int64_t c = 0; c < width; ++c) {
+        float read = 0;
+        for (int64_t j = 0; j < m.topK; ++j)
+          read += std::exp(scores[order[j]] - top) / total *
+                  values[size_t(order[j] * width + c)];
+        float g = 1.0f / (1.0f + std::exp(-gate[t * width + c]));
+        o[c] = h[c] + g * read;
+      }
+    }
   }
 
   bool fail(std::string message) {
@@ -497,6 +592,19 @@ struct r1rt_session {
   }
 
   bool run(const int32_t *tokens, int64_t n, float *logits, bool lastOnly) {
+    // A failed run leaves the session as it was, recorded rows included.
+    std::vector<size_t> before;
+    for (const std::vector<float> &rows : recorded)
+      before.push_back(rows.size());
+    if (execute(tokens, n, logits, lastOnly))
+      return true;
+    for (size_t s = 0; s < recorded.size(); ++s)
+      recorded[s].resize(before[s]);
+    return false;
+  }
+
+  bool execute(const int32_t *tokens, int64_t n, float *logits,
+               bool lastOnly) {
     const Program &p = model->program;
     if (n <= 0)
       return fail("no tokens to run");
@@ -549,6 +657,15 @@ struct r1rt_session {
         if (!moe(step.moe, n))
           return false;
         break;
+      case Step::Kind::MemoryRead:
+        memoryRead(step.memory, n);
+        break;
+      case Step::Kind::MemoryRecord: {
+        const float *x = slots[step.memory.input].as<float>();
+        int64_t width = p.states[step.memory.keys].width;
+        recorded[s].insert(recorded[s].end(), x, x + n * width);
+        break;
+      }
       }
     }
     if (logits && lastOnly)
@@ -632,7 +749,14 @@ int64_t r1rt_position(const r1rt_session *session) {
   return session->position;
 }
 
-void r1rt_reset(r1rt_session *session) { session->position = 0; }
+void r1rt_end_call(r1rt_session *session) { session->endCall(); }
+
+void r1rt_forget_tokens(r1rt_session *session) { session->position = 0; }
+
+void r1rt_reset(r1rt_session *session) {
+  session->position = 0;
+  session->resetState();
+}
 
 const char *r1rt_session_error(const r1rt_session *session) {
   return session->error.c_str();

@@ -2,8 +2,8 @@
  *
  * Loads an artifact folder written by `r1c MODEL -o NAME.r1` and runs it.
  * A model is read-only once open and may be shared by any number of
- * sessions; each session owns its KV cache and position and is used by one
- * thread at a time. There is no global state: two sessions on one model run
+ * sessions; each session owns its KV cache, position and memory-unit state
+ * and is used by one thread at a time. There is no global state: two sessions on one model run
  * concurrently.
  *
  *===----------------------------------------------------------------------===*/
@@ -58,7 +58,14 @@ int r1rt_prefill_last(r1rt_session *session, const int32_t *tokens, size_t n,
 int r1rt_decode(r1rt_session *session, int32_t token, float *logits);
 /* Tokens the session has seen (its next position). */
 int64_t r1rt_position(const r1rt_session *session);
-/* Forgets every token (empties the cache). */
+/* Ends a call (e.g. one generation: prefill and its decode steps): the
+ * memory unit's state, which every step of the call read as it was at the
+ * call's start, takes in the rows the call processed. Models without a
+ * memory unit have nothing to do. */
+void r1rt_end_call(r1rt_session *session);
+/* Forgets every token (empties the cache); the memory state stays. */
+void r1rt_forget_tokens(r1rt_session *session);
+/* Forgets every token and puts the memory state back to the checkpoint's. */
 void r1rt_reset(r1rt_session *session);
 const char *r1rt_session_error(const r1rt_session *session);
 

@@ -59,6 +59,9 @@ def main():
     ap.add_argument("-n", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--features", help="r1ext: the extensions to keep")
+    ap.add_argument("--calls", type=int, default=1,
+                    help="generate this many times in one session/model and "
+                         "compare the last (the memory unit carries over)")
     ap.add_argument("--r1c-flag", action="append", default=[])
     args = ap.parse_args()
 
@@ -78,12 +81,23 @@ def main():
     ids = ",".join(map(str, prompt))
 
     ours = os.path.join(args.work, "ours.npy")
+    calls = ["--calls", str(args.calls)]
     generated = run([os.path.join(args.bin, "r1-run"), art, "--tokens", ids,
-                     "-n", str(args.n), "--dump-logits", ours]).split()
+                     "-n", str(args.n), "--dump-logits", ours] + calls).split()
     ref = os.path.join(args.work, "ref.npy")
-    out = run([sys.executable, REFERENCE, ckpt, "--tokens", ids, "-n", str(args.n),
-               "--dump-logits", ref])
-    ref_generated = out.split("generated:")[1].split()[0].split(",")
+    if args.calls == 1:
+        out = run([sys.executable, REFERENCE, ckpt, "--tokens", ids, "-n", str(args.n),
+                   "--dump-logits", ref])
+        ref_generated = out.split("generated:")[1].split()[0].split(",")
+    else:
+        sys.path.insert(0, os.path.dirname(REFERENCE))
+        import torch
+        from r1_reference import load
+        model = load(ckpt, torch.float32)
+        for _ in range(args.calls):
+            out_ids, logits = model.generate(prompt, args.n, return_logits=True)
+        np.save(ref, logits.numpy().astype(np.float32))
+        ref_generated = [str(t) for t in out_ids]
 
     got, want = np.load(ours), np.load(ref)
     rel = compare("logits", got, want, TOLERANCE)
@@ -93,6 +107,10 @@ def main():
         sys.exit(f"FAILED greedy tokens: step {first}: {generated[first]} vs "
                  f"reference {ref_generated[first]}")
     print(f"ok: {len(generated)} greedy tokens match")
+    if args.calls > 1:
+        # Later checks would feed the memory unit other rows than the
+        # reference's calls (without a dump the last token is not fed).
+        return
     # Without a dump r1-run computes only the last position's logits.
     last_only = run([os.path.join(args.bin, "r1-run"), art, "--tokens", ids,
                      "-n", str(args.n)]).split()

@@ -42,7 +42,10 @@ const char kUsage[] =
     "  --seed S             sampling seed (default 0)\n"
     "  --dump-logits FILE   write every position's logits as .npy [pos, vocab]\n"
     "  --threads N          kernel threads (default: all cores)\n"
-    "  --no-verify          check file sizes only, not SHA-256\n";
+    "  --no-verify          check file sizes only, not SHA-256\n"
+    "  --calls N            run the generation N times in one session (the\n"
+    "                       memory unit carries over; the cache does not);\n"
+    "                       output and dump are the last call's\n";
 
 struct Options {
   std::string artifact;
@@ -56,6 +59,7 @@ struct Options {
   std::string dumpLogits;
   int threads = 0;
   bool verify = true;
+  long calls = 1;
 };
 
 [[noreturn]] void usageError(const std::string &message) {
@@ -131,6 +135,10 @@ Options parseOptions(int argc, char **argv) {
       o.dumpLogits = value();
     } else if (arg == "--threads") {
       o.threads = int(parseCount("--threads", value(), 4096));
+    } else if (arg == "--calls") {
+      o.calls = parseCount("--calls", value(), 1000);
+      if (o.calls < 1)
+        usageError("--calls takes a number >= 1");
     } else if (arg == "--no-verify") {
       o.verify = false;
     } else if (arg == "--prompt") {
@@ -250,6 +258,29 @@ int main(int argc, char **argv) {
     text.emplace(*tokenizer);
   std::optional<int32_t> eos = tokenizer ? tokenizer->eosId() : std::nullopt;
   r1rt_session *session = r1rt_session_create(model);
+  // Earlier calls only feed the memory unit.
+  for (long call = 1; call < o.calls; ++call) {
+    std::vector<float> logits(static_cast<size_t>(vocab));
+    int32_t token = 0;
+    if (r1rt_prefill_last(session, o.tokens.data(), o.tokens.size(),
+                          logits.data()) != 0) {
+      std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+      return 1;
+    }
+    std::mt19937_64 rng(o.seed);
+    bool dumping = !o.dumpLogits.empty();
+    for (long i = 0; i < o.generate; ++i) {
+      token = choose(logits.data(), vocab, o, rng);
+      if (i + 1 == o.generate && !dumping)
+        break;
+      if (r1rt_decode(session, token, logits.data()) != 0) {
+        std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+        return 1;
+      }
+    }
+    r1rt_end_call(session);
+    r1rt_forget_tokens(session);
+  }
   bool dump = !o.dumpLogits.empty();
   size_t n = o.tokens.size();
   std::vector<float> all; // every position's logits when dumping
@@ -292,6 +323,7 @@ int main(int argc, char **argv) {
     last = step.data();
   }
   Clock::time_point t2 = Clock::now();
+  r1rt_end_call(session);
 
   if (text) {
     std::string rest = text->finish();
