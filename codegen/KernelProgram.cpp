@@ -105,6 +105,8 @@ public:
       return failure();
     program.logitsSlot = *logits;
     program.vocab = logitsType.getDimSize(1);
+    if (failed(lowerClassifier(forward)))
+      return failure();
     program.rowwiseTail = int64_t(program.steps.size());
     while (program.rowwiseTail > 0 &&
            isRowwise(program.steps[program.rowwiseTail - 1]))
@@ -129,6 +131,45 @@ private:
     default:
       return false;
     }
+  }
+
+  /// @classify as a head on the hidden @forward computes: it must call the
+  /// same decoder and pool its first result.
+  LogicalResult lowerClassifier(func::FuncOp forward) {
+    auto classify = module.lookupSymbol<func::FuncOp>("classify");
+    if (!classify || classify.isExternal())
+      return success();
+    ClassifyOp head;
+    classify.walk([&](ClassifyOp op) { head = op; });
+    auto decoderCall = head ? head.getHidden().getDefiningOp<func::CallOp>()
+                            : func::CallOp();
+    func::CallOp forwardCall;
+    forward.walk([&](func::CallOp call) {
+      if (decoderCall && call.getCallee() == decoderCall.getCallee())
+        forwardCall = call;
+    });
+    if (!forwardCall || cast<OpResult>(head.getHidden()).getResultNumber() != 0)
+      return classify.emitOpError()
+             << "is not a head on @forward's decoder; the x86 target cannot "
+                "compile it";
+    auto it = slotOf.find(forwardCall.getResult(0));
+    auto w = cast<RankedTensorType>(head.getWeight().getType());
+    FailureOr<int64_t> weightIndex =
+        weight(head, head.getWeight(), WeightLayout::Plain);
+    if (it == slotOf.end() || failed(weightIndex))
+      return failure();
+    auto &c = program.classifier;
+    c.hidden = it->second;
+    c.weight = *weightIndex;
+    c.labels = w.getDimSize(0);
+    c.meanPooling = head.getPooling() == Pooling::mean;
+    if (Value bias = head.getBias()) {
+      FailureOr<int64_t> b = weight(head, bias, WeightLayout::Plain);
+      if (failed(b))
+        return failure();
+      c.bias = *b;
+    }
+    return success();
   }
 
   // --- values and slots ------------------------------------------------------
@@ -925,7 +966,7 @@ private:
     std::multimap<std::pair<int64_t, bool>, int64_t> free;
     auto pinned = [&](int64_t v) {
       return v == program.idsSlot || v == program.positionsSlot ||
-             v == program.logitsSlot;
+             v == program.logitsSlot || v == program.classifier.hidden;
     };
     auto acquire = [&](int64_t v) {
       if (physical[v] >= 0)
@@ -969,6 +1010,8 @@ private:
     program.idsSlot = resolve(program.idsSlot);
     program.positionsSlot = resolve(program.positionsSlot);
     program.logitsSlot = resolve(program.logitsSlot);
+    if (program.classifier.hidden >= 0)
+      program.classifier.hidden = resolve(program.classifier.hidden);
     program.slots = std::move(slots);
   }
 
@@ -1007,6 +1050,9 @@ void mlir::r1::printProgram(
   os << "ids " << program.idsSlot << "\npositions " << program.positionsSlot
      << "\nlogits " << program.logitsSlot << "\ntail " << program.rowwiseTail
      << "\n";
+  if (const auto &c = program.classifier; c.labels)
+    os << "classify " << c.hidden << " " << c.weight << " " << c.bias << " "
+       << c.labels << (c.meanPooling ? " mean" : " last") << "\n";
   auto printArg = [&](const KernelArg &arg) {
     static const char prefix[] = {'s', 'w', 'c'};
     os << " " << prefix[int(arg.source)] << arg.index << ":";

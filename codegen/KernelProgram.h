@@ -168,6 +168,12 @@ struct KernelProgram {
   /// the last token's logits are wanted they run on the last row alone.
   int64_t rowwiseTail = 0;
   int64_t vocab = 0;
+  /// The classification head (@classify): label logits = W·pool(hidden)
+  /// (+ b) of the decoder's final hidden slot; labels = 0 when there is none.
+  struct Classifier {
+    int64_t hidden = -1, weight = -1, bias = -1, labels = 0;
+    bool meanPooling = false;
+  } classifier;
   int64_t maxPositions = 0;
 };
 

@@ -186,6 +186,27 @@ private:
       return count(f, 2) &&
              index(f[1], program.slots.size(), target, "slot");
     }
+    if (kind == "classify") {
+      auto &c = program.classifier;
+      if (!count(f, 6) ||
+          !index(f[1], program.slots.size(), c.hidden, "slot") ||
+          !index(f[2], program.weights.size(), c.weight, "weight") ||
+          !positive(f[4], c.labels))
+        return false;
+      if (f[5] != "last" && f[5] != "mean")
+        return fail("classify pooling must be last or mean");
+      c.mean = f[5] == "mean";
+      const Program::Slot &hidden = program.slots[c.hidden];
+      if (hidden.isInt || program.weights[c.weight].bytes !=
+                              uint64_t(c.labels) * uint64_t(hidden.width) * 4)
+        return fail("classify weight does not match labels × hidden");
+      c.bias = -1;
+      if (f[3] != "-1" &&
+          (!index(f[3], program.weights.size(), c.bias, "weight") ||
+           program.weights[c.bias].bytes != uint64_t(c.labels) * 4))
+        return fail("bad classify bias");
+      return true;
+    }
     if (kind == "tail") {
       if (!count(f, 2) || !parseInt(f[1], program.tail) || program.tail < 0)
         return fail("bad tail record");

@@ -12,6 +12,9 @@
 //   weight OFFSET BYTES               (weight i in weights.bin, f32)
 //   kernel SYMBOL                     (kernel i: SYMBOL_argv in model.so)
 //   ids SLOT / positions SLOT / logits SLOT
+//   classify HIDDEN WEIGHT BIAS LABELS last|mean
+//                                     (label logits = WEIGHT·pool(HIDDEN's
+//                                      rows) + BIAS; BIAS a weight or -1)
 //   tail STEP                         (steps from STEP on are row-wise: for
 //                                      the last token's logits alone they
 //                                      run on the last row only)
@@ -118,6 +121,10 @@ struct Program {
   std::vector<std::string> kernels;
   int64_t ids = -1, positions = -1, logits = -1;
   int64_t tail = -1;
+  struct Classifier {
+    int64_t hidden = -1, weight = -1, bias = -1, labels = 0;
+    bool mean = false;
+  } classifier;
   std::vector<Step> steps;
 };
 

@@ -680,6 +680,17 @@ struct r1rt_session {
   }
 };
 
+static int prefill(r1rt_session *session, const int32_t *tokens, size_t n,
+                   float *logits, bool lastOnly) {
+  if (n > size_t(1) << 30)
+    return session->fail("too many tokens in one call"), -1;
+  try {
+    return session->run(tokens, int64_t(n), logits, lastOnly) ? 0 : -1;
+  } catch (const std::bad_alloc &) {
+    return session->fail("out of memory"), -1;
+  }
+}
+
 extern "C" {
 
 r1rt_model *r1rt_open(const char *dir, unsigned flags, char *error,
@@ -705,6 +716,47 @@ int64_t r1rt_vocab_size(const r1rt_model *model) {
   return model->program.vocab;
 }
 
+int64_t r1rt_num_labels(const r1rt_model *model) {
+  return model->program.classifier.labels;
+}
+
+int r1rt_classify(r1rt_session *session, const int32_t *tokens, size_t n,
+                  float *label_logits) {
+  const Program &p = session->model->program;
+  const auto &c = p.classifier;
+  if (!c.labels)
+    return session->fail("the model has no classification head"), -1;
+  if (session->position != 0)
+    return session->fail("classify needs a session with no tokens"), -1;
+  // Mean pooling needs every row of the final hidden state.
+  if (prefill(session, tokens, n, nullptr, /*lastOnly=*/!c.mean) != 0)
+    return -1;
+  int64_t width = p.slots[c.hidden].width;
+  const float *hidden = session->slots[c.hidden].as<float>();
+  std::vector<float> pooled(hidden + (int64_t(n) - 1) * width,
+                            hidden + int64_t(n) * width);
+  if (c.mean) {
+    std::fill(pooled.begin(), pooled.end(), 0.0f);
+    for (size_t t = 0; t < n; ++t)
+      for (int64_t i = 0; i < width; ++i)
+        pooled[size_t(i)] += hidden[int64_t(t) * width + i] / float(n);
+  }
+  const uint8_t *weights = session->model->weights.data;
+  const float *w = reinterpret_cast<const float *>(weights + p.weights[c.weight].offset);
+  const float *b = c.bias < 0 ? nullptr
+                              : reinterpret_cast<const float *>(
+                                    weights + p.weights[c.bias].offset);
+  for (int64_t l = 0; l < c.labels; ++l) {
+    float sum = b ? b[l] : 0.0f;
+    for (int64_t i = 0; i < width; ++i)
+      sum += w[l * width + i] * pooled[size_t(i)];
+    label_logits[l] = sum;
+  }
+  session->endCall();
+  session->position = 0;
+  return 0;
+}
+
 const char *r1rt_target(const r1rt_model *model) {
   return model->program.target.c_str();
 }
@@ -719,17 +771,6 @@ r1rt_session *r1rt_session_create(r1rt_model *model) {
 }
 
 void r1rt_session_destroy(r1rt_session *session) { delete session; }
-
-static int prefill(r1rt_session *session, const int32_t *tokens, size_t n,
-                   float *logits, bool lastOnly) {
-  if (n > size_t(1) << 30)
-    return session->fail("too many tokens in one call"), -1;
-  try {
-    return session->run(tokens, int64_t(n), logits, lastOnly) ? 0 : -1;
-  } catch (const std::bad_alloc &) {
-    return session->fail("out of memory"), -1;
-  }
-}
 
 int r1rt_prefill(r1rt_session *session, const int32_t *tokens, size_t n,
                  float *logits) {

@@ -36,6 +36,8 @@ r1rt_model *r1rt_open(const char *dir, unsigned flags, char *error,
 void r1rt_close(r1rt_model *model);
 
 int64_t r1rt_vocab_size(const r1rt_model *model);
+/* Labels of the model's classification head; 0 when it has none. */
+int64_t r1rt_num_labels(const r1rt_model *model);
 /* The target the model was compiled for, e.g. "host" or "x86-64-avx2". */
 const char *r1rt_target(const r1rt_model *model);
 /* Threads the kernels use (default: all cores). Affects every session. */
@@ -54,6 +56,11 @@ int r1rt_prefill(r1rt_session *session, const int32_t *tokens, size_t n,
  * computed: the final norm and the output head run on one row. */
 int r1rt_prefill_last(r1rt_session *session, const int32_t *tokens, size_t n,
                       float *logits);
+/* Classifies `tokens` as one call on a session with no tokens yet: the
+ * label logits (r1rt_num_labels floats) from the pooled final hidden state.
+ * Ends the call (the memory unit takes in its rows) and forgets the tokens. */
+int r1rt_classify(r1rt_session *session, const int32_t *tokens, size_t n,
+                  float *label_logits);
 /* One token: r1rt_prefill with n = 1. */
 int r1rt_decode(r1rt_session *session, int32_t token, float *logits);
 /* Tokens the session has seen (its next position). */

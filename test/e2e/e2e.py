@@ -62,6 +62,8 @@ def main():
     ap.add_argument("--calls", type=int, default=1,
                     help="generate this many times in one session/model and "
                          "compare the last (the memory unit carries over)")
+    ap.add_argument("--classify", action="store_true",
+                    help="compare the classification head's label logits instead")
     ap.add_argument("--r1c-flag", action="append", default=[])
     args = ap.parse_args()
 
@@ -81,6 +83,18 @@ def main():
     ids = ",".join(map(str, prompt))
 
     ours = os.path.join(args.work, "ours.npy")
+    if args.classify:
+        def labels(text):
+            line = next(l for l in text.splitlines() if l.startswith("label_logits:"))
+            return np.array([float(v) for v in line.split(":")[1].replace(" ", "").split(",")])
+        got = labels(run([os.path.join(args.bin, "r1-run"), art, "--tokens", ids, "--classify"]))
+        want = labels(run([sys.executable, REFERENCE, ckpt, "--tokens", ids, "--classify"]))
+        err = float(np.abs(got - want).max() / np.abs(want).max())
+        if got.shape != want.shape or not err <= TOLERANCE or got.argmax() != want.argmax():
+            sys.exit(f"FAILED classify: {got} vs reference {want}")
+        print(f"ok: {len(got)} label logits within {err:.2g}, label {int(got.argmax())}")
+        return
+
     calls = ["--calls", str(args.calls)]
     generated = run([os.path.join(args.bin, "r1-run"), art, "--tokens", ids,
                      "-n", str(args.n), "--dump-logits", ours] + calls).split()

@@ -43,6 +43,8 @@ const char kUsage[] =
     "  --dump-logits FILE   write every position's logits as .npy [pos, vocab]\n"
     "  --threads N          kernel threads (default: all cores)\n"
     "  --no-verify          check file sizes only, not SHA-256\n"
+    "  --classify           print the classification head's label logits,\n"
+    "                       probabilities and label instead of generating\n"
     "  --calls N            run the generation N times in one session (the\n"
     "                       memory unit carries over; the cache does not);\n"
     "                       output and dump are the last call's\n";
@@ -60,6 +62,7 @@ struct Options {
   int threads = 0;
   bool verify = true;
   long calls = 1;
+  bool classify = false;
 };
 
 [[noreturn]] void usageError(const std::string &message) {
@@ -139,6 +142,8 @@ Options parseOptions(int argc, char **argv) {
       o.calls = parseCount("--calls", value(), 1000);
       if (o.calls < 1)
         usageError("--calls takes a number >= 1");
+    } else if (arg == "--classify") {
+      o.classify = true;
     } else if (arg == "--no-verify") {
       o.verify = false;
     } else if (arg == "--prompt") {
@@ -258,6 +263,30 @@ int main(int argc, char **argv) {
     text.emplace(*tokenizer);
   std::optional<int32_t> eos = tokenizer ? tokenizer->eosId() : std::nullopt;
   r1rt_session *session = r1rt_session_create(model);
+  if (o.classify) {
+    int64_t labels = r1rt_num_labels(model);
+    std::vector<float> scores(static_cast<size_t>(std::max<int64_t>(labels, 1)));
+    if (r1rt_classify(session, o.tokens.data(), o.tokens.size(),
+                      scores.data()) != 0) {
+      std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+      return 1;
+    }
+    float top = *std::max_element(scores.begin(), scores.end()), total = 0;
+    for (float s : scores)
+      total += std::exp(s - top);
+    std::printf("label_logits:");
+    for (size_t i = 0; i < scores.size(); ++i)
+      std::printf("%s%.7g", i ? "," : " ", scores[i]);
+    std::printf("\nprobabilities:");
+    for (size_t i = 0; i < scores.size(); ++i)
+      std::printf("%s%.7g", i ? "," : " ", std::exp(scores[i] - top) / total);
+    std::printf("\nlabel: %d\n",
+                int(std::max_element(scores.begin(), scores.end()) -
+                    scores.begin()));
+    r1rt_session_destroy(session);
+    r1rt_close(model);
+    return 0;
+  }
   // Earlier calls only feed the memory unit.
   for (long call = 1; call < o.calls; ++call) {
     std::vector<float> logits(static_cast<size_t>(vocab));
