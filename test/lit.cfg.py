@@ -24,6 +24,7 @@ config.substitutions.insert(0, ("%python", config.python_executable))
 config.substitutions.append(
     ("%mkckpt", config.python_executable + " " +
      os.path.join(config.r1_src_root, "test", "fixtures", "make_checkpoint.py")))
+config.substitutions.append(("%r1bin", config.r1_tools_dir))
 # %e2e FAMILY WORKDIR [flags]: compile, run and compare with the reference.
 config.substitutions.append(
     ("%e2e", config.python_executable + " " +
