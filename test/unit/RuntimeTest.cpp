@@ -143,6 +143,96 @@ TEST(Program, RefusesArgumentsThatDoNotFit) {
             "program.txt:20: appends a slot whose width is not the cache's");
 }
 
+/// A program with a router, routed experts, memory state and a classifier.
+std::string hostStepsProgram() {
+  return "r1-program 1\n"
+         "target host -\n"
+         "file weights.bin 8192 " + kHash + "\n"
+         "file model.so 100 " + kHash + "\n"
+         "vocab 16\n"
+         "slot 1 i32\n"   // 0 ids
+         "slot 1 i32\n"   // 1 positions
+         "slot 16 f32\n"  // 2 hidden
+         "slot 4 f32\n"   // 3 router logits
+         "slot 2 f32\n"   // 4 expert weights
+         "slot 2 i32\n"   // 5 expert ids
+         "slot 16 f32\n"  // 6 moe out
+         "slot 16 f32\n"  // 7 logits
+         "weight 0 16\n"      // 0 router bias (4 experts)
+         "weight 64 4096\n"   // 1 gate: 4 experts × [16, 16, 1]
+         "weight 4160 1024\n" // 2 memory keys [16, 16]
+         "weight 5184 1024\n" // 3 memory values
+         "weight 6208 192\n"  // 4 classifier [3, 16]
+         "kernel r1k_linear_a\n"
+         "kernel r1k_swiglu_b\n"
+         "state 2 16 16\n"
+         "state 3 16 16\n"
+         "ids 0\n"
+         "positions 1\n"
+         "logits 7\n"
+         "tail 5\n"
+         "classify 6 4 -1 3 last\n"
+         "route 3 0 4 5 sigmoid 4 2 1 2 1 2.5\n"
+         "moe 4 2 16 16 2 4 5 6 -1 0 1 0 w1:16,16,1 w1:16,16,1 w1:16,16,1\n"
+         "memread 6 2 0 1 6 4\n"
+         "memrecord 6 0 1 0.9\n"
+         "call 0 s6:16,-1 w1:16,16,4 s7:16,-1\n";
+}
+
+std::string hostError(const std::string &from, const std::string &to) {
+  std::string text = hostStepsProgram();
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return parseError(text.replace(at, from.size(), to));
+}
+
+TEST(Program, ParsesHostSteps) {
+  Program program;
+  std::string error;
+  ASSERT_TRUE(parseProgram(hostStepsProgram(), program, error)) << error;
+  EXPECT_EQ(program.steps[0].kind, Step::Kind::Route);
+  EXPECT_FLOAT_EQ(program.steps[0].route.scaling, 2.5f);
+  EXPECT_EQ(program.steps[1].kind, Step::Kind::Moe);
+  EXPECT_EQ(program.steps[2].kind, Step::Kind::MemoryRead);
+  EXPECT_EQ(program.steps[3].kind, Step::Kind::MemoryRecord);
+  EXPECT_EQ(program.classifier.labels, 3);
+}
+
+TEST(Program, RefusesBadHostSteps) {
+  EXPECT_EQ(hostError("sigmoid 4 2 1 2", "sigmoid 4 3 1 2"),
+            "program.txt:28: route groups or top-k do not fit the experts");
+  EXPECT_EQ(hostError("sigmoid 4 2 1 2", "sigmoid 4 2 1 5"),
+            "program.txt:28: route groups or top-k do not fit the experts");
+  EXPECT_EQ(hostError("sigmoid", "relu"),
+            "program.txt:28: route scoring must be sigmoid or softmax");
+  EXPECT_EQ(hostError("route 3 0 4 5", "route 3 1 4 5"),
+            "program.txt:28: route bias is not one float per expert");
+  EXPECT_EQ(hostError("route 3 0 4 5", "route 3 0 5 4"),
+            "program.txt:28: route weights slot has the wrong width or type");
+  EXPECT_EQ(hostError("1 2.5", "1 nan"), "program.txt:28: bad route record");
+  // Four experts of [16, 16, 1] panels fill weight 1 exactly; five do not.
+  EXPECT_EQ(hostError("moe 4 2", "moe 5 2"),
+            "program.txt:29: argument 'w1:16,16,1' does not view its "
+            "weight's bytes");
+  EXPECT_EQ(hostError("moe 4 2 16 16 2", "moe 4 2 16 16 3"),
+            "program.txt:29: moe input slot has the wrong width or type");
+  EXPECT_EQ(hostError("w1:16,16,1 w1:16,16,1 w1:16,16,1",
+                      "w1:16,16,1 w1:16,16,1 s2:16,-1"),
+            "program.txt:29: moe expert weights must be weights");
+  EXPECT_EQ(hostError("memread 6 2 0 1 6 4", "memread 6 2 0 1 6 17"),
+            "program.txt:30: memory top-k exceeds the slots");
+  EXPECT_EQ(hostError("memread 6 2 0 1", "memread 6 2 0 9"),
+            "program.txt:30: names state '9', which does not exist");
+  EXPECT_EQ(hostError("memrecord 6 0 1 0.9", "memrecord 6 0 1 x"),
+            "program.txt:31: bad memory decay");
+  EXPECT_EQ(hostError("state 2 16 16", "state 2 16 17"),
+            "program.txt:21: state does not match its initial weight's bytes");
+  EXPECT_EQ(hostError("classify 6 4 -1 3 last", "classify 6 4 -1 4 last"),
+            "program.txt:27: classify weight does not match labels × hidden");
+  EXPECT_EQ(hostError("classify 6 4 -1 3 last", "classify 6 4 -1 3 max"),
+            "program.txt:27: classify pooling must be last or mean");
+}
+
 TEST(Program, TailHoldsOnlyCalls) {
   EXPECT_EQ(parseError(replaced("tail 2", "tail 1")),
             "program.txt: its row-wise tail holds a step that is not a call");
