@@ -464,6 +464,14 @@ private:
       return lowerRope(rope);
     if (auto attention = dyn_cast<AttentionOp>(op))
       return lowerAttention(attention);
+    if (auto silu = dyn_cast<SiluOp>(op); silu && fusesIntoSwiGlu(silu))
+      return success(); // computed by the mul's SwiGLU kernel
+    if (auto mul = dyn_cast<MulOp>(op))
+      for (auto [gate, other] : {std::pair(mul.getLhs(), mul.getRhs()),
+                                 std::pair(mul.getRhs(), mul.getLhs())})
+        if (auto silu = gate.getDefiningOp<SiluOp>();
+            silu && fusesIntoSwiGlu(silu))
+          return lowerSwiGlu(mul, silu.getInput(), other);
     if (isa<AddOp, MulOp>(op))
       return lowerElementwise(op, isa<AddOp>(op) ? Kind::Add : Kind::Mul);
     if (isa<SiluOp>(op))
