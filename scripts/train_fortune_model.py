@@ -719,7 +719,7 @@ def main():
         if not worst < 1e-4:
             sys.exit("reference mismatch")
 
-        prompt = "The "
+        prompt = "The"                        # no trailing space: " word" is one pre-token
         ids = tok.encode(prompt)
         gen_ids = r.generate(ids, 60)
         sample = prompt + tok.decode(gen_ids[:gen_ids.index(tok.eos)] if tok.eos in gen_ids
