@@ -2,7 +2,7 @@
 """End-to-end check: compile a tiny checkpoint with r1c, run it with r1-run,
 and compare with the PyTorch reference (test/reference/r1_reference.py).
 
-    e2e.py FAMILY WORKDIR [--bin DIR] [--dtype bf16] [--fp8]
+    e2e.py FAMILY|CHECKPOINT_DIR WORKDIR [--bin DIR] [--dtype bf16] [--fp8]
            [--prompt N] [-n N] [--features LIST] [--r1c-flag FLAG]...
 
 Checks, printing one "ok:" line each:
@@ -70,10 +70,13 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     ckpt = os.path.join(args.work, "ckpt")
     art = os.path.join(args.work, "model.r1")
-    flags = ["--dtype", args.dtype] + (["--fp8"] if args.fp8 else [])
-    if args.features:
-        flags += ["--features", args.features]
-    run([sys.executable, MKCKPT, args.family, ckpt, "--seed", str(args.seed)] + flags)
+    if os.path.isdir(args.family):
+        ckpt = args.family  # an existing checkpoint folder
+    else:
+        flags = ["--dtype", args.dtype] + (["--fp8"] if args.fp8 else [])
+        if args.features:
+            flags += ["--features", args.features]
+        run([sys.executable, MKCKPT, args.family, ckpt, "--seed", str(args.seed)] + flags)
     run([os.path.join(args.bin, "r1c"), ckpt, "-o", art, "-q"] + args.r1c_flag)
 
     import json

@@ -259,8 +259,11 @@ int main(int argc, char **argv) {
     }
   }
   std::optional<Tokenizer::StreamDecoder> text;
-  if (tokenizer)
+  if (tokenizer && !o.classify) {
     text.emplace(*tokenizer);
+    std::fwrite(o.prompt.data(), 1, o.prompt.size(), stdout); // then its continuation
+    std::fflush(stdout);
+  }
   std::optional<int32_t> eos = tokenizer ? tokenizer->eosId() : std::nullopt;
   r1rt_session *session = r1rt_session_create(model);
   if (o.classify) {
