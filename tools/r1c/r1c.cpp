@@ -105,19 +105,26 @@ public:
   void start(llvm::StringRef stage, Clock::time_point at = Clock::now()) {
     if (!times.empty() && times.back().first == stage)
       return;
-    if (!times.empty() && !quiet)
-      llvm::errs() << "\n";
+    endLine();
     times.push_back({stage.str(), at});
     if (!quiet) {
       llvm::errs() << "r1c: " << stage;
       llvm::errs().flush();
+      lineOpen = true;
     }
+  }
+  /// Ends the progress line, so a diagnostic starts on its own line.
+  void endLine() {
+    if (lineOpen)
+      llvm::errs() << "\n";
+    lineOpen = false;
   }
   void finish(llvm::StringRef dir) {
     if (quiet)
       return;
     Clock::time_point end = Clock::now();
-    llvm::errs() << "\nr1c: wrote " << dir << " (";
+    endLine();
+    llvm::errs() << "r1c: wrote " << dir << " (";
     uint64_t bytes = 0;
     std::error_code ec;
     for (llvm::sys::fs::directory_iterator it(dir, ec), e; it != e && !ec;
@@ -136,6 +143,7 @@ public:
 
 private:
   bool quiet;
+  bool lineOpen = false;
   std::vector<std::pair<std::string, Clock::time_point>> times;
 };
 
@@ -170,7 +178,11 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   // Every diagnostic (warnings about unused tensors and remarks too) is one
   // line: "where: severity: message", where is the tensor or file.
-  ScopedDiagnosticHandler diagnostics(&context, printDiagnostic);
+  Stages stages(quiet || emit != Emit::Artifact);
+  ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diag) {
+    stages.endLine();
+    return printDiagnostic(diag);
+  });
 
   r1::ImportOptions options;
   options.computeType = computeType;
@@ -199,7 +211,6 @@ int main(int argc, char **argv) {
       llvm::errs() << "r1c: " << llvm::toString(target.takeError()) << "\n";
       return 1;
     }
-    Stages stages(quiet);
     stages.start("import+passes", startTime);
     auto report = [&](llvm::StringRef stage, size_t i, size_t n) {
       stages.start(stage);
