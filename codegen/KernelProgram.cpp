@@ -326,6 +326,8 @@ private:
     case ProgramStep::Kind::MemoryRecord:
       slots.push_back(&step.memory.input);
       break;
+    case ProgramStep::Kind::Lsh:
+      break; // reads the caches the rows were appended to
     }
     return slots;
   }
@@ -343,6 +345,8 @@ private:
       return {&step.memory.output};
     case ProgramStep::Kind::MemoryRecord:
       return {};
+    case ProgramStep::Kind::Lsh:
+      return {&step.lsh.output};
     }
     return {};
   }
@@ -488,6 +492,15 @@ private:
       return lowerLayerGate(gate);
     if (auto read = dyn_cast<MemoryReadOp>(op))
       return lowerMemoryRead(read);
+    if (isa<LshHashOp, BucketSortOp, ChunkedAttentionOp>(op))
+      return success(); // lowered with the merge_rounds that ends the group
+    if (auto merge = dyn_cast<MergeRoundsOp>(op))
+      return lowerLshGroup(merge);
+    if (auto lsh = dyn_cast<LshAttentionOp>(op))
+      return lowerLsh(lsh, lsh.getQk(), lsh.getValue(), lsh.getResult(),
+                      lsh.getNumHashes(), lsh.getNumBuckets(), lsh.getSeed(),
+                      lsh.getChunkLength(), lsh.getChunksBefore(),
+                      lsh.getChunksAfter(), lsh.getCausal());
     if (auto update = dyn_cast<MemoryUpdateOp>(op))
       return lowerMemoryUpdate(update);
     return op->emitOpError() << "has no x86 kernel yet";
@@ -649,6 +662,60 @@ private:
     return success();
   }
 
+
+  /// r1-specialize-lsh's lsh_hash → bucket_sort → chunked_attention →
+  /// merge_rounds, as one step.
+  LogicalResult lowerLshGroup(MergeRoundsOp merge) {
+    auto chunked = merge.getRounds().getDefiningOp<ChunkedAttentionOp>();
+    auto sort = chunked ? chunked.getPermutation().getDefiningOp<BucketSortOp>()
+                        : BucketSortOp();
+    auto hash = sort ? sort.getBuckets().getDefiningOp<LshHashOp>() : LshHashOp();
+    if (!hash || hash.getQk() != chunked.getQk() ||
+        merge.getLogsumexp() != chunked.getLogsumexp())
+      return merge.emitOpError()
+             << "does not end an lsh_hash → bucket_sort → chunked_attention "
+                "group; the x86 target cannot compile it";
+    return lowerLsh(merge, chunked.getQk(), chunked.getValue(),
+                    merge.getResult(), hash.getNumHashes(),
+                    hash.getNumBuckets(), hash.getSeed(),
+                    chunked.getChunkLength(), chunked.getChunksBefore(),
+                    chunked.getChunksAfter(), chunked.getCausal());
+  }
+
+  LogicalResult lowerLsh(Operation *op, Value qk, Value value, Value result,
+                         int64_t hashes, int64_t buckets, int64_t seed,
+                         int64_t chunkLength, int64_t before, int64_t after,
+                         bool causal) {
+    auto type = cast<RankedTensorType>(qk.getType());
+    if (type.getRank() != 3 || value.getType() != qk.getType())
+      return op->emitOpError()
+             << "needs shared qk and values of one [tokens, heads, dim] shape";
+    FailureOr<int64_t> q = slot(op, qk);
+    FailureOr<int64_t> v = slot(op, value);
+    FailureOr<int64_t> width = widthOf(op, qk);
+    if (failed(q) || failed(v) || failed(width))
+      return failure();
+    // Every row's qk and value are cached: a new row's chunk depends on the
+    // buckets of the whole sequence.
+    int64_t cache = int64_t(program.cacheWidths.size());
+    program.cacheWidths.push_back(*width);
+    program.cacheWidths.push_back(*width);
+    for (auto [c, s] : {std::pair(cache, *q), std::pair(cache + 1, *v)}) {
+      ProgramStep append(ProgramStep::Kind::CacheAppend);
+      append.cache = c;
+      append.slot = s;
+      push(std::move(append));
+    }
+    FailureOr<int64_t> out = define(op, result);
+    if (failed(out))
+      return failure();
+    ProgramStep step(ProgramStep::Kind::Lsh);
+    step.lsh = {*q,     *v,   *out, cache, cache + 1, type.getDimSize(1),
+                type.getDimSize(2), hashes, buckets, chunkLength, before, after,
+                seed,   causal};
+    push(std::move(step));
+    return success();
+  }
 
   LogicalResult lowerMemoryRead(MemoryReadOp read) {
     FailureOr<int64_t> width = widthOf(read, read.getHidden());
@@ -1077,6 +1144,14 @@ void mlir::r1::printProgram(
          << r.indices << (r.sigmoid ? " sigmoid " : " softmax ") << r.experts
          << " " << r.groups << " " << r.topkGroups << " " << r.topK << " "
          << int(r.normalize) << " " << llvm::format("%.9g", r.scaling) << "\n";
+      continue;
+    }
+    if (step.kind == ProgramStep::Kind::Lsh) {
+      const LshStep &l = step.lsh;
+      os << "lsh " << l.qkCache << " " << l.valueCache << " " << l.output << " "
+         << l.heads << " " << l.dim << " " << l.hashes << " " << l.buckets
+         << " " << l.chunkLength << " " << l.before << " " << l.after << " "
+         << int(l.causal) << " " << l.seed << "\n";
       continue;
     }
     if (step.kind == ProgramStep::Kind::MemoryRead) {

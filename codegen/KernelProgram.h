@@ -131,6 +131,17 @@ struct MemoryStep {
   double decay = 0;
 };
 
+/// Reformer-style shared-QK LSH attention over every cached row (run by the
+/// runtime): per round and head, rows hashed by seeded random rotations,
+/// stably sorted by (bucket, position) and chunked; each new query attends
+/// within its chunk window; rounds merged by their logsumexp.
+struct LshStep {
+  int64_t qk, value, output;   // slots [H·D]
+  int64_t qkCache, valueCache; // caches the step reads (appended before)
+  int64_t heads, dim, hashes, buckets, chunkLength, before, after, seed;
+  bool causal;
+};
+
 /// Session state a memory unit keeps across calls: `rows` × `width` f32,
 /// starting as a copy of weight `initial`.
 struct ProgramState {
@@ -138,7 +149,15 @@ struct ProgramState {
 };
 
 struct ProgramStep {
-  enum class Kind { Call, CacheAppend, Route, Moe, MemoryRead, MemoryRecord };
+  enum class Kind {
+    Call,
+    CacheAppend,
+    Route,
+    Moe,
+    MemoryRead,
+    MemoryRecord,
+    Lsh
+  };
   explicit ProgramStep(Kind kind) : kind(kind) {}
   Kind kind;
   int64_t kernel = -1;                    // Call: index into kernels
@@ -148,6 +167,7 @@ struct ProgramStep {
   RouteStep route{};
   MoeStep moe{};
   MemoryStep memory{};
+  LshStep lsh{};
 };
 
 struct ProgramSlot {

@@ -226,6 +226,8 @@ private:
     }
     if (kind == "memread" || kind == "memrecord")
       return memory(f);
+    if (kind == "lsh")
+      return lsh(f);
     if (kind == "route")
       return route(f);
     if (kind == "moe")
@@ -339,6 +341,34 @@ private:
       if (!parseFloat(f[4], m.decay))
         return fail("bad memory decay");
     }
+    program.steps.push_back(std::move(step));
+    return true;
+  }
+
+  bool lsh(const std::vector<std::string_view> &f) {
+    Step step;
+    step.kind = Step::Kind::Lsh;
+    Lsh &l = step.lsh;
+    int64_t causal;
+    if (!count(f, 13) ||
+        !index(f[1], program.caches.size(), l.qkCache, "cache") ||
+        !index(f[2], program.caches.size(), l.valueCache, "cache") ||
+        !index(f[3], program.slots.size(), l.output, "slot") ||
+        !positive(f[4], l.heads) || !positive(f[5], l.dim) ||
+        !positive(f[6], l.rounds) || !positive(f[7], l.buckets) ||
+        !positive(f[8], l.chunk) || !parseInt(f[9], l.before) ||
+        !parseInt(f[10], l.after) || !parseInt(f[11], causal) ||
+        !parseInt(f[12], l.seed))
+      return fail("bad lsh record");
+    int64_t width = l.heads * l.dim;
+    if (l.before < 0 || l.after < 0 || l.buckets % 2 != 0 || l.rounds > 64 ||
+        l.buckets > 1 << 16 || width >= (int64_t(1) << 31) ||
+        program.caches[l.qkCache] != width ||
+        program.caches[l.valueCache] != width ||
+        program.slots[l.output].width != width ||
+        program.slots[l.output].isInt)
+      return fail("lsh shapes do not fit its caches and output");
+    l.causal = causal != 0;
     program.steps.push_back(std::move(step));
     return true;
   }

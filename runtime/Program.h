@@ -29,6 +29,9 @@
 //                                      KEYS, VALUES states)
 //   memrecord X KEYS VALUES DECAY     (X's rows update the state when the
 //                                      call ends)
+//   lsh QK_CACHE V_CACHE OUT H D ROUNDS BUCKETS CHUNK BEFORE AFTER CAUSAL
+//       SEED                          (shared-QK LSH attention of the new
+//                                      rows over every cached row)
 //   moe E K I H IN WEIGHTS INDICES OUT BASE GATE_UP_KERNEL ACT_KERNEL
 //       DOWN_KERNEL GATE UP DOWN      (routed experts; BASE a slot or -1;
 //                                      GATE/UP/DOWN: weight args viewing one
@@ -82,8 +85,15 @@ struct Memory {
   float decay;
 };
 
+struct Lsh {
+  int64_t qkCache, valueCache, output;
+  int64_t heads, dim, rounds, buckets, chunk, before, after;
+  bool causal;
+  uint64_t seed;
+};
+
 struct Step {
-  enum class Kind { Call, Append, Route, Moe, MemoryRead, MemoryRecord };
+  enum class Kind { Call, Append, Route, Moe, MemoryRead, MemoryRecord, Lsh };
   Kind kind = Kind::Call;
   int64_t kernel = -1;           // call
   std::vector<Arg> args;         // call: inputs then output
@@ -91,6 +101,7 @@ struct Step {
   Route route{};
   Moe moe{};
   Memory memory{};
+  Lsh lsh{};
 };
 
 struct FileCheck {

@@ -152,6 +152,28 @@ private:
 
 } // namespace
 
+/// splitmix64's finalizer (all arithmetic mod 2^64).
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  uint64_t z = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/// LSH rotations as r1.lsh_hash defines them: counter-based Box-Muller,
+/// value i from splitmix64(s + 2i) and splitmix64(s + 2i + 1) with
+/// s = splitmix64(seed), evaluated in f64 and rounded to f32.
+std::vector<float> rotations(uint64_t seed, uint64_t count) {
+  std::vector<float> r(count);
+  uint64_t s = splitmix64(seed);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t a = splitmix64(s + 2 * i), b = splitmix64(s + 2 * i + 1);
+    double u1 = double((a >> 11) + 1) * 0x1p-53, u2 = double(b >> 11) * 0x1p-53;
+    r[i] = float(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
+  }
+  return r;
+}
+
 struct r1rt_model {
   Program program;
   std::string dir;
@@ -159,6 +181,9 @@ struct r1rt_model {
   void *library = nullptr;
   std::vector<KernelFn> kernels;
   int (*setThreads)(int) = nullptr;
+  /// Per LSH step (by step index): its random rotations R[round][head][dim]
+  /// [buckets/2], made from the seed at open.
+  std::vector<std::vector<float>> lshRotations;
 
   ~r1rt_model() {
     if (library)
@@ -217,6 +242,20 @@ struct r1rt_model {
     }
     setThreads =
         reinterpret_cast<int (*)(int)>(dlsym(library, "halide_set_num_threads"));
+    lshRotations.resize(program.steps.size());
+    for (size_t s = 0; s < program.steps.size(); ++s) {
+      const Step &step = program.steps[s];
+      if (step.kind != Step::Kind::Lsh)
+        continue;
+      const Lsh &l = step.lsh;
+      uint64_t count = uint64_t(l.rounds) * uint64_t(l.heads) *
+                       uint64_t(l.dim) * uint64_t(l.buckets / 2);
+      if (count > (uint64_t(1) << 26)) {
+        error = "an LSH step needs more than 2^26 rotation values";
+        return false;
+      }
+      lshRotations[s] = rotations(l.seed, count);
+    }
     return true;
   }
 };
@@ -306,6 +345,117 @@ struct r1rt_session {
         }
       }
       recorded[s].clear();
+    }
+  }
+
+  /// Shared-QK LSH attention of the call's rows over every cached row: per
+  /// head and round, buckets = argmax(concat(x·R, -x·R)), rows stably
+  /// sorted by (bucket, position) and cut into chunks; a query sees the rows
+  /// of chunks c - before .. c + after (and, causal, not later ones), its
+  /// own row at -1e5; keys are the unit-normalised rows. Rounds merge by a
+  /// softmax of their logsumexps.
+  void lsh(size_t index, const Lsh &l, int64_t n) {
+    const float *rot = model->lshRotations[index].data();
+    int64_t T = position + n, H = l.heads, D = l.dim, half = l.buckets / 2;
+    const float *x = caches[l.qkCache].as<float>();
+    const float *v = caches[l.valueCache].as<float>();
+    float *out = slots[l.output].as<float>();
+    std::vector<int32_t> bucket(static_cast<size_t>(T));
+    std::vector<int64_t> sorted(static_cast<size_t>(T)),
+        rank(static_cast<size_t>(T));
+    std::vector<float> norm(static_cast<size_t>(T)), proj(static_cast<size_t>(half));
+    std::vector<float> lse(static_cast<size_t>(l.rounds * n)),
+        rounds(static_cast<size_t>(l.rounds * n * D)), scores;
+    float scale = 1.0f / std::sqrt(float(D));
+    for (int64_t h = 0; h < H; ++h) {
+      for (int64_t j = 0; j < T; ++j) {
+        const float *row = x + (j * H + h) * D;
+        float sum = 0;
+        for (int64_t d = 0; d < D; ++d)
+          sum += row[d] * row[d];
+        norm[j] = 1.0f / std::max(std::sqrt(sum), 1e-6f);
+      }
+      for (int64_t r = 0; r < l.rounds; ++r) {
+        const float *R = rot + (r * H + h) * D * half;
+        for (int64_t j = 0; j < T; ++j) {
+          const float *row = x + (j * H + h) * D;
+          std::fill(proj.begin(), proj.end(), 0.0f);
+          for (int64_t d = 0; d < D; ++d)
+            for (int64_t k = 0; k < half; ++k)
+              proj[k] += row[d] * R[d * half + k];
+          int32_t best = 0; // first of the maxima of concat(proj, -proj)
+          float top = proj[0];
+          for (int64_t k = 1; k < 2 * half; ++k) {
+            float value = k < half ? proj[k] : -proj[k - half];
+            if (value > top) {
+              top = value;
+              best = int32_t(k);
+            }
+          }
+          bucket[j] = best;
+        }
+        std::iota(sorted.begin(), sorted.end(), 0);
+        std::stable_sort(sorted.begin(), sorted.end(), [&](int64_t a, int64_t b) {
+          return bucket[a] < bucket[b];
+        });
+        for (int64_t k = 0; k < T; ++k)
+          rank[sorted[k]] = k;
+        for (int64_t t = 0; t < n; ++t) {
+          int64_t i = position + t, chunk = rank[i] / l.chunk;
+          int64_t first = std::max<int64_t>(0, (chunk - l.before) * l.chunk);
+          int64_t last = std::min<int64_t>(T, (chunk + l.after + 1) * l.chunk);
+          const float *q = x + (i * H + h) * D;
+          scores.clear();
+          float top = -INFINITY;
+          for (int64_t k = first; k < last; ++k) {
+            int64_t j = sorted[k];
+            if (l.causal && j > i)
+              continue;
+            float score = -1e5f;
+            if (j != i) {
+              const float *key = x + (j * H + h) * D;
+              float dot = 0;
+              for (int64_t d = 0; d < D; ++d)
+                dot += q[d] * key[d];
+              score = dot * norm[j] * scale;
+            }
+            scores.push_back(score);
+            top = std::max(top, score);
+          }
+          float total = 0;
+          for (float score : scores)
+            total += std::exp(score - top);
+          float logTotal = top + std::log(total);
+          lse[r * n + t] = logTotal;
+          float *o = &rounds[size_t((r * n + t) * D)];
+          std::fill(o, o + D, 0.0f);
+          size_t s = 0;
+          for (int64_t k = first; k < last; ++k) {
+            int64_t j = sorted[k];
+            if (l.causal && j > i)
+              continue;
+            float p = std::exp(scores[s++] - logTotal);
+            const float *value = v + (j * H + h) * D;
+            for (int64_t d = 0; d < D; ++d)
+              o[d] += p * value[d];
+          }
+        }
+      }
+      for (int64_t t = 0; t < n; ++t) {
+        float top = -INFINITY, total = 0;
+        for (int64_t r = 0; r < l.rounds; ++r)
+          top = std::max(top, lse[r * n + t]);
+        for (int64_t r = 0; r < l.rounds; ++r)
+          total += std::exp(lse[r * n + t] - top);
+        float *o = out + (t * H + h) * D;
+        std::fill(o, o + D, 0.0f);
+        for (int64_t r = 0; r < l.rounds; ++r) {
+          float w = std::exp(lse[r * n + t] - top) / total;
+          const float *part = &rounds[size_t((r * n + t) * D)];
+          for (int64_t d = 0; d < D; ++d)
+            o[d] += w * part[d];
+        }
+      }
     }
   }
 
@@ -659,6 +809,9 @@ struct r1rt_session {
         break;
       case Step::Kind::MemoryRead:
         memoryRead(step.memory, n);
+        break;
+      case Step::Kind::Lsh:
+        lsh(s, step.lsh, n);
         break;
       case Step::Kind::MemoryRecord: {
         const float *x = slots[step.memory.input].as<float>();
