@@ -19,6 +19,7 @@
 
 #include <cstring>
 #include <map>
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::r1;
@@ -65,6 +66,12 @@ public:
     // Further arguments are state the session keeps (the memory unit), or
     // inputs the x86 target cannot take yet (image, audio).
     for (BlockArgument arg : forward.getArguments().drop_front(2)) {
+      auto name =
+          forward.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "r1.name");
+      if (name && (name.getValue() == "image" || name.getValue() == "audio")) {
+        inputOf[arg] = name.getValue().str();
+        continue;
+      }
       auto initial = forward.getArgAttrOfType<FlatSymbolRefAttr>(
           arg.getArgNumber(), "r1.initial_state");
       auto type = dyn_cast<RankedTensorType>(arg.getType());
@@ -73,9 +80,8 @@ public:
       if (!decl || !type || type.getRank() != 2 || !type.hasStaticShape() ||
           decl.getTensorType() != type)
         return forward.emitOpError()
-               << "has an input beyond (ids, positions) that is not memory "
-                  "state (image or audio); the x86 target cannot compile it "
-                  "yet";
+               << "has an input beyond (ids, positions) that is neither memory "
+                  "state nor an image or audio input";
       FailureOr<int64_t> w = declWeight(decl);
       if (failed(w))
         return failure();
@@ -174,8 +180,8 @@ private:
 
   // --- values and slots ------------------------------------------------------
 
-  int64_t newSlot(int64_t width, bool isInt) {
-    program.slots.push_back({width, isInt});
+  int64_t newSlot(int64_t width, bool isInt, bool context = false) {
+    program.slots.push_back({width, isInt, context});
     lastUse.push_back(-1);
     return int64_t(program.slots.size()) - 1;
   }
@@ -204,11 +210,12 @@ private:
     return it->second;
   }
 
-  FailureOr<int64_t> define(Operation *op, Value value, bool isInt = false) {
+  FailureOr<int64_t> define(Operation *op, Value value, bool isInt = false,
+                            bool context = false) {
     FailureOr<int64_t> width = widthOf(op, value);
     if (failed(width))
       return failure();
-    int64_t s = newSlot(*width, isInt);
+    int64_t s = newSlot(*width, isInt, context);
     slotOf[value] = s;
     return s;
   }
@@ -312,6 +319,8 @@ private:
     case ProgramStep::Kind::CacheAppend:
       slots.push_back(&step.slot);
       break;
+    case ProgramStep::Kind::Encode:
+      break;
     case ProgramStep::Kind::Route:
       slots.push_back(&step.route.logits);
       break;
@@ -337,6 +346,8 @@ private:
       return {&step.output.index};
     case ProgramStep::Kind::CacheAppend:
       return {};
+    case ProgramStep::Kind::Encode:
+      return {&step.slot};
     case ProgramStep::Kind::Route:
       return {&step.route.weights, &step.route.indices};
     case ProgramStep::Kind::Moe:
@@ -382,6 +393,10 @@ private:
          llvm::zip(callee.getArguments(), call.getOperands())) {
       if (auto st = stateOf.find(operand); st != stateOf.end()) {
         stateOf[arg] = st->second;
+        continue;
+      }
+      if (auto in = inputOf.find(operand); in != inputOf.end()) {
+        inputOf[arg] = in->second;
         continue;
       }
       auto it = slotOf.find(operand);
@@ -468,6 +483,27 @@ private:
       return lowerRope(rope);
     if (auto attention = dyn_cast<AttentionOp>(op))
       return lowerAttention(attention);
+    if (isa<PatchEmbedOp, FrameEmbedOp>(op))
+      return success(); // part of an encoder, run by the encode step
+    if (auto add = dyn_cast<AddOp>(op);
+        add && (add.getLhs().getDefiningOp<PatchEmbedOp>() ||
+                add.getRhs().getDefiningOp<PatchEmbedOp>()))
+      return success();
+    if (auto norm = dyn_cast<LayerNormOp>(op)) {
+      if (failed(matchEncoder(norm.getResult())))
+        return op->emitOpError() << "has no x86 kernel outside an encoder";
+      // Concatenated with other parts, or the whole context by itself.
+      bool concatenated = llvm::all_of(norm->getUsers(), [](Operation *user) {
+        return isa<ConcatOp>(user);
+      });
+      return concatenated ? success() : lowerEncode(op, {norm.getResult()});
+    }
+    if (auto concat = dyn_cast<ConcatOp>(op);
+        concat && concat.getAxis() == 0 &&
+        llvm::all_of(concat.getInputs(), [&](Value part) {
+          return succeeded(matchEncoder(part));
+        }))
+      return lowerEncode(op, SmallVector<Value>(concat.getInputs()));
     if (auto silu = dyn_cast<SiluOp>(op); silu && fusesIntoSwiGlu(silu))
       return success(); // computed by the mul's SwiGLU kernel
     if (auto mul = dyn_cast<MulOp>(op))
@@ -506,6 +542,86 @@ private:
     return op->emitOpError() << "has no x86 kernel yet";
   }
 
+
+  /// layer_norm(patch_embed(image) + position) or layer_norm(frame_embed(
+  /// audio)), as the r1 importer builds an encoder.
+  FailureOr<EncoderPart> matchEncoder(Value value) {
+    auto norm = value.getDefiningOp<LayerNormOp>();
+    if (!norm || !norm.getBias())
+      return failure();
+    EncoderPart part;
+    part.eps = norm.getEpsilon().convertToDouble();
+    Value inner = norm.getInput();
+    Operation *op = norm;
+    FailureOr<int64_t> nw = weight(op, norm.getWeight(), WeightLayout::Plain);
+    FailureOr<int64_t> nb = weight(op, norm.getBias(), WeightLayout::Plain);
+    if (failed(nw) || failed(nb))
+      return failure();
+    part.normWeight = *nw;
+    part.normBias = *nb;
+    if (auto frames = inner.getDefiningOp<FrameEmbedOp>()) {
+      auto it = inputOf.find(frames.getAudio());
+      if (it == inputOf.end() || it->second != "audio" || !frames.getBias())
+        return failure();
+      part.image = false;
+      part.length = frames.getFrameLength();
+      part.hop = frames.getHopLength();
+      FailureOr<int64_t> w = weight(op, frames.getWeight(), WeightLayout::Plain);
+      FailureOr<int64_t> b = weight(op, frames.getBias(), WeightLayout::Plain);
+      if (failed(w) || failed(b))
+        return failure();
+      part.embed = *w;
+      part.bias = *b;
+      return part;
+    }
+    auto add = inner.getDefiningOp<AddOp>();
+    if (!add)
+      return failure();
+    auto patches = add.getLhs().getDefiningOp<PatchEmbedOp>();
+    Value position = add.getRhs();
+    if (!patches) {
+      patches = add.getRhs().getDefiningOp<PatchEmbedOp>();
+      position = add.getLhs();
+    }
+    if (!patches || !patches.getBias())
+      return failure();
+    auto it = inputOf.find(patches.getImage());
+    auto image = cast<RankedTensorType>(patches.getImage().getType());
+    if (it == inputOf.end() || it->second != "image" || image.getRank() != 3 ||
+        !image.hasStaticShape())
+      return failure();
+    part.image = true;
+    part.channels = image.getDimSize(0);
+    part.height = image.getDimSize(1);
+    part.width = image.getDimSize(2);
+    part.patch = patches.getPatchSize();
+    FailureOr<int64_t> w = weight(op, patches.getWeight(), WeightLayout::Plain);
+    FailureOr<int64_t> b = weight(op, patches.getBias(), WeightLayout::Plain);
+    FailureOr<int64_t> pos = weight(op, position, WeightLayout::Plain);
+    if (failed(w) || failed(b) || failed(pos))
+      return failure();
+    part.embed = *w;
+    part.bias = *b;
+    part.position = *pos;
+    return part;
+  }
+
+  /// The encoders, run by the runtime, write the context rows of `result`.
+  LogicalResult lowerEncode(Operation *op, ArrayRef<Value> parts) {
+    if (!program.encoders.empty())
+      return op->emitOpError() << "makes a second encoder context";
+    for (Value part : parts)
+      program.encoders.push_back(*matchEncoder(part));
+    FailureOr<int64_t> out =
+        define(op, op->getResult(0), /*isInt=*/false, /*context=*/true);
+    if (failed(out))
+      return failure();
+    ProgramStep step(ProgramStep::Kind::Encode);
+    step.slot = *out;
+    push(std::move(step));
+    return success();
+  }
+
   LogicalResult lowerLinear(Operation *op, Value input, Value weightValue,
                             Value bias, Value result) {
     auto wType = cast<RankedTensorType>(weightValue.getType());
@@ -528,7 +644,10 @@ private:
         return failure();
       inputs.push_back({KernelArg::Source::Weight, *b, {n}});
     }
-    FailureOr<int64_t> out = define(op, result);
+    // A linear on the encoder context (cross-attention's k and v) has
+    // context rows.
+    FailureOr<int64_t> out =
+        define(op, result, false, program.slots[*in].context);
     if (failed(out))
       return failure();
     KernelSpec spec{Kind::Linear, {n, k}};
@@ -637,6 +756,24 @@ private:
     FailureOr<int64_t> vs = slot(attention, attention.getValue());
     if (failed(qs) || failed(ks) || failed(vs))
       return failure();
+    if (program.slots[*ks].context) {
+      // Cross-attention: keys and values are the encoder context's rows.
+      if (attention.getCausal() || !program.slots[*vs].context)
+        return attention.emitOpError()
+               << "mixes context and token rows in a way the x86 target "
+                  "cannot compile";
+      FailureOr<int64_t> out = define(attention, attention.getResult());
+      if (failed(out))
+        return failure();
+      KernelSpec spec{Kind::Attention, {h, kv, d, dv}};
+      spec.params = {attention.getScale().convertToDouble()};
+      call(std::move(spec),
+           {slotArg(*qs, {d, h, KernelArg::kTokens}),
+            slotArg(*ks, {d, kv, KernelArg::kTokens}),
+            slotArg(*vs, {dv, kv, KernelArg::kTokens})},
+           slotArg(*out, {dv, h, KernelArg::kTokens}));
+      return success();
+    }
     // Keys and values go into the session's cache first; the kernel then
     // attends over every cached row.
     int64_t kc = int64_t(program.cacheWidths.size());
@@ -1038,7 +1175,7 @@ private:
   void assignSlots() {
     std::vector<int64_t> physical(program.slots.size(), -1);
     std::vector<ProgramSlot> slots;
-    std::multimap<std::pair<int64_t, bool>, int64_t> free;
+    std::multimap<std::tuple<int64_t, bool, bool>, int64_t> free;
     auto pinned = [&](int64_t v) {
       return v == program.idsSlot || v == program.positionsSlot ||
              v == program.logitsSlot || v == program.classifier.hidden;
@@ -1046,7 +1183,8 @@ private:
     auto acquire = [&](int64_t v) {
       if (physical[v] >= 0)
         return;
-      auto key = std::make_pair(program.slots[v].width, program.slots[v].isInt);
+      auto key = std::make_tuple(program.slots[v].width, program.slots[v].isInt,
+                                 program.slots[v].context);
       auto it = pinned(v) ? free.end() : free.find(key);
       if (it != free.end()) {
         physical[v] = it->second;
@@ -1061,7 +1199,8 @@ private:
     auto release = [&](int64_t v, int64_t step) {
       if (lastUse[v] != step || pinned(v) || physical[v] < 0)
         return;
-      free.insert({{program.slots[v].width, program.slots[v].isInt},
+      free.insert({{program.slots[v].width, program.slots[v].isInt,
+                    program.slots[v].context},
                    physical[v]});
       physical[v] = -1 - physical[v]; // freed, remembered
     };
@@ -1096,6 +1235,7 @@ private:
   std::vector<int64_t> lastUse; // per virtual slot: last step reading it
   std::map<std::pair<std::string, int>, int64_t> weightIndex;
   llvm::DenseMap<Value, int64_t> stateOf; // memory state → states index
+  llvm::DenseMap<Value, std::string> inputOf; // image / audio inputs
   Value positionsValue;
   SmallVector<Value> calleePositions;
 };
@@ -1112,13 +1252,23 @@ void mlir::r1::printProgram(
     llvm::raw_ostream &os) {
   os << "vocab " << program.vocab << "\n";
   for (const ProgramSlot &slot : program.slots)
-    os << "slot " << slot.width << (slot.isInt ? " i32" : " f32") << "\n";
+    os << "slot " << slot.width << (slot.isInt ? " i32" : " f32")
+       << (slot.context ? " context" : "") << "\n";
   for (int64_t width : program.cacheWidths)
     os << "cache " << width << "\n";
   for (auto [offset, bytes] : weightRanges)
     os << "weight " << offset << " " << bytes << "\n";
   for (const KernelSpec &kernel : program.kernels)
     os << "kernel " << kernel.symbol() << "\n";
+  for (const EncoderPart &e : program.encoders) {
+    if (e.image)
+      os << "encoder image " << e.channels << " " << e.height << " " << e.width
+         << " " << e.patch << " " << e.position;
+    else
+      os << "encoder audio " << e.length << " " << e.hop;
+    os << " " << e.embed << " " << e.bias << " " << e.normWeight << " "
+       << e.normBias << " " << llvm::format("%.9g", e.eps) << "\n";
+  }
   for (const ProgramState &state : program.states)
     os << "state " << state.initial << " " << state.rows << " " << state.width
        << "\n";
@@ -1136,6 +1286,10 @@ void mlir::r1::printProgram(
   for (const ProgramStep &step : program.steps) {
     if (step.kind == ProgramStep::Kind::CacheAppend) {
       os << "append " << step.cache << " " << step.slot << "\n";
+      continue;
+    }
+    if (step.kind == ProgramStep::Kind::Encode) {
+      os << "encode " << step.slot << "\n";
       continue;
     }
     if (step.kind == ProgramStep::Kind::Route) {

@@ -151,6 +151,7 @@ struct ProgramState {
 struct ProgramStep {
   enum class Kind {
     Call,
+    Encode, // the encoder parts → `slot` (the context)
     CacheAppend,
     Route,
     Moe,
@@ -171,8 +172,22 @@ struct ProgramStep {
 };
 
 struct ProgramSlot {
-  int64_t width; // elements per token
-  bool isInt;    // i32 (ids, positions) rather than f32
+  int64_t width;        // elements per row
+  bool isInt;           // i32 (ids, positions) rather than f32
+  bool context = false; // rows are the encoder context's, not the tokens'
+};
+
+/// One encoder of the r1 extension, run by the runtime at the start of each
+/// call to make its rows of the context (parts are concatenated in order).
+/// Image [C, H, W]: stride-p patches (row-major) · patch weight + bias +
+/// position embedding; audio [N]: frames of `length` every `hop` samples ·
+/// frame weight + bias; then LayerNorm (weight, bias, eps).
+struct EncoderPart {
+  bool image;
+  int64_t channels = 0, height = 0, width = 0, patch = 0; // image
+  int64_t length = 0, hop = 0;                            // audio
+  int64_t embed, bias, position = -1, normWeight, normBias; // weights
+  double eps;
 };
 
 /// The whole model as kernel calls.
@@ -182,6 +197,7 @@ struct KernelProgram {
   std::vector<ProgramSlot> slots;
   std::vector<int64_t> cacheWidths; // f32 per token of each cache
   std::vector<ProgramState> states;
+  std::vector<EncoderPart> encoders;
   std::vector<ProgramStep> steps;
   int64_t idsSlot = 0, positionsSlot = 1, logitsSlot = -1;
   /// Steps from here on are row-wise (norms, linears, elementwise): when only

@@ -149,7 +149,11 @@ private:
       return count(f, 2) && width(f[1], program.vocab);
     if (kind == "slot") {
       Program::Slot slot;
-      if (!count(f, 3) || !width(f[1], slot.width))
+      if (f.size() == 4 && f[3] == "context")
+        slot.context = true;
+      else if (!count(f, 3))
+        return false;
+      if (!width(f[1], slot.width))
         return false;
       if (f[2] != "f32" && f[2] != "i32")
         return fail("slot type must be f32 or i32");
@@ -228,6 +232,21 @@ private:
       return memory(f);
     if (kind == "lsh")
       return lsh(f);
+    if (kind == "encoder")
+      return encoder(f);
+    if (kind == "encode") {
+      Step step;
+      step.kind = Step::Kind::Encode;
+      if (!count(f, 2) ||
+          !index(f[1], program.slots.size(), step.slot, "slot"))
+        return false;
+      if (!program.slots[step.slot].context || program.encoders.empty())
+        return fail("encode needs a context slot and encoder records");
+      if (!encodersFit(program.slots[step.slot].width))
+        return false;
+      program.steps.push_back(std::move(step));
+      return true;
+    }
     if (kind == "route")
       return route(f);
     if (kind == "moe")
@@ -342,6 +361,50 @@ private:
         return fail("bad memory decay");
     }
     program.steps.push_back(std::move(step));
+    return true;
+  }
+
+  bool encoder(const std::vector<std::string_view> &f) {
+    Program::Encoder e;
+    bool image = f.size() > 1 && f[1] == "image";
+    e.image = image;
+    size_t at = image ? 7 : 4; // the weights
+    if (!count(f, image ? 12 : 9))
+      return false;
+    if (image ? !positive(f[2], e.channels) || !positive(f[3], e.height) ||
+                    !positive(f[4], e.width) || !positive(f[5], e.patch) ||
+                    !index(f[6], program.weights.size(), e.position, "weight")
+              : f[1] != "audio" || !positive(f[2], e.length) ||
+                    !positive(f[3], e.hop))
+      return fail("bad encoder record");
+    if (!index(f[at], program.weights.size(), e.embed, "weight") ||
+        !index(f[at + 1], program.weights.size(), e.bias, "weight") ||
+        !index(f[at + 2], program.weights.size(), e.normWeight, "weight") ||
+        !index(f[at + 3], program.weights.size(), e.normBias, "weight"))
+      return false;
+    if (!parseFloat(f[at + 4], e.eps) || e.eps < 0)
+      return fail("bad encoder epsilon");
+    if (image && (e.height % e.patch || e.width % e.patch ||
+                  e.channels * e.height * e.width > (int64_t(1) << 28)))
+      return fail("the image does not split into whole patches");
+    program.encoders.push_back(e);
+    return true;
+  }
+
+  /// Each encoder's weights have the sizes a `hidden`-wide context needs.
+  bool encodersFit(int64_t hidden) {
+    auto bytes = [&](int64_t w) { return program.weights[w].bytes; };
+    uint64_t h = uint64_t(hidden) * 4;
+    for (const Program::Encoder &e : program.encoders) {
+      uint64_t in = e.image ? uint64_t(e.channels * e.patch * e.patch)
+                            : uint64_t(e.length);
+      uint64_t patches =
+          e.image ? uint64_t((e.height / e.patch) * (e.width / e.patch)) : 0;
+      if (bytes(e.embed) != h * in || bytes(e.bias) != h ||
+          bytes(e.normWeight) != h || bytes(e.normBias) != h ||
+          (e.image && bytes(e.position) != h * patches))
+        return fail("an encoder's weights do not fit the context width");
+    }
     return true;
   }
 

@@ -7,7 +7,12 @@
 //   target NAME FEATURE,FEATURE,...   ("-" for none)
 //   file NAME BYTES SHA256            (model.so, weights.bin)
 //   vocab V
-//   slot WIDTH f32|i32                (slot i: WIDTH elements per token)
+//   slot WIDTH f32|i32 [context]      (slot i: WIDTH elements per token, or
+//                                      per row of the encoder context)
+//   encoder image C H W PATCH POSITION EMBED BIAS NORM_W NORM_B EPS
+//   encoder audio LENGTH HOP EMBED BIAS NORM_W NORM_B EPS
+//                                     (the context's parts, in order; the
+//                                      capitals after the shape are weights)
 //   cache WIDTH                       (cache i: f32 per cached token)
 //   weight OFFSET BYTES               (weight i in weights.bin, f32)
 //   kernel SYMBOL                     (kernel i: SYMBOL_argv in model.so)
@@ -20,6 +25,7 @@
 //                                      run on the last row only)
 //   call KERNEL ARG... OUT            (inputs, then the output)
 //   append CACHE SLOT                 (slot rows → cache at the position)
+//   encode SLOT                       (the encoders → the context SLOT)
 //   route LOGITS BIAS WEIGHTS INDICES sigmoid|softmax E GROUPS TOPK_GROUPS K
 //         NORMALIZE SCALING           (MoE router selection; BIAS a weight
 //                                      or -1)
@@ -93,7 +99,16 @@ struct Lsh {
 };
 
 struct Step {
-  enum class Kind { Call, Append, Route, Moe, MemoryRead, MemoryRecord, Lsh };
+  enum class Kind {
+    Call,
+    Append,
+    Encode,
+    Route,
+    Moe,
+    MemoryRead,
+    MemoryRecord,
+    Lsh
+  };
   Kind kind = Kind::Call;
   int64_t kernel = -1;           // call
   std::vector<Arg> args;         // call: inputs then output
@@ -118,7 +133,16 @@ struct Program {
   struct Slot {
     int64_t width;
     bool isInt;
+    bool context = false;
   };
+  struct Encoder {
+    bool image;
+    int64_t channels = 0, height = 0, width = 0, patch = 0, position = -1;
+    int64_t length = 0, hop = 0;
+    int64_t embed, bias, normWeight, normBias;
+    float eps;
+  };
+  std::vector<Encoder> encoders;
   std::vector<Slot> slots;
   std::vector<int64_t> caches;
   struct State {

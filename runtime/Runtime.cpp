@@ -270,7 +270,10 @@ struct r1rt_session {
   std::vector<std::vector<float>> recorded;
   // MoE scratch: rows grouped by expert, and their intermediates.
   AlignedBuffer moeIn, moeGate, moeUp, moeAct, moeOut;
-  int64_t tokenCapacity = 0, cacheCapacity = 0;
+  int64_t cacheCapacity = 0;
+  // Encoder inputs by name ("image", "audio") and the context rows they make.
+  std::vector<std::pair<std::string, std::vector<float>>> inputs;
+  int64_t contextRows = 0;
   int64_t position = 0;
   std::string error;
   /// With R1RT_PROFILE set: seconds per kernel, printed when the session ends.
@@ -504,19 +507,111 @@ struct r1rt_session {
     return false;
   }
 
-  /// Grows the slot buffers to `n` tokens and the caches to `length` rows.
+  /// Rows of a slot in a call on `n` tokens.
+  int64_t rowsOf(int64_t slot, int64_t n) const {
+    return model->program.slots[slot].context ? contextRows : n;
+  }
+
+  /// Grows the slot buffers for `n` tokens and the caches to `length` rows.
   void reserve(int64_t n, int64_t length) {
     const Program &p = model->program;
-    if (n > tokenCapacity) {
-      for (size_t s = 0; s < slots.size(); ++s)
-        slots[s].grow(size_t(n * p.slots[s].width) * 4, /*keep=*/false);
-      tokenCapacity = n;
-    }
+    for (size_t s = 0; s < slots.size(); ++s)
+      slots[s].grow(size_t(rowsOf(int64_t(s), n) * p.slots[s].width) * 4,
+                    /*keep=*/false);
     if (length > cacheCapacity) {
       int64_t capacity = std::max<int64_t>(length, 2 * cacheCapacity);
       for (size_t c = 0; c < caches.size(); ++c)
         caches[c].grow(size_t(capacity * p.caches[c]) * 4, /*keep=*/true);
       cacheCapacity = capacity;
+    }
+  }
+
+  const std::vector<float> *input(const char *name) const {
+    for (const auto &[key, data] : inputs)
+      if (key == name)
+        return &data;
+    return nullptr;
+  }
+
+  /// The context rows the encoders make of the inputs, or failure.
+  bool measureContext() {
+    contextRows = 0;
+    for (const Program::Encoder &e : model->program.encoders) {
+      const char *name = e.image ? "image" : "audio";
+      const std::vector<float> *data = input(name);
+      if (!data)
+        return fail(std::string("the model needs the '") + name +
+                    "' input (r1rt_set_input)");
+      if (e.image) {
+        if (int64_t(data->size()) != e.channels * e.height * e.width)
+          return fail("the image input needs " +
+                      std::to_string(e.channels * e.height * e.width) +
+                      " values (" + std::to_string(e.channels) + "×" +
+                      std::to_string(e.height) + "×" + std::to_string(e.width) +
+                      ")");
+        contextRows += (e.height / e.patch) * (e.width / e.patch);
+      } else {
+        if (int64_t(data->size()) < e.length)
+          return fail("the audio input is shorter than one frame (" +
+                      std::to_string(e.length) + " samples)");
+        contextRows += (int64_t(data->size()) - e.length) / e.hop + 1;
+      }
+    }
+    return true;
+  }
+
+  /// Image patches (conv with stride = patch, row-major) plus position
+  /// embedding, or audio frames, times the embedding plus bias, then
+  /// LayerNorm; parts one after another.
+  void encode(int64_t slot) {
+    const Program &p = model->program;
+    int64_t hidden = p.slots[slot].width;
+    float *out = slots[slot].as<float>();
+    auto weight = [&](int64_t w) {
+      return reinterpret_cast<const float *>(model->weights.data +
+                                             p.weights[w].offset);
+    };
+    int64_t row = 0;
+    std::vector<float> patch;
+    for (const Program::Encoder &e : p.encoders) {
+      const std::vector<float> &data = *input(e.image ? "image" : "audio");
+      const float *embed = weight(e.embed), *bias = weight(e.bias);
+      int64_t rows = e.image ? (e.height / e.patch) * (e.width / e.patch)
+                             : (int64_t(data.size()) - e.length) / e.hop + 1;
+      int64_t in = e.image ? e.channels * e.patch * e.patch : e.length;
+      patch.resize(size_t(in));
+      for (int64_t r = 0; r < rows; ++r, ++row) {
+        if (e.image) {
+          int64_t py = r / (e.width / e.patch), px = r % (e.width / e.patch);
+          for (int64_t c = 0; c < e.channels; ++c)
+            for (int64_t y = 0; y < e.patch; ++y)
+              for (int64_t x = 0; x < e.patch; ++x)
+                patch[size_t((c * e.patch + y) * e.patch + x)] =
+                    data[size_t((c * e.height + py * e.patch + y) * e.width +
+                                px * e.patch + x)];
+        } else {
+          std::copy(data.begin() + r * e.hop, data.begin() + r * e.hop + in,
+                    patch.begin());
+        }
+        float *o = out + row * hidden;
+        for (int64_t h = 0; h < hidden; ++h) {
+          float sum = bias[h];
+          for (int64_t i = 0; i < in; ++i)
+            sum += embed[h * in + i] * patch[size_t(i)];
+          o[h] = sum + (e.image ? weight(e.position)[r * hidden + h] : 0.0f);
+        }
+        float mean = 0, var = 0;
+        for (int64_t h = 0; h < hidden; ++h)
+          mean += o[h];
+        mean /= float(hidden);
+        for (int64_t h = 0; h < hidden; ++h)
+          var += (o[h] - mean) * (o[h] - mean);
+        var /= float(hidden);
+        float inv = 1.0f / std::sqrt(var + e.eps);
+        const float *nw = weight(e.normWeight), *nb = weight(e.normBias);
+        for (int64_t h = 0; h < hidden; ++h)
+          o[h] = (o[h] - mean) * inv * nw[h] + nb[h];
+      }
     }
   }
 
@@ -537,6 +632,8 @@ struct r1rt_session {
     case Arg::Source::Slot:
       view.host = slots[arg.index].data() + first * p.slots[arg.index].width * 4;
       view.isInt = p.slots[arg.index].isInt;
+      if (p.slots[arg.index].context)
+        n = contextRows;
       break;
     case Arg::Source::Weight:
       view.host = const_cast<uint8_t *>(model->weights.data) +
@@ -772,6 +869,11 @@ struct r1rt_session {
       widest = std::max(widest, w);
     if (length >= (int64_t(1) << 31) / widest)
       return fail("the sequence is too long for this model's buffers");
+    if (!measureContext())
+      return false;
+    for (size_t s = 0; s < p.slots.size(); ++s)
+      if (p.slots[s].context && contextRows * p.slots[s].width >= (int64_t(1) << 31))
+        return fail("the encoder context is too long for this model's buffers");
     reserve(n, length);
     std::memcpy(slots[p.ids].data(), tokens, size_t(n) * 4);
     auto *positions = reinterpret_cast<int32_t *>(slots[p.positions].data());
@@ -799,6 +901,9 @@ struct r1rt_session {
           return false;
         break;
       }
+      case Step::Kind::Encode:
+        encode(step.slot);
+        break;
       case Step::Kind::Route:
         if (!route(step.route, n))
           return false;
@@ -941,6 +1046,29 @@ int r1rt_decode(r1rt_session *session, int32_t token, float *logits) {
 
 int64_t r1rt_position(const r1rt_session *session) {
   return session->position;
+}
+
+int r1rt_set_input(r1rt_session *session, const char *name, const float *data,
+                   size_t count) {
+  if (!name || (std::strcmp(name, "image") != 0 &&
+                std::strcmp(name, "audio") != 0))
+    return session->fail("inputs are 'image' and 'audio'"), -1;
+  if (count > (size_t(1) << 28) || (count && !data))
+    return session->fail("the input is too large or missing"), -1;
+  bool known = false;
+  for (const auto &e : session->model->program.encoders)
+    known |= std::strcmp(name, e.image ? "image" : "audio") == 0;
+  if (!known)
+    return session->fail(std::string("the model has no ") + name +
+                         " encoder"),
+           -1;
+  for (auto &[key, values] : session->inputs)
+    if (key == name) {
+      values.assign(data, data + count);
+      return 0;
+    }
+  session->inputs.emplace_back(name, std::vector<float>(data, data + count));
+  return 0;
 }
 
 void r1rt_end_call(r1rt_session *session) { session->endCall(); }

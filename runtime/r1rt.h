@@ -65,6 +65,12 @@ int r1rt_classify(r1rt_session *session, const int32_t *tokens, size_t n,
 int r1rt_decode(r1rt_session *session, int32_t token, float *logits);
 /* Tokens the session has seen (its next position). */
 int64_t r1rt_position(const r1rt_session *session);
+/* Sets an encoder input of the r1 extension for the following calls:
+ * "image" (channels × height × width floats, row-major) or "audio"
+ * (samples). Returns 0, or -1 with r1rt_session_error set (unknown name, a
+ * model without that encoder). Sizes are checked when a call runs. */
+int r1rt_set_input(r1rt_session *session, const char *name, const float *data,
+                   size_t count);
 /* Ends a call (e.g. one generation: prefill and its decode steps): the
  * memory unit's state, which every step of the call read as it was at the
  * call's start, takes in the rows the call processed. Models without a

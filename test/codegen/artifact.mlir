@@ -56,12 +56,20 @@
 // RUN: not r1c %t/llama --emit=artifact 2>&1 | FileCheck %s --check-prefix=NOOUT
 // NOOUT: r1c: --emit=artifact needs -o NAME.r1
 //
-// What the x86 target cannot compile yet is named, and nothing is written.
+// Every r1 extension compiles: encoder records, context slots, LSH, memory
+// state and the classifier appear in the program.
 // RUN: %mkckpt r1ext %t/ext
-// RUN: not r1c %t/ext -o %t/ext.r1 2>&1 | FileCheck %s --check-prefix=NOKERNEL
-// NOKERNEL: r1c: import+passes{{$}}
-// NOKERNEL-NEXT: config.json: error: 'func.func' op has an input beyond (ids, positions) that is not memory state (image or audio); the x86 target cannot compile it yet
-// RUN: not ls %t/ext.r1
+// RUN: r1c %t/ext -q -o %t/ext.r1
+// RUN: FileCheck %s --check-prefix=EXT < %t/ext.r1/program.txt
+// EXT-DAG: slot 64 f32 context
+// EXT-DAG: encoder image 3 16 16 4
+// EXT-DAG: encoder audio 32 16
+// EXT-DAG: state {{[0-9]+}} 16 64
+// EXT-DAG: classify {{[0-9]+ [0-9]+}} -1 3 last
+// EXT-DAG: encode {{[0-9]+}}
+// EXT-DAG: lsh {{.*}} 4 16 2 8 4 1 0 1 1234
+// EXT-DAG: memread
+// EXT-DAG: memrecord
 //
 // FP8 weights are expanded with their block scales; stacked experts pack
 // expert by expert.

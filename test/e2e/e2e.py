@@ -80,18 +80,36 @@ def main():
     run([os.path.join(args.bin, "r1c"), ckpt, "-o", art, "-q"] + args.r1c_flag)
 
     import json
-    vocab = json.load(open(os.path.join(ckpt, "config.json")))["vocab_size"]
+    config = json.load(open(os.path.join(ckpt, "config.json")))
+    vocab = config["vocab_size"]
     rng = np.random.default_rng(args.seed)
     prompt = [int(t) for t in rng.integers(0, vocab, args.prompt)]
     ids = ",".join(map(str, prompt))
+    # Encoder inputs of the r1 extension, given to both sides.
+    inputs, arrays = [], {}
+    encoders = (config.get("r1") or {}).get("encoders") or {}
+    if "image" in encoders:
+        e = encoders["image"]
+        arrays["image"] = rng.standard_normal(
+            (e["channels"], e["image_size"], e["image_size"])).astype(np.float32)
+    if "audio" in encoders:
+        e = encoders["audio"]
+        arrays["audio"] = rng.standard_normal(e["frame_length"] + 5 * e["hop_length"] + 3
+                                              ).astype(np.float32)
+    for name, a in arrays.items():
+        path = os.path.join(args.work, name + ".npy")
+        np.save(path, a)
+        inputs += ["--" + name, path]
 
     ours = os.path.join(args.work, "ours.npy")
     if args.classify:
         def labels(text):
             line = next(l for l in text.splitlines() if l.startswith("label_logits:"))
             return np.array([float(v) for v in line.split(":")[1].replace(" ", "").split(",")])
-        got = labels(run([os.path.join(args.bin, "r1-run"), art, "--tokens", ids, "--classify"]))
-        want = labels(run([sys.executable, REFERENCE, ckpt, "--tokens", ids, "--classify"]))
+        got = labels(run([os.path.join(args.bin, "r1-run"), art, "--tokens", ids, "--classify"]
+                         + inputs))
+        want = labels(run([sys.executable, REFERENCE, ckpt, "--tokens", ids, "--classify"]
+                          + inputs))
         err = float(np.abs(got - want).max() / np.abs(want).max())
         if got.shape != want.shape or not err <= TOLERANCE or got.argmax() != want.argmax():
             sys.exit(f"FAILED classify: {got} vs reference {want}")
@@ -100,11 +118,11 @@ def main():
 
     calls = ["--calls", str(args.calls)]
     generated = run([os.path.join(args.bin, "r1-run"), art, "--tokens", ids,
-                     "-n", str(args.n), "--dump-logits", ours] + calls).split()
+                     "-n", str(args.n), "--dump-logits", ours] + calls + inputs).split()
     ref = os.path.join(args.work, "ref.npy")
     if args.calls == 1:
         out = run([sys.executable, REFERENCE, ckpt, "--tokens", ids, "-n", str(args.n),
-                   "--dump-logits", ref])
+                   "--dump-logits", ref] + inputs)
         ref_generated = out.split("generated:")[1].split()[0].split(",")
     else:
         sys.path.insert(0, os.path.dirname(REFERENCE))
@@ -112,7 +130,8 @@ def main():
         from r1_reference import load
         model = load(ckpt, torch.float32)
         for _ in range(args.calls):
-            out_ids, logits = model.generate(prompt, args.n, return_logits=True)
+            out_ids, logits = model.generate(prompt, args.n, arrays.get("image"),
+                                             arrays.get("audio"), return_logits=True)
         np.save(ref, logits.numpy().astype(np.float32))
         ref_generated = [str(t) for t in out_ids]
 
@@ -130,13 +149,12 @@ def main():
         return
     # Without a dump r1-run computes only the last position's logits.
     last_only = run([os.path.join(args.bin, "r1-run"), art, "--tokens", ids,
-                     "-n", str(args.n)]).split()
+                     "-n", str(args.n)] + inputs).split()
     if last_only != generated:
         sys.exit(f"FAILED last-position prefill: {last_only} vs {generated}")
 
     # The same tokens as one prefill: every position's logits must agree
     # with prefill-then-decode.
-    config = json.load(open(os.path.join(ckpt, "config.json")))
     if "lsh" in (config.get("r1") or {}).get("attention", []):
         # An LSH row depends on the whole sequence's buckets: by definition a
         # row comes from a forward over the sequence ending at it.
@@ -145,7 +163,7 @@ def main():
         return
     whole = os.path.join(args.work, "whole.npy")
     run([os.path.join(args.bin, "r1-run"), art, "--tokens",
-         ",".join([ids] + generated[:-1]), "-n", "1", "--dump-logits", whole])
+         ",".join([ids] + generated[:-1]), "-n", "1", "--dump-logits", whole] + inputs)
     rel = compare("prefill vs decode", np.load(whole)[:-1], got[:-1], TOLERANCE)
     print(f"ok: one prefill equals prefill+decode within {rel:.2g}")
 

@@ -43,6 +43,8 @@ const char kUsage[] =
     "  --dump-logits FILE   write every position's logits as .npy [pos, vocab]\n"
     "  --threads N          kernel threads (default: all cores)\n"
     "  --no-verify          check file sizes only, not SHA-256\n"
+    "  --image FILE.npy     image input [C, H, W] (f32 or f64 .npy)\n"
+    "  --audio FILE.npy     audio input [N] (f32 or f64 .npy)\n"
     "  --classify           print the classification head's label logits,\n"
     "                       probabilities and label instead of generating\n"
     "  --calls N            run the generation N times in one session (the\n"
@@ -63,6 +65,7 @@ struct Options {
   bool verify = true;
   long calls = 1;
   bool classify = false;
+  std::string image, audio;
 };
 
 [[noreturn]] void usageError(const std::string &message) {
@@ -142,6 +145,10 @@ Options parseOptions(int argc, char **argv) {
       o.calls = parseCount("--calls", value(), 1000);
       if (o.calls < 1)
         usageError("--calls takes a number >= 1");
+    } else if (arg == "--image") {
+      o.image = value();
+    } else if (arg == "--audio") {
+      o.audio = value();
     } else if (arg == "--classify") {
       o.classify = true;
     } else if (arg == "--no-verify") {
@@ -195,6 +202,65 @@ int32_t choose(const float *logits, int64_t vocab, const Options &o,
   return order[pick(rng)];
 }
 
+/// The values of a little-endian f32 or f64 C-order .npy file, or an error.
+bool readNpy(const std::string &path, std::vector<float> &values,
+             std::string &error) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    error = "cannot open " + path;
+    return false;
+  }
+  auto fail = [&](const std::string &why) {
+    std::fclose(f);
+    error = path + ": " + why;
+    return false;
+  };
+  unsigned char magic[10];
+  if (std::fread(magic, 1, 10, f) != 10 ||
+      std::memcmp(magic, "\x93NUMPY", 6) != 0 || magic[6] != 1)
+    return fail("not a version 1 .npy file");
+  size_t length = size_t(magic[8]) | size_t(magic[9]) << 8;
+  std::string header(length, '\0');
+  if (std::fread(header.data(), 1, length, f) != length)
+    return fail("truncated header");
+  bool f64 = header.find("'descr': '<f8'") != std::string::npos;
+  if (!f64 && header.find("'descr': '<f4'") == std::string::npos)
+    return fail("only little-endian f32 or f64 arrays are read");
+  if (header.find("'fortran_order': False") == std::string::npos)
+    return fail("only C-order arrays are read");
+  size_t open = header.find("'shape': ("), close = header.find(')', open);
+  if (open == std::string::npos || close == std::string::npos)
+    return fail("no shape");
+  uint64_t count = 1;
+  for (const char *p = header.c_str() + open + 10; p < header.c_str() + close;) {
+    char *end;
+    unsigned long long d = std::strtoull(p, &end, 10);
+    if (end == p) {
+      ++p;
+      continue;
+    }
+    if (d > (1ull << 28) || (count *= d) > (1ull << 28))
+      return fail("array too large");
+    p = end;
+  }
+  size_t bytes = f64 ? 8 : 4;
+  std::vector<unsigned char> data(size_t(count) * bytes);
+  if (std::fread(data.data(), 1, data.size(), f) != data.size())
+    return fail("truncated data");
+  std::fclose(f);
+  values.resize(size_t(count));
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (f64) {
+      double d;
+      std::memcpy(&d, &data[i * 8], 8);
+      values[i] = float(d);
+    } else {
+      std::memcpy(&values[i], &data[i * 4], 4);
+    }
+  }
+  return true;
+}
+
 /// Writes a float32 .npy [rows, cols] through a temporary file.
 bool writeNpy(const std::string &path, const std::vector<float> &data,
               int64_t rows, int64_t cols) {
@@ -240,6 +306,21 @@ int main(int argc, char **argv) {
   }
   if (o.threads)
     r1rt_set_threads(model, o.threads);
+  r1rt_session *session = r1rt_session_create(model);
+  for (auto [name, path] : {std::pair("image", o.image), std::pair("audio", o.audio)}) {
+    if (path.empty())
+      continue;
+    std::vector<float> values;
+    std::string message;
+    if (!readNpy(path, values, message)) {
+      std::fprintf(stderr, "r1-run: %s\n", message.c_str());
+      return 1;
+    }
+    if (r1rt_set_input(session, name, values.data(), values.size()) != 0) {
+      std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+      return 1;
+    }
+  }
   int64_t vocab = r1rt_vocab_size(model);
   using r1::tokenizer::Tokenizer;
   std::optional<Tokenizer> tokenizer;
@@ -265,7 +346,6 @@ int main(int argc, char **argv) {
     std::fflush(stdout);
   }
   std::optional<int32_t> eos = tokenizer ? tokenizer->eosId() : std::nullopt;
-  r1rt_session *session = r1rt_session_create(model);
   if (o.classify) {
     int64_t labels = r1rt_num_labels(model);
     std::vector<float> scores(static_cast<size_t>(std::max<int64_t>(labels, 1)));
