@@ -112,9 +112,14 @@ KernelPipeline attention(const KernelSpec &spec) {
   Var e("e"), h("h"), i("i"), j("j");
   Expr group = h / (heads / kvHeads);
   RDom rd(0, dim, "rd");
+  // Keys transposed once per call, so a query's scores against consecutive
+  // keys are one vector FMA per dim instead of strided gathers.
+  Var g("g"), d("d");
+  Func keysT("keys_t");
+  keysT(j, d, g) = k(d, g, j);
   Func score("score");
   score(j, h, i) = 0.0f;
-  score(j, h, i) += q(rd, h, i) * k(rd, group, j);
+  score(j, h, i) += q(rd, h, i) * keysT(j, rd, group);
   RDom rj(0, keys, "rj");
   if (causal)
     rj.where(rj <= start + i);
@@ -135,10 +140,13 @@ KernelPipeline attention(const KernelSpec &spec) {
   Var row("row");
   out.bound(e, 0, valueDim).fuse(h, i, row).parallel(row)
       .vectorize(e, kVector, TailStrategy::GuardWithIf);
+  keysT.compute_root().parallel(g).vectorize(j, kVector,
+                                             TailStrategy::GuardWithIf);
   for (Func f : {score, weight})
     f.compute_at(out, row);
-  score.update().reorder(j, rd).vectorize(j, 8, TailStrategy::GuardWithIf);
-  weight.vectorize(j, 8, TailStrategy::GuardWithIf);
+  score.vectorize(j, kVector, TailStrategy::GuardWithIf);
+  score.update().reorder(j, rd).vectorize(j, kVector, TailStrategy::GuardWithIf);
+  weight.vectorize(j, kVector, TailStrategy::GuardWithIf);
   for (Func f : {top, total})
     f.compute_at(out, row);
   mixed.compute_at(out, row).vectorize(e, kVector, TailStrategy::GuardWithIf);
