@@ -106,6 +106,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("ok: 2 concurrent sessions match their sequential runs\n");
+  for (int j = 0; j < 2; ++j) {
+    free(alone[j].logits);
+    free(together[j].logits);
+  }
   r1rt_close(model);
   return 0;
 }
