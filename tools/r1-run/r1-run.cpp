@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "r1rt.h"
+#include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include <algorithm>
@@ -35,6 +36,10 @@ const char kUsage[] =
     "                       tokenizer.json; the output streams as text and\n"
     "                       stops at end-of-sequence\n"
     "  --tokens LIST        prompt token ids, comma-separated; prints ids\n"
+    "  --chat               interactive chat in the R1 template: a turn per\n"
+    "                       line on stdin, each answer streamed (its thinking\n"
+    "                       shown, and dropped from later turns' history)\n"
+    "  --system TEXT        the system prompt of --chat\n"
     "  -n N                 tokens to generate (default 16)\n"
     "  --temperature T      sample at temperature T (default 0: greedy)\n"
     "  --top-k K            sample among the K likeliest tokens\n"
@@ -66,6 +71,8 @@ struct Options {
   long calls = 1;
   bool classify = false;
   std::string image, audio;
+  bool chat = false;
+  std::string system;
 };
 
 [[noreturn]] void usageError(const std::string &message) {
@@ -145,6 +152,10 @@ Options parseOptions(int argc, char **argv) {
       o.calls = parseCount("--calls", value(), 1000);
       if (o.calls < 1)
         usageError("--calls takes a number >= 1");
+    } else if (arg == "--chat") {
+      o.chat = true;
+    } else if (arg == "--system") {
+      o.system = value();
     } else if (arg == "--image") {
       o.image = value();
     } else if (arg == "--audio") {
@@ -166,7 +177,9 @@ Options parseOptions(int argc, char **argv) {
   }
   if (o.artifact.empty())
     usageError("no artifact given");
-  if (o.tokens.empty() == !o.hasPrompt)
+  if (o.chat && (o.hasPrompt || !o.tokens.empty()))
+    usageError("--chat reads its turns from stdin; drop --prompt/--tokens");
+  if (!o.chat && o.tokens.empty() == !o.hasPrompt)
     usageError("give one prompt: --prompt TEXT or --tokens IDS");
   return o;
 }
@@ -292,6 +305,65 @@ double seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+/// --chat: each stdin line is a user turn; the whole conversation, rendered
+/// with the R1 template, is prefilled afresh (earlier answers lose their
+/// thinking, so the history's tokens change) and the answer streams until
+/// end-of-sequence or -n tokens.
+int chat(r1rt_session *session, int64_t vocab,
+         const r1::tokenizer::Tokenizer &tokenizer, const Options &o) {
+  using r1::tokenizer::ChatMessage;
+  std::vector<ChatMessage> history;
+  if (!o.system.empty())
+    history.push_back({ChatMessage::Role::System, o.system});
+  std::optional<int32_t> eos = tokenizer.eosId();
+  std::mt19937_64 rng(o.seed);
+  std::vector<float> logits(static_cast<size_t>(vocab));
+  std::string line;
+  std::fputs("> ", stdout);
+  std::fflush(stdout);
+  for (int c; (c = std::fgetc(stdin)) != EOF || !line.empty();) {
+    if (c != EOF && c != '\n') {
+      line += char(c);
+      continue;
+    }
+    history.push_back({ChatMessage::Role::User, line});
+    line.clear();
+    std::vector<int32_t> ids = tokenizer.encode(
+        r1::tokenizer::renderR1Chat(history, /*addGenerationPrompt=*/true),
+        /*addSpecial=*/false);
+    r1rt_forget_tokens(session);
+    if (r1rt_prefill_last(session, ids.data(), ids.size(), logits.data()) != 0) {
+      std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+      return 1;
+    }
+    r1::tokenizer::Tokenizer::StreamDecoder text(tokenizer);
+    std::string answer = "<think>\n";
+    std::fputs(answer.c_str(), stdout);
+    for (long i = 0; i < o.generate; ++i) {
+      int32_t token = choose(logits.data(), vocab, o, rng);
+      if (eos && token == *eos)
+        break;
+      std::string piece = text.push(token);
+      answer += piece;
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+      if (r1rt_decode(session, token, logits.data()) != 0) {
+        std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+        return 1;
+      }
+    }
+    answer += text.finish();
+    r1rt_end_call(session);
+    history.push_back({ChatMessage::Role::Assistant, answer});
+    std::fputs("\n> ", stdout);
+    std::fflush(stdout);
+    if (c == EOF)
+      break;
+  }
+  std::fputs("\n", stdout);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -324,7 +396,7 @@ int main(int argc, char **argv) {
   int64_t vocab = r1rt_vocab_size(model);
   using r1::tokenizer::Tokenizer;
   std::optional<Tokenizer> tokenizer;
-  if (o.hasPrompt) {
+  if (o.hasPrompt || o.chat) {
     auto loaded = Tokenizer::fromFile(o.artifact + "/tokenizer.json");
     if (!loaded) {
       std::fprintf(stderr, "r1-run: %s (the artifact needs the checkpoint's "
@@ -333,6 +405,12 @@ int main(int argc, char **argv) {
       return 1;
     }
     tokenizer = std::move(*loaded);
+    if (o.chat) {
+      int status = chat(session, vocab, *tokenizer, o);
+      r1rt_session_destroy(session);
+      r1rt_close(model);
+      return status;
+    }
     o.tokens = tokenizer->encode(o.prompt, /*addSpecial=*/true);
     if (o.tokens.empty()) {
       std::fprintf(stderr, "r1-run: the prompt encodes to no tokens\n");
