@@ -29,11 +29,14 @@ LSH = {"num_hashes": 2, "num_buckets": 64, "chunk_length": 64,
 
 def prefill_seconds(build, art, n):
     ids = ",".join(map(str, np.random.default_rng(n).integers(0, model_bench.VOCAB, n)))
+    path = art + f".tokens-{n}"
+    with open(path, "w") as f:
+        f.write(ids)
     best = None
     for _ in range(2):
         err = subprocess.run([os.path.join(build, "bin", "r1-run"), art, "--no-verify",
-                              "--tokens", ids, "-n", "1"], capture_output=True, text=True,
-                             check=True).stderr
+                              "--tokens-file", path, "-n", "1"], capture_output=True,
+                             text=True, check=True).stderr
         rate = float(re.search(r"prefill \d+ tokens ([\d.]+) tok/s", err).group(1))
         best = max(best or 0, rate)
     return n / best

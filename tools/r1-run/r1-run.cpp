@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cctype>
 #include <cstring>
 #include <numeric>
 #include <optional>
@@ -36,6 +37,7 @@ const char kUsage[] =
     "                       tokenizer.json; the output streams as text and\n"
     "                       stops at end-of-sequence\n"
     "  --tokens LIST        prompt token ids, comma-separated; prints ids\n"
+    "  --tokens-file FILE   the same, read from FILE (long prompts)\n"
     "  --chat               interactive chat in the R1 template: a turn per\n"
     "                       line on stdin, each answer streamed (its thinking\n"
     "                       shown, and dropped from later turns' history)\n"
@@ -130,6 +132,22 @@ Options parseOptions(int argc, char **argv) {
       std::exit(0);
     } else if (arg == "--tokens") {
       o.tokens = parseTokens(value());
+    } else if (arg == "--tokens-file") {
+      const char *path = value();
+      FILE *f = std::fopen(path, "rb");
+      if (!f)
+        usageError(std::string("cannot open ") + path);
+      std::string text;
+      char buffer[4096];
+      for (size_t got; (got = std::fread(buffer, 1, sizeof buffer, f)) > 0;) {
+        text.append(buffer, got);
+        if (text.size() > (size_t(64) << 20))
+          usageError(std::string(path) + " is larger than 64 MB");
+      }
+      std::fclose(f);
+      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.pop_back();
+      o.tokens = parseTokens(text.c_str());
     } else if (arg == "-n") {
       o.generate = parseCount("-n", value(), 1 << 20);
     } else if (arg == "--temperature") {
