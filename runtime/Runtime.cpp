@@ -48,8 +48,10 @@ public:
     if (data && size)
       munmap(const_cast<uint8_t *>(data), size);
   }
-  /// Maps `path`; false with `error` set when it cannot.
-  bool open(const std::string &path, std::string &error) {
+  /// Maps `path`; false with `error` set when it cannot. With `populate`
+  /// every page is faulted in now, not by the first kernel to touch it.
+  bool open(const std::string &path, std::string &error,
+            bool populate = false) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
       error = "cannot open " + path + ": " + std::strerror(errno);
@@ -64,7 +66,8 @@ public:
     }
     size = size_t(st.st_size);
     if (size) {
-      void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+      void *map = mmap(nullptr, size, PROT_READ,
+                       MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
       if (map == MAP_FAILED) {
         ::close(fd);
         error = "cannot map " + path + ": " + std::strerror(errno);
@@ -219,7 +222,7 @@ struct r1rt_model {
         return false;
       }
     }
-    if (!weights.open(dir + "/weights.bin", error))
+    if (!weights.open(dir + "/weights.bin", error, /*populate=*/true))
       return false;
     for (const Program::Weight &w : program.weights)
       if (w.offset > weights.size || w.bytes > weights.size - w.offset) {
