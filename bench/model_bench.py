@@ -5,8 +5,9 @@
 
 For each size, in one run on the same random Llama-style f32 checkpoint
 (vocab 32000): r1c compiles it for the host, r1-run prefills a 128-token
-prompt and decodes 32 tokens; PyTorch eager (Debian's torch, KV cache,
-best of 1 and 2 threads) does the same; r1-roofline measures the FMA peak
+prompt and decodes 32 tokens (timing its second such call, after a warm-up
+one); PyTorch eager (Debian's torch, KV cache, best of 1 and 2 threads,
+after a warm-up forward) does the same; r1-roofline measures the FMA peak
 and read bandwidth. Bounds: decode = bandwidth / weight bytes, prefill =
 peak / FLOPs per token.
 
@@ -159,6 +160,8 @@ def torch_speed(model, prompt):
     for threads in (1, 2):
         torch.set_num_threads(threads)
         model.reset()
+        model.forward(prompt[:8])  # warm-up, as r1-run's first call is
+        model.reset()
         t0 = time.perf_counter()
         logits = model.forward(prompt)
         t1 = time.perf_counter()
@@ -183,9 +186,12 @@ def r1c_speed(build, ckpt, art, prompt):
     subprocess.run([os.path.join(build, "bin", "r1c"), ckpt, "-q", "-o", art], check=True)
     compile_s = time.perf_counter() - t0
     runs = []
-    for _ in range(2):  # the first run also faults the weights in
+    for _ in range(2):
+        # --calls 2: the timed generation is the second in the process, after
+        # a warm-up one (thread pool started, buffers allocated).
         err = subprocess.run([os.path.join(build, "bin", "r1-run"), art, "--no-verify",
-                              "--tokens", ",".join(map(str, prompt)), "-n", str(DECODE + 1)],
+                              "--calls", "2", "--tokens", ",".join(map(str, prompt)),
+                              "-n", str(DECODE + 1)],
                              capture_output=True, text=True, check=True).stderr
         m = re.search(r"prefill \d+ tokens ([\d.]+) tok/s, decode \d+ tokens ([\d.]+) tok/s", err)
         runs.append((float(m.group(1)), float(m.group(2))))
