@@ -3,8 +3,10 @@
 // This file declares the kernel-level form of a model: the graph's @forward
 // lowered to a straight-line list of calls of fused kernels with static model
 // dims (hidden, heads, head dims) and a dynamic token count, plus the steps
-// the runtime does itself (appending to the KV cache). Values live in slots:
-// f32 (or i32) buffers of `width` elements per token, reused once dead.
+// the runtime does itself (appending to the KV cache, MoE routing and
+// dispatch, LSH, the memory unit, the encoders). Values live in slots: f32
+// (or i32) buffers of `width` elements per token (or per encoder-context
+// row), reused once dead.
 // Weights are named by their declaration and the layout the consuming kernel
 // reads (a linear's weight is packed into 16-wide panels at compile time).
 //
@@ -88,7 +90,9 @@ struct ProgramWeight {
 };
 
 /// An operand of a kernel call: a slot, a weight or a cache, seen as a
-/// Halide-style buffer (dims innermost first; kTokens marks the token dim).
+/// Halide-style buffer (dims innermost first). A negative dim -r is r × the
+/// slot's rows (tokens, or context rows); kTokens (-1) is the row dim itself,
+/// and for a cache its filled length.
 struct KernelArg {
   enum class Source { Slot, Weight, Cache };
   static constexpr int64_t kTokens = -1;
