@@ -155,6 +155,17 @@ private:
 
 } // namespace
 
+/// The last Halide error on this thread. Halide's default handler aborts
+/// the process; this one keeps the message so the call can fail cleanly.
+thread_local std::string lastKernelError;
+
+extern "C" void recordKernelError(void *, const char *message) {
+  lastKernelError = message ? message : "";
+  while (!lastKernelError.empty() &&
+         (lastKernelError.back() == '\n' || lastKernelError.back() == ' '))
+    lastKernelError.pop_back();
+}
+
 /// splitmix64's finalizer (all arithmetic mod 2^64).
 uint64_t splitmix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -245,6 +256,14 @@ struct r1rt_model {
     }
     setThreads =
         reinterpret_cast<int (*)(int)>(dlsym(library, "halide_set_num_threads"));
+    using ErrorHandler = void (*)(void *, const char *);
+    auto setErrorHandler = reinterpret_cast<ErrorHandler (*)(ErrorHandler)>(
+        dlsym(library, "halide_set_error_handler"));
+    if (!setErrorHandler) {
+      error = "model.so has no Halide runtime";
+      return false;
+    }
+    setErrorHandler(recordKernelError);
     lshRotations.resize(program.steps.size());
     for (size_t s = 0; s < program.steps.size(); ++s) {
       const Step &step = program.steps[s];
@@ -685,8 +704,10 @@ struct r1rt_session {
                                  std::chrono::steady_clock::now() - begin)
                                  .count();
     if (status != 0)
-      return fail("kernel " + model->program.kernels[k] +
-                  " failed with Halide error " + std::to_string(status));
+      return fail("kernel " + model->program.kernels[k] + " failed: " +
+                  (lastKernelError.empty()
+                       ? "Halide error " + std::to_string(status)
+                       : lastKernelError));
     return true;
   }
 

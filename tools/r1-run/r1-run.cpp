@@ -397,6 +397,15 @@ int main(int argc, char **argv) {
   if (o.threads)
     r1rt_set_threads(model, o.threads);
   r1rt_session *session = r1rt_session_create(model);
+  // Every return, error or not, releases the session and the model.
+  struct Release {
+    r1rt_model *model;
+    r1rt_session *session;
+    ~Release() {
+      r1rt_session_destroy(session);
+      r1rt_close(model);
+    }
+  } release{model, session};
   for (auto [name, path] : {std::pair("image", o.image), std::pair("audio", o.audio)}) {
     if (path.empty())
       continue;
@@ -424,10 +433,7 @@ int main(int argc, char **argv) {
     }
     tokenizer = std::move(*loaded);
     if (o.chat) {
-      int status = chat(session, vocab, *tokenizer, o);
-      r1rt_session_destroy(session);
-      r1rt_close(model);
-      return status;
+      return chat(session, vocab, *tokenizer, o);
     }
     o.tokens = tokenizer->encode(o.prompt, /*addSpecial=*/true);
     if (o.tokens.empty()) {
@@ -462,8 +468,6 @@ int main(int argc, char **argv) {
     std::printf("\nlabel: %d\n",
                 int(std::max_element(scores.begin(), scores.end()) -
                     scores.begin()));
-    r1rt_session_destroy(session);
-    r1rt_close(model);
     return 0;
   }
   // Earlier calls only feed the memory unit.
@@ -553,7 +557,5 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "r1-run: cannot write %s\n", o.dumpLogits.c_str());
     return 1;
   }
-  r1rt_session_destroy(session);
-  r1rt_close(model);
   return 0;
 }
