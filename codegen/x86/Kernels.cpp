@@ -12,6 +12,8 @@
 
 #include "codegen/x86/LinearKernel.h"
 
+#include <functional>
+
 namespace mlir::r1::x86 {
 
 using namespace Halide;
@@ -97,29 +99,15 @@ KernelPipeline rope(const KernelSpec &spec) {
   return {Pipeline(out), {x, positions}};
 }
 
-/// softmax(scale · q·kᵀ) · v per query row over the cached keys 0 .. T-1;
-/// with `causal`, query i (at position T - n + i) sees keys up to its own.
-/// Scores exist one query row at a time, never as an n × T matrix.
-KernelPipeline attention(const KernelSpec &spec) {
-  int heads = int(spec.dims[0]), kvHeads = int(spec.dims[1]);
-  int dim = int(spec.dims[2]), valueDim = int(spec.dims[3]);
-  float scale = float(spec.params[0]);
-  bool causal = spec.flag;
-  ImageParam q(Float(32), 3, "q"), k(Float(32), 3, "k_cache"),
-      v(Float(32), 3, "v_cache");
-  Expr tokens = q.dim(2).extent(), keys = k.dim(2).extent();
-  Expr start = keys - tokens;
+/// The softmax-weighted sum both attention kernels end in: out(e, h, i) =
+/// Σ_j softmax_j(scale · score(j, h, i)) · value(e, h, j) over keys
+/// 0 .. keys-1 (with `causal`, only j ≤ start + i). Scheduled one query row
+/// at a time, so scores never exist as an n × keys matrix; the caller
+/// vectorizes `score` as its layout allows.
+Func softmaxMix(Func score, float scale, Expr keys, Expr start, bool causal,
+                const std::function<Expr(Var, Var, RVar)> &value,
+                int valueDim, const char *name) {
   Var e("e"), h("h"), i("i"), j("j");
-  Expr group = h / (heads / kvHeads);
-  RDom rd(0, dim, "rd");
-  // Keys transposed once per call, so a query's scores against consecutive
-  // keys are one vector FMA per dim instead of strided gathers.
-  Var g("g"), d("d");
-  Func keysT("keys_t");
-  keysT(j, d, g) = k(d, g, j);
-  Func score("score");
-  score(j, h, i) = 0.0f;
-  score(j, h, i) += q(rd, h, i) * keysT(j, rd, group);
   RDom rj(0, keys, "rj");
   if (causal)
     rj.where(rj <= start + i);
@@ -133,24 +121,47 @@ KernelPipeline attention(const KernelSpec &spec) {
   total(h, i) += weight(rj, h, i);
   Func mixed("mixed");
   mixed(e, h, i) = 0.0f;
-  mixed(e, h, i) += weight(rj, h, i) * v(e, group, rj);
-  Func out("attention");
+  mixed(e, h, i) += weight(rj, h, i) * value(e, h, rj.x);
+  Func out(name);
   out(e, h, i) = mixed(e, h, i) / total(h, i);
 
   Var row("row");
   out.bound(e, 0, valueDim).fuse(h, i, row).parallel(row)
       .vectorize(e, kVector, TailStrategy::GuardWithIf);
-  keysT.compute_root().parallel(g).vectorize(j, kVector,
-                                             TailStrategy::GuardWithIf);
-  for (Func f : {score, weight})
+  for (Func f : {score, weight, top, total})
     f.compute_at(out, row);
-  score.vectorize(j, kVector, TailStrategy::GuardWithIf);
-  score.update().reorder(j, rd).vectorize(j, kVector, TailStrategy::GuardWithIf);
   weight.vectorize(j, kVector, TailStrategy::GuardWithIf);
-  for (Func f : {top, total})
-    f.compute_at(out, row);
   mixed.compute_at(out, row).vectorize(e, kVector, TailStrategy::GuardWithIf);
   mixed.update().vectorize(e, kVector, TailStrategy::GuardWithIf);
+  return out;
+}
+
+/// softmax(scale · q·kᵀ) · v per query row over the cached keys 0 .. T-1;
+/// with `causal`, query i (at position T - n + i) sees keys up to its own.
+KernelPipeline attention(const KernelSpec &spec) {
+  int heads = int(spec.dims[0]), kvHeads = int(spec.dims[1]);
+  int dim = int(spec.dims[2]), valueDim = int(spec.dims[3]);
+  ImageParam q(Float(32), 3, "q"), k(Float(32), 3, "k_cache"),
+      v(Float(32), 3, "v_cache");
+  Expr keys = k.dim(2).extent();
+  Var h("h"), i("i"), j("j"), g("g"), d("d");
+  auto group = [&](Expr head) { return head / (heads / kvHeads); };
+  // Keys transposed once per call, so a query's scores against consecutive
+  // keys are one vector FMA per dim instead of strided gathers.
+  Func keysT("keys_t");
+  keysT(j, d, g) = k(d, g, j);
+  RDom rd(0, dim, "rd");
+  Func score("score");
+  score(j, h, i) = 0.0f;
+  score(j, h, i) += q(rd, h, i) * keysT(j, rd, group(h));
+  Func out = softmaxMix(
+      score, float(spec.params[0]), keys, keys - q.dim(2).extent(), spec.flag,
+      [&](Var e, Var head, RVar key) { return v(e, group(head), key); },
+      valueDim, "attention");
+  keysT.compute_root().parallel(g).vectorize(j, kVector,
+                                             TailStrategy::GuardWithIf);
+  score.vectorize(j, kVector, TailStrategy::GuardWithIf);
+  score.update().reorder(j, rd).vectorize(j, kVector, TailStrategy::GuardWithIf);
   return {Pipeline(out), {q, k, v}};
 }
 
@@ -159,43 +170,19 @@ KernelPipeline attention(const KernelSpec &spec) {
 /// the output is the weighted sum of latents, o_lat [r, H, n].
 KernelPipeline mlaAttention(const KernelSpec &spec) {
   int rank = int(spec.dims[1]), ropeDim = int(spec.dims[2]);
-  float scale = float(spec.params[0]);
-  bool causal = spec.flag;
   ImageParam q(Float(32), 3, "q_latent"), qr(Float(32), 3, "q_rope"),
       latent(Float(32), 2, "latent_cache"), rope(Float(32), 2, "rope_cache");
-  Expr tokens = q.dim(2).extent(), keys = latent.dim(1).extent();
-  Expr start = keys - tokens;
-  Var c("c"), h("h"), i("i"), j("j");
+  Expr keys = latent.dim(1).extent();
+  Var h("h"), i("i"), j("j");
   RDom rc(0, rank, "rc"), rr(0, ropeDim, "rr");
   Func score("score");
   score(j, h, i) = 0.0f;
   score(j, h, i) += q(rc, h, i) * latent(rc, j);
   score(j, h, i) += qr(rr, h, i) * rope(rr, j);
-  RDom rj(0, keys, "rj");
-  if (causal)
-    rj.where(rj <= start + i);
-  Func top("max_score");
-  top(h, i) = Float(32).min();
-  top(h, i) = max(top(h, i), score(rj, h, i) * scale);
-  Func weight("weight");
-  weight(j, h, i) = exp(score(j, h, i) * scale - top(h, i));
-  Func total("total");
-  total(h, i) = 0.0f;
-  total(h, i) += weight(rj, h, i);
-  Func mixed("mixed");
-  mixed(c, h, i) = 0.0f;
-  mixed(c, h, i) += weight(rj, h, i) * latent(c, rj);
-  Func out("mla_attention");
-  out(c, h, i) = mixed(c, h, i) / total(h, i);
-
-  Var row("row");
-  out.bound(c, 0, rank).fuse(h, i, row).parallel(row)
-      .vectorize(c, kVector, TailStrategy::GuardWithIf);
-  for (Func f : {score, weight, top, total})
-    f.compute_at(out, row);
-  weight.vectorize(j, 8, TailStrategy::GuardWithIf);
-  mixed.compute_at(out, row).vectorize(c, kVector, TailStrategy::GuardWithIf);
-  mixed.update().vectorize(c, kVector, TailStrategy::GuardWithIf);
+  Func out = softmaxMix(
+      score, float(spec.params[0]), keys, keys - q.dim(2).extent(), spec.flag,
+      [&](Var c, Var, RVar key) { return latent(c, key); }, rank,
+      "mla_attention");
   return {Pipeline(out), {q, qr, latent, rope}};
 }
 
