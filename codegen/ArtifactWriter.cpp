@@ -15,6 +15,7 @@
 #include "frontend/CheckpointIndex.h"
 #include "ir/R1Dialect.h"
 
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -24,7 +25,7 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cmath>
+#include <array>
 #include <cstring>
 
 using namespace mlir;
@@ -58,14 +59,16 @@ float loadFloat(DType dtype, ArrayRef<uint8_t> bytes, uint64_t i) {
     return float(h);
   }
   case DType::F8_E4M3: {
-    // e4m3fn: bias 7, no infinities, S.1111.111 is NaN.
-    uint8_t b = bytes[i];
-    int exponent = (b >> 3) & 15, mantissa = b & 7;
-    float magnitude =
-        exponent == 15 && mantissa == 7 ? NAN
-        : exponent == 0 ? std::ldexp(float(mantissa) / 8.0f, -6)
-                        : std::ldexp(1.0f + float(mantissa) / 8.0f, exponent - 7);
-    return (b & 0x80) ? -magnitude : magnitude;
+    // All 256 values once, from LLVM's own float8 semantics.
+    static const std::array<float, 256> table = [] {
+      std::array<float, 256> values;
+      for (unsigned b = 0; b < 256; ++b)
+        values[b] = llvm::APFloat(llvm::APFloat::Float8E4M3FN(),
+                                  llvm::APInt(8, b))
+                        .convertToFloat();
+      return values;
+    }();
+    return table[bytes[i]];
   }
   default:
     return 0.0f;

@@ -21,23 +21,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "reference"))
 from r1_reference import read_checkpoint, read_raw_safetensors  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "fixtures"))
+from make_checkpoint import e4m3_table  # noqa: E402
 
-
-def e4m3fn_table():
-    """The 256 float8 e4m3fn values (bias 7, S.1111.111 is NaN)."""
-    out = np.zeros(256, np.float32)
-    for b in range(256):
-        e, m = (b >> 3) & 15, b & 7
-        v = np.nan if (e == 15 and m == 7) else (
-            m / 8 * 2.0 ** -6 if e == 0 else (1 + m / 8) * 2.0 ** (e - 7))
-        out[b] = -v if b & 0x80 else v
-    return out
 
 
 def as_f32(dtype, raw):
     """A checkpoint tensor's values as f32 (bf16/f16 widened exactly)."""
     if dtype == "F8_E4M3":
-        return e4m3fn_table()[np.frombuffer(raw, np.uint8)]
+        return e4m3_table().astype(np.float32)[np.frombuffer(raw, np.uint8)]
     if dtype == "F32":
         return np.frombuffer(raw, np.float32)
     if dtype == "BF16":
