@@ -198,6 +198,8 @@ struct r1rt_model {
   /// Per LSH step (by step index): its random rotations R[round][head][dim]
   /// [buckets/2], made from the seed at open.
   std::vector<std::vector<float>> lshRotations;
+  /// The widest slot or cache row, which bounds the rows a call may have.
+  int64_t widestRow = 1;
 
   ~r1rt_model() {
     if (library)
@@ -264,6 +266,10 @@ struct r1rt_model {
       return false;
     }
     setErrorHandler(recordKernelError);
+    for (const Program::Slot &s : program.slots)
+      widestRow = std::max(widestRow, s.width);
+    for (int64_t w : program.caches)
+      widestRow = std::max(widestRow, w);
     lshRotations.resize(program.steps.size());
     for (size_t s = 0; s < program.steps.size(); ++s) {
       const Step &step = program.steps[s];
@@ -886,18 +892,12 @@ struct r1rt_session {
                     std::to_string(p.vocab) + ")");
     // Every extent must fit the kernels' int32 dims.
     int64_t length = position + n;
-    int64_t widest = 1;
-    for (const Program::Slot &s : p.slots)
-      widest = std::max(widest, s.width);
-    for (int64_t w : p.caches)
-      widest = std::max(widest, w);
-    if (length >= (int64_t(1) << 31) / widest)
+    if (length >= (int64_t(1) << 31) / model->widestRow)
       return fail("the sequence is too long for this model's buffers");
     if (!measureContext())
       return false;
-    for (size_t s = 0; s < p.slots.size(); ++s)
-      if (p.slots[s].context && contextRows * p.slots[s].width >= (int64_t(1) << 31))
-        return fail("the encoder context is too long for this model's buffers");
+    if (contextRows >= (int64_t(1) << 31) / model->widestRow)
+      return fail("the encoder context is too long for this model's buffers");
     reserve(n, length);
     std::memcpy(slots[p.ids].data(), tokens, size_t(n) * 4);
     auto *positions = reinterpret_cast<int32_t *>(slots[p.positions].data());
