@@ -21,7 +21,7 @@ namespace mlir::r1 {
 /// Every tensor in weights.bin starts at a multiple of this.
 inline constexpr uint64_t kWeightAlignment = 64;
 /// manifest.json's format_version; the runtime refuses other versions.
-inline constexpr int64_t kArtifactFormatVersion = 1;
+inline constexpr int64_t kArtifactFormatVersion = 2;
 
 /// Called as each stage starts: ("weights"|"kernels"|"link", i, n), where
 /// i of n counts kernels.

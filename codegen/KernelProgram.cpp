@@ -17,6 +17,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <tuple>
@@ -28,7 +29,7 @@ std::string KernelSpec::symbol() const {
   static const char *const names[] = {
       "embed", "rms_norm", "linear", "rope",  "attention",  "add",
       "mul",   "silu",     "swiglu", "slice", "head_matmul", "mla_attention",
-      "layer_gate"};
+      "layer_gate", "gate_score", "gate_select", "expert_combine"};
   std::string name = std::string("r1k_") + names[int(kind)];
   for (size_t i = 0; i < dims.size(); ++i)
     name += (i ? "x" : "_") + std::to_string(dims[i]);
@@ -182,7 +183,6 @@ private:
 
   int64_t newSlot(int64_t width, bool isInt, bool context = false) {
     program.slots.push_back({width, isInt, context});
-    lastUse.push_back(-1);
     return int64_t(program.slots.size()) - 1;
   }
 
@@ -299,13 +299,7 @@ private:
     return {KernelArg::Source::Slot, s, SmallVector<int64_t, 4>(dims)};
   }
 
-  /// Appends `step`, recording it as the latest reader of its slots.
-  void push(ProgramStep step) {
-    int64_t index = int64_t(program.steps.size());
-    for (int64_t *slot : reads(step))
-      lastUse[*slot] = index;
-    program.steps.push_back(std::move(step));
-  }
+  void push(ProgramStep step) { program.steps.push_back(std::move(step)); }
 
   /// The slots a step reads and the ones it defines.
   static SmallVector<int64_t *> reads(ProgramStep &step) {
@@ -324,10 +318,11 @@ private:
     case ProgramStep::Kind::Route:
       slots.push_back(&step.route.logits);
       break;
-    case ProgramStep::Kind::Moe:
-      slots.append({&step.moe.input, &step.moe.weights, &step.moe.indices});
-      if (step.moe.base >= 0)
-        slots.push_back(&step.moe.base);
+    case ProgramStep::Kind::Experts:
+      slots.append({&step.experts.input, &step.experts.indices});
+      break;
+    case ProgramStep::Kind::Skip:
+      slots.push_back(&step.skip.score);
       break;
     case ProgramStep::Kind::MemoryRead:
       slots.append({&step.memory.input, &step.memory.gate});
@@ -350,8 +345,10 @@ private:
       return {&step.slot};
     case ProgramStep::Kind::Route:
       return {&step.route.weights, &step.route.indices};
-    case ProgramStep::Kind::Moe:
-      return {&step.moe.output};
+    case ProgramStep::Kind::Experts:
+      return {&step.experts.output};
+    case ProgramStep::Kind::Skip:
+      return {};
     case ProgramStep::Kind::MemoryRead:
       return {&step.memory.output};
     case ProgramStep::Kind::MemoryRecord:
@@ -522,8 +519,14 @@ private:
       return lowerMla(mla);
     if (auto router = dyn_cast<RouterOp>(op))
       return lowerRouter(router);
-    if (auto moe = dyn_cast<MoeOp>(op))
-      return lowerMoe(moe);
+    if (isa<MoeOp>(op))
+      return op->emitOpError()
+             << "has no x86 kernel; r1-specialize-routing makes it "
+                "r1.expert_ffn + r1.expert_combine";
+    if (auto experts = dyn_cast<ExpertFfnOp>(op))
+      return lowerExperts(experts);
+    if (auto combine = dyn_cast<ExpertCombineOp>(op))
+      return lowerCombine(combine);
     if (auto gate = dyn_cast<LayerGateOp>(op))
       return lowerLayerGate(gate);
     if (auto read = dyn_cast<MemoryReadOp>(op))
@@ -892,14 +895,26 @@ private:
     return success();
   }
 
-  /// The body runs on every row (its attention must cache every position);
-  /// the gate kernel then picks, per row, the body's output or the input.
+  /// A select gate runs the body on every row, then the gate kernel picks,
+  /// per row, the body's output or the input. A branch (r1-specialize-
+  /// routing) scores the rows first and skips the body when none takes it;
+  /// its cache appends (of rows computed before the gate) run regardless.
   LogicalResult lowerLayerGate(LayerGateOp gate) {
     FailureOr<int64_t> in = slot(gate, gate.getHidden());
     FailureOr<int64_t> w = weight(gate, gate.getGateWeight(), WeightLayout::Plain);
     FailureOr<int64_t> width = widthOf(gate, gate.getHidden());
     if (failed(in) || failed(w) || failed(width))
       return failure();
+    int64_t h = *width;
+    KernelArg rows = slotArg(*in, {h, KernelArg::kTokens});
+    KernelArg gateWeight{KernelArg::Source::Weight, *w, {h}};
+    int64_t score = -1;
+    if (gate.getBranch()) {
+      score = newSlot(1, false);
+      call(KernelSpec(Kind::GateScore, {h}), {rows, gateWeight},
+           slotArg(score, {KernelArg::kTokens}));
+    }
+    size_t bodyStart = program.steps.size();
     Block &body = gate.getBody().front();
     slotOf[body.getArgument(0)] = *in;
     Value yielded;
@@ -914,16 +929,31 @@ private:
     FailureOr<int64_t> layer = slot(gate, yielded);
     if (failed(layer))
       return failure();
+    if (gate.getBranch()) {
+      // The verifier put what the caches take outside the body, so the
+      // appends can run before the skip.
+      auto begin = program.steps.begin() + ptrdiff_t(bodyStart);
+      auto skipped = std::stable_partition(begin, program.steps.end(),
+                                           [](const ProgramStep &step) {
+        return step.kind == ProgramStep::Kind::CacheAppend;
+      });
+      ProgramStep skip(ProgramStep::Kind::Skip);
+      skip.skip = {score, gate.getThreshold().convertToDouble(),
+                   int64_t(program.steps.end() - skipped)};
+      program.steps.insert(skipped, std::move(skip));
+    }
     FailureOr<int64_t> out = define(gate, gate.getResult());
     if (failed(out))
       return failure();
-    int64_t h = *width;
-    call(KernelSpec(Kind::LayerGate, {h},
-                    {gate.getThreshold().convertToDouble()}),
-         {slotArg(*in, {h, KernelArg::kTokens}),
-          slotArg(*layer, {h, KernelArg::kTokens}),
-          {KernelArg::Source::Weight, *w, {h}}},
-         slotArg(*out, {h, KernelArg::kTokens}));
+    double threshold = gate.getThreshold().convertToDouble();
+    KernelArg layerRows = slotArg(*layer, {h, KernelArg::kTokens});
+    if (gate.getBranch())
+      call(KernelSpec(Kind::GateSelect, {h}, {threshold}),
+           {rows, layerRows, slotArg(score, {KernelArg::kTokens})},
+           slotArg(*out, {h, KernelArg::kTokens}));
+    else
+      call(KernelSpec(Kind::LayerGate, {h}, {threshold}),
+           {rows, layerRows, gateWeight}, slotArg(*out, {h, KernelArg::kTokens}));
     return success();
   }
 
@@ -1046,78 +1076,70 @@ private:
     return success();
   }
 
-  /// One SwiGLU MLP (the shared expert) as kernel calls into a new slot.
-  FailureOr<int64_t> swiglu(Operation *op, int64_t in, Value gate, Value up,
-                            Value down) {
-    auto gType = cast<RankedTensorType>(gate.getType());
-    int64_t inter = gType.getDimSize(0), hidden = gType.getDimSize(1);
-    FailureOr<int64_t> g = weight(op, gate, WeightLayout::Panels16);
-    FailureOr<int64_t> u = weight(op, up, WeightLayout::Panels16);
-    FailureOr<int64_t> d = weight(op, down, WeightLayout::Panels16);
-    if (failed(g) || failed(u) || failed(d))
-      return failure();
-    int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
-    int64_t gs = newSlot(inter, false), us = newSlot(inter, false),
-            as = newSlot(inter, false), out = newSlot(hidden, false);
-    for (auto [w, s] : {std::pair(*g, gs), std::pair(*u, us)})
-      call(KernelSpec(Kind::Linear, {inter, hidden}),
-           {slotArg(in, {hidden, KernelArg::kTokens}),
-            {KernelArg::Source::Weight, w, {16, hidden, panelsI}}},
-           slotArg(s, {inter, KernelArg::kTokens}));
-    call(KernelSpec(Kind::SwiGlu, {}),
-         {slotArg(gs, {-inter}), slotArg(us, {-inter})}, slotArg(as, {-inter}));
-    call(KernelSpec(Kind::Linear, {hidden, inter}),
-         {slotArg(as, {inter, KernelArg::kTokens}),
-          {KernelArg::Source::Weight, *d, {16, inter, panelsH}}},
-         slotArg(out, {hidden, KernelArg::kTokens}));
-    return out;
-  }
-
-  LogicalResult lowerMoe(MoeOp moe) {
-    auto gate = cast<RankedTensorType>(moe.getGateWeight().getType());
+  LogicalResult lowerExperts(ExpertFfnOp ffn) {
+    auto gate = cast<RankedTensorType>(ffn.getGateWeight().getType());
     int64_t experts = gate.getDimSize(0), inter = gate.getDimSize(1),
             hidden = gate.getDimSize(2);
-    auto indicesType = cast<RankedTensorType>(moe.getIndices().getType());
-    FailureOr<int64_t> in = slot(moe, moe.getHidden());
-    FailureOr<int64_t> weights = slot(moe, moe.getWeights());
-    FailureOr<int64_t> indices = slot(moe, moe.getIndices());
+    auto indicesType = cast<RankedTensorType>(ffn.getIndices().getType());
+    if (indicesType.getRank() != 2)
+      return ffn.emitOpError() << "must route [tokens, k] to compile";
+    FailureOr<int64_t> in = slot(ffn, ffn.getHidden());
+    FailureOr<int64_t> indices = slot(ffn, ffn.getIndices());
     FailureOr<int64_t> g =
-        weight(moe, moe.getGateWeight(), WeightLayout::Panels16);
-    FailureOr<int64_t> u = weight(moe, moe.getUpWeight(), WeightLayout::Panels16);
+        weight(ffn, ffn.getGateWeight(), WeightLayout::Panels16);
+    FailureOr<int64_t> u = weight(ffn, ffn.getUpWeight(), WeightLayout::Panels16);
     FailureOr<int64_t> d =
-        weight(moe, moe.getDownWeight(), WeightLayout::Panels16);
-    if (failed(in) || failed(weights) || failed(indices) || failed(g) ||
-        failed(u) || failed(d))
+        weight(ffn, ffn.getDownWeight(), WeightLayout::Panels16);
+    if (failed(in) || failed(indices) || failed(g) || failed(u) || failed(d))
       return failure();
-    ProgramStep step(ProgramStep::Kind::Moe);
-    MoeStep &m = step.moe;
-    if (moe.getSharedGateWeight()) {
-      FailureOr<int64_t> shared =
-          swiglu(moe, *in, moe.getSharedGateWeight(), moe.getSharedUpWeight(),
-                 moe.getSharedDownWeight());
-      if (failed(shared))
-        return failure();
-      m.base = *shared;
-    }
-    m.experts = experts;
-    m.topK = indicesType.getDimSize(1);
-    m.intermediate = inter;
-    m.hidden = hidden;
-    m.input = *in;
-    m.weights = *weights;
-    m.indices = *indices;
-    m.gateUpKernel = kernel(KernelSpec(Kind::Linear, {inter, hidden}));
-    m.actKernel = kernel(KernelSpec(Kind::SwiGlu, {}));
-    m.downKernel = kernel(KernelSpec(Kind::Linear, {hidden, inter}));
-    int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
-    m.gate = {KernelArg::Source::Weight, *g, {16, hidden, panelsI}};
-    m.up = {KernelArg::Source::Weight, *u, {16, hidden, panelsI}};
-    m.down = {KernelArg::Source::Weight, *d, {16, inter, panelsH}};
-    FailureOr<int64_t> out = define(moe, moe.getResult());
+    FailureOr<int64_t> out = define(ffn, ffn.getResult());
     if (failed(out))
       return failure();
-    m.output = *out;
+    ProgramStep step(ProgramStep::Kind::Experts);
+    ExpertsStep &e = step.experts;
+    e.experts = experts;
+    e.topK = indicesType.getDimSize(1);
+    e.intermediate = inter;
+    e.hidden = hidden;
+    e.input = *in;
+    e.indices = *indices;
+    e.output = *out;
+    e.gateUpKernel = kernel(KernelSpec(Kind::Linear, {inter, hidden}));
+    e.actKernel = kernel(KernelSpec(Kind::SwiGlu, {}));
+    e.downKernel = kernel(KernelSpec(Kind::Linear, {hidden, inter}));
+    int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
+    e.gate = {KernelArg::Source::Weight, *g, {16, hidden, panelsI}};
+    e.up = {KernelArg::Source::Weight, *u, {16, hidden, panelsI}};
+    e.down = {KernelArg::Source::Weight, *d, {16, inter, panelsH}};
     push(std::move(step));
+    return success();
+  }
+
+  LogicalResult lowerCombine(ExpertCombineOp combine) {
+    auto type = cast<RankedTensorType>(combine.getOutputs().getType());
+    if (type.getRank() != 3)
+      return combine.emitOpError() << "must combine [tokens, k, hidden]";
+    int64_t k = type.getDimSize(1), h = type.getDimSize(2);
+    FailureOr<int64_t> y = slot(combine, combine.getOutputs());
+    FailureOr<int64_t> w = slot(combine, combine.getWeights());
+    if (failed(y) || failed(w))
+      return failure();
+    SmallVector<KernelArg, 4> inputs = {
+        slotArg(*y, {h, k, KernelArg::kTokens}),
+        slotArg(*w, {k, KernelArg::kTokens})};
+    if (Value base = combine.getBase()) {
+      FailureOr<int64_t> b = slot(combine, base);
+      if (failed(b))
+        return failure();
+      inputs.push_back(slotArg(*b, {h, KernelArg::kTokens}));
+    }
+    FailureOr<int64_t> out = define(combine, combine.getResult());
+    if (failed(out))
+      return failure();
+    KernelSpec spec(Kind::ExpertCombine, {k, h});
+    spec.flag = bool(combine.getBase());
+    call(std::move(spec), std::move(inputs),
+         slotArg(*out, {h, KernelArg::kTokens}));
     return success();
   }
 
@@ -1173,6 +1195,10 @@ private:
   /// type at its first step, and frees it after its last use. Ids,
   /// positions and logits are never reused.
   void assignSlots() {
+    std::vector<int64_t> lastUse(program.slots.size(), -1);
+    for (size_t i = 0; i < program.steps.size(); ++i)
+      for (int64_t *slot : reads(program.steps[i]))
+        lastUse[*slot] = int64_t(i);
     std::vector<int64_t> physical(program.slots.size(), -1);
     std::vector<ProgramSlot> slots;
     std::multimap<std::tuple<int64_t, bool, bool>, int64_t> free;
@@ -1232,7 +1258,6 @@ private:
   ModuleOp module;
   KernelProgram program;
   llvm::DenseMap<Value, int64_t> slotOf;
-  std::vector<int64_t> lastUse; // per virtual slot: last step reading it
   std::map<std::pair<std::string, int>, int64_t> weightIndex;
   llvm::DenseMap<Value, int64_t> stateOf; // memory state → states index
   llvm::DenseMap<Value, std::string> inputOf; // image / audio inputs
@@ -1320,16 +1345,22 @@ void mlir::r1::printProgram(
          << llvm::format("%.9g", m.decay) << "\n";
       continue;
     }
-    if (step.kind == ProgramStep::Kind::Moe) {
-      const MoeStep &m = step.moe;
-      os << "moe " << m.experts << " " << m.topK << " " << m.intermediate
-         << " " << m.hidden << " " << m.input << " " << m.weights << " "
-         << m.indices << " " << m.output << " " << m.base << " "
-         << m.gateUpKernel << " " << m.actKernel << " " << m.downKernel;
-      printArg(m.gate);
-      printArg(m.up);
-      printArg(m.down);
+    if (step.kind == ProgramStep::Kind::Experts) {
+      const ExpertsStep &e = step.experts;
+      os << "experts " << e.experts << " " << e.topK << " " << e.intermediate
+         << " " << e.hidden << " " << e.input << " " << e.indices << " "
+         << e.output << " " << e.gateUpKernel << " " << e.actKernel << " "
+         << e.downKernel;
+      printArg(e.gate);
+      printArg(e.up);
+      printArg(e.down);
       os << "\n";
+      continue;
+    }
+    if (step.kind == ProgramStep::Kind::Skip) {
+      os << "skip " << step.skip.score << " "
+         << llvm::format("%.9g", step.skip.threshold) << " " << step.skip.count
+         << "\n";
       continue;
     }
     os << "call " << step.kernel;

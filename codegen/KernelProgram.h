@@ -4,7 +4,7 @@
 // lowered to a straight-line list of calls of fused kernels with static model
 // dims (hidden, heads, head dims) and a dynamic token count, plus the steps
 // the runtime does itself (appending to the KV cache, MoE routing and
-// dispatch, LSH, the memory unit, the encoders). Values live in slots: f32
+// dispatch, layer-skip branches, LSH, the memory unit, the encoders). Values live in slots: f32
 // (or i32) buffers of `width` elements per token (or per encoder-context
 // row), reused once dead.
 // Weights are named by their declaration and the layout the consuming kernel
@@ -48,6 +48,10 @@ struct KernelSpec {
                   // MLA over the latent and rope-key caches
     LayerGate,    // dims {H}, params {threshold}: per row, the layer's output
                   // where sigmoid(x·w) ≥ threshold, else its input
+    GateScore,    // dims {H}: per row, sigmoid(x·w) (a branching gate)
+    GateSelect,   // dims {H}, params {threshold}: per row, the layer's
+                  // output where the score ≥ threshold, else its input
+    ExpertCombine, // dims {K, H}, flag = has base: base + Σ_j w[j]·y[j]
   };
   KernelSpec(Kind kind, llvm::ArrayRef<int64_t> dims,
              llvm::ArrayRef<double> params = {})
@@ -112,15 +116,23 @@ struct RouteStep {
   double scaling;
 };
 
-/// Routed experts (run by the runtime): tokens grouped by expert (counting
-/// sort), each expert's SwiGLU run once over its tokens with the gate/up,
-/// act and down kernels, results scattered back with the weights onto
-/// `base` (the shared expert's output) or zeros.
-struct MoeStep {
+/// Routed experts (r1.expert_ffn, run by the runtime): the (token, choice)
+/// rows grouped by expert (counting sort), each chosen expert's SwiGLU run
+/// once over its rows with the gate/up, act and down kernels, each result
+/// put back at its (token, choice) row of `output` ([K·H] per token).
+struct ExpertsStep {
   int64_t experts, topK, intermediate, hidden;
-  int64_t input, weights, indices, output, base = -1; // slots
+  int64_t input, indices, output; // slots
   int64_t gateUpKernel, actKernel, downKernel;
   KernelArg gate, up, down; // one expert's view of each stacked weight
+};
+
+/// A layer-skip branch: when no row's score (slot `score`, one per row)
+/// reaches `threshold`, the next `count` steps (the layer) are skipped.
+struct SkipStep {
+  int64_t score;
+  double threshold;
+  int64_t count;
 };
 
 /// Memory-unit steps (run by the runtime) on session state `keys`/`values`
@@ -158,7 +170,8 @@ struct ProgramStep {
     Encode, // the encoder parts → `slot` (the context)
     CacheAppend,
     Route,
-    Moe,
+    Experts,
+    Skip,
     MemoryRead,
     MemoryRecord,
     Lsh
@@ -170,7 +183,8 @@ struct ProgramStep {
   KernelArg output{};                     // Call
   int64_t cache = -1, slot = -1;          // CacheAppend: slot rows → cache
   RouteStep route{};
-  MoeStep moe{};
+  ExpertsStep experts{};
+  SkipStep skip{};
   MemoryStep memory{};
   LshStep lsh{};
 };

@@ -35,4 +35,11 @@ bool areCompatibleTensorTypes(TypeRange inferred, TypeRange actual);
 #define GET_OP_CLASSES
 #include "ir/R1Ops.h.inc"
 
+namespace mlir::r1 {
+/// The operands of `op` whose rows are kept in a KV cache for later tokens
+/// (attention keys and values, MLA latent and rope key, LSH rows); empty
+/// for other ops. A skipped layer must still compute these.
+SmallVector<Value, 2> getCachedOperands(Operation *op);
+} // namespace mlir::r1
+
 #endif // R1_IR_R1DIALECT_H

@@ -1115,6 +1115,35 @@ LogicalResult RouterOp::inferReturnTypes(MLIRContext *context,
   return success();
 }
 
+/// Stacked SwiGLU experts: gate/up [E, I, H] and down [E, H, I] with H the
+/// hidden size, in the hidden's element type.
+static LogicalResult verifyStackedExperts(ShapeDiag &diag,
+                                          RankedTensorType hidden,
+                                          Value gateValue, Value upValue,
+                                          Value downValue) {
+  int64_t size = hidden.getShape().back();
+  auto gate = diag.ranked(gateValue, "gate_weight");
+  auto up = diag.ranked(upValue, "up_weight");
+  auto down = diag.ranked(downValue, "down_weight");
+  if (failed(gate) || failed(up) || failed(down) ||
+      failed(diag.rank(*gate, 3, "gate_weight [experts, inter, hidden]")) ||
+      failed(diag.rank(*up, 3, "up_weight [experts, inter, hidden]")) ||
+      failed(diag.rank(*down, 3, "down_weight [experts, hidden, inter]")))
+    return failure();
+  if (failed(verifyCompatibleShape(gate->getShape(), up->getShape())) ||
+      conflictingDims(gate->getDimSize(0), down->getDimSize(0)) ||
+      conflictingDims(gate->getDimSize(1), down->getDimSize(2)) ||
+      conflictingDims(gate->getDimSize(2), size) ||
+      conflictingDims(down->getDimSize(1), size))
+    return diag.fail("expects expert weights gate/up [E, I, H] and down "
+                     "[E, H, I] with H = ",
+                     size, ", got ", *gate, ", ", *up, " and ", *down);
+  for (auto type : {*gate, *up, *down})
+    if (failed(diag.sameElementType(type, hidden, "expert weights", "hidden")))
+      return failure();
+  return success();
+}
+
 LogicalResult MoeOp::inferReturnTypes(MLIRContext *,
                                       std::optional<Location> loc,
                                       Adaptor adaptor,
@@ -1135,25 +1164,10 @@ LogicalResult MoeOp::inferReturnTypes(MLIRContext *,
     return diag.fail("expects one routing row per token: weights ", *weights,
                      " for hidden ", *hidden);
   int64_t size = hidden->getShape().back();
-  auto gate = diag.ranked(adaptor.getGateWeight(), "gate_weight");
-  auto up = diag.ranked(adaptor.getUpWeight(), "up_weight");
-  auto down = diag.ranked(adaptor.getDownWeight(), "down_weight");
-  if (failed(gate) || failed(up) || failed(down) ||
-      failed(diag.rank(*gate, 3, "gate_weight [experts, inter, hidden]")) ||
-      failed(diag.rank(*up, 3, "up_weight [experts, inter, hidden]")) ||
-      failed(diag.rank(*down, 3, "down_weight [experts, hidden, inter]")))
+  if (failed(verifyStackedExperts(diag, *hidden, adaptor.getGateWeight(),
+                                  adaptor.getUpWeight(),
+                                  adaptor.getDownWeight())))
     return failure();
-  if (failed(verifyCompatibleShape(gate->getShape(), up->getShape())) ||
-      conflictingDims(gate->getDimSize(0), down->getDimSize(0)) ||
-      conflictingDims(gate->getDimSize(1), down->getDimSize(2)) ||
-      conflictingDims(gate->getDimSize(2), size) ||
-      conflictingDims(down->getDimSize(1), size))
-    return diag.fail("expects expert weights gate/up [E, I, H] and down "
-                     "[E, H, I] with H = ",
-                     size, ", got ", *gate, ", ", *up, " and ", *down);
-  for (auto type : {*gate, *up, *down})
-    if (failed(diag.sameElementType(type, *hidden, "expert weights", "hidden")))
-      return failure();
 
   SmallVector<Value> shared = {adaptor.getSharedGateWeight(),
                                adaptor.getSharedUpWeight(),
@@ -1178,6 +1192,59 @@ LogicalResult MoeOp::inferReturnTypes(MLIRContext *,
                        size, ", got ", *sg, ", ", *su, " and ", *sd);
   }
   results.push_back(*hidden);
+  return success();
+}
+
+LogicalResult ExpertFfnOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  ShapeDiag diag(loc, getOperationName());
+  auto hidden = diag.ranked(adaptor.getHidden(), "hidden");
+  auto indices = diag.ranked(adaptor.getIndices(), "indices");
+  if (failed(hidden) || failed(indices) ||
+      failed(diag.minRank(*hidden, 1, "hidden")))
+    return failure();
+  if (indices->getRank() != hidden->getRank() ||
+      failed(verifyCompatibleShape(indices->getShape().drop_back(),
+                                   hidden->getShape().drop_back())))
+    return diag.fail("expects one row of expert indices per token: indices ",
+                     *indices, " for hidden ", *hidden);
+  if (failed(verifyStackedExperts(diag, *hidden, adaptor.getGateWeight(),
+                                  adaptor.getUpWeight(),
+                                  adaptor.getDownWeight())))
+    return failure();
+  SmallVector<int64_t> shape(indices->getShape());
+  shape.push_back(hidden->getShape().back());
+  results.push_back(RankedTensorType::get(shape, hidden->getElementType()));
+  return success();
+}
+
+LogicalResult ExpertCombineOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  ShapeDiag diag(loc, getOperationName());
+  auto outputs = diag.ranked(adaptor.getOutputs(), "outputs");
+  auto weights = diag.ranked(adaptor.getWeights(), "weights");
+  if (failed(outputs) || failed(weights) ||
+      failed(diag.minRank(*outputs, 2, "outputs [..., k, hidden]")))
+    return failure();
+  if (failed(verifyCompatibleShape(outputs->getShape().drop_back(),
+                                   weights->getShape())))
+    return diag.fail("expects one weight per expert output: weights ",
+                     *weights, " for outputs ", *outputs);
+  SmallVector<int64_t> shape(outputs->getShape().drop_back(2));
+  shape.push_back(outputs->getShape().back());
+  auto result = RankedTensorType::get(shape, outputs->getElementType());
+  if (Value baseValue = adaptor.getBase()) {
+    auto base = diag.ranked(baseValue, "base");
+    if (failed(base))
+      return failure();
+    if (base->getElementType() != result.getElementType() ||
+        failed(verifyCompatibleShape(base->getShape(), shape)))
+      return diag.fail("expects the base to be ", result, ", got ", *base);
+  }
+  results.push_back(result);
   return success();
 }
 
@@ -1218,7 +1285,38 @@ LogicalResult LayerGateOp::verify() {
   if (!yield || yield.getValues().size() != 1 ||
       yield.getValues().front().getType() != hidden)
     return diag.fail("expects the body to yield one value of type ", hidden);
-  return success();
+  if (!getBranch())
+    return success();
+  // A branch skips the body, but skipped rows are still cached and
+  // recorded: what the caches are filled from must be computed outside.
+  WalkResult walk = getBody().walk([&](Operation *op) {
+    if (isa<MemoryUpdateOp>(op)) {
+      (void)diag.fail("expects no memory_update inside a branch: every "
+                      "row's memory input is recorded");
+      return WalkResult::interrupt();
+    }
+    for (Value cached : getCachedOperands(op))
+      if (getBody().isAncestor(cached.getParentRegion())) {
+        (void)diag.fail("expects the cached operands of '",
+                        op->getName().getStringRef(),
+                        "' to be computed outside the branch");
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
+SmallVector<Value, 2> mlir::r1::getCachedOperands(Operation *op) {
+  if (auto attention = dyn_cast<AttentionOp>(op))
+    return {attention.getKey(), attention.getValue()};
+  if (auto mla = dyn_cast<MlaAttentionOp>(op))
+    return {mla.getKvLatent(), mla.getKRope()};
+  if (auto lsh = dyn_cast<LshAttentionOp>(op))
+    return {lsh.getQk(), lsh.getValue()};
+  if (auto chunks = dyn_cast<ChunkedAttentionOp>(op))
+    return {chunks.getQk(), chunks.getValue()};
+  return {};
 }
 
 void LayerGateOp::getSuccessorRegions(

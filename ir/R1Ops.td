@@ -588,6 +588,41 @@ def R1_MoeOp : R1_InferOp<"moe", [AttrSizedOperandSegments]> {
   }];
 }
 
+def R1_ExpertFfnOp : R1_InferOp<"expert_ffn"> {
+  let summary = "each token's chosen experts applied to it, grouped by expert";
+  let description = [{
+    `result[..., j, :] = expert[indices[..., j]](hidden[...])` where an expert
+    is `down·(silu(gate·h) ⊙ up·h)` with stacked weights gate/up `[E, I, H]`
+    and down `[E, H, I]`. Its kernels group the (token, choice) rows by
+    expert (a counting sort), run each chosen expert once as GEMMs over its
+    rows and put the rows back in place: experts no token chose are never
+    read, so decoding one token touches `k` experts, not `E`.
+    r1-specialize-routing makes it from `r1.moe`.
+  }];
+  let arguments = (ins R1_FloatTensor:$hidden, R1_I32Tensor:$indices,
+                       R1_FloatTensor:$gate_weight, R1_FloatTensor:$up_weight,
+                       R1_FloatTensor:$down_weight);
+  let results = (outs R1_FloatTensor:$result);
+  let assemblyFormat = [{
+    $hidden `,` $indices `experts` `(` $gate_weight `,` $up_weight `,` $down_weight `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def R1_ExpertCombineOp : R1_InferOp<"expert_combine"> {
+  let summary = "weighted sum of each token's expert outputs";
+  let description = [{
+    `result[...] = base[...] + sum_j weights[..., j] · outputs[..., j, :]`;
+    without `base` (the shared experts' output) the sum starts at zero.
+  }];
+  let arguments = (ins R1_FloatTensor:$outputs, R1_F32Tensor:$weights,
+                       Optional<R1_FloatTensor>:$base);
+  let results = (outs R1_FloatTensor:$result);
+  let assemblyFormat = [{
+    $outputs `,` $weights (`base` $base^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def R1_LayerGateOp : R1_Op<"layer_gate", [
     RecursiveMemoryEffects, SingleBlock,
     DeclareOpInterfaceMethods<RegionBranchOpInterface,
@@ -601,6 +636,12 @@ def R1_LayerGateOp : R1_Op<"layer_gate", [
     every position's keys and values, so the decision of one token never
     changes another token's result, and prefill agrees with decode.
 
+    With `branch` (set by r1-specialize-routing) the gate is a real branch:
+    the body runs only when some row takes it. Everything the body's caches
+    are filled from (attention keys and values, MLA latents, LSH rows) is
+    then computed before the gate, outside the body, since skipped rows must
+    still be cached.
+
     ```mlir
     %out = r1.layer_gate %h, %w {threshold = 0.5 : f32}
         : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32> {
@@ -611,7 +652,7 @@ def R1_LayerGateOp : R1_Op<"layer_gate", [
     ```
   }];
   let arguments = (ins R1_FloatTensor:$hidden, R1_FloatTensor:$gate_weight,
-                       F32Attr:$threshold);
+                       F32Attr:$threshold, UnitAttr:$branch);
   let results = (outs R1_FloatTensor:$result);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{

@@ -74,4 +74,24 @@ def SpecializeLsh : Pass<"r1-specialize-lsh"> {
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 
+def SpecializeRouting : Pass<"r1-specialize-routing"> {
+  let summary = "group MoE tokens by expert; make layer-skip gates branches";
+  let description = [{
+    Each `r1.moe` becomes its shared experts as ordinary `r1.linear` /
+    `r1.silu` / `r1.mul` ops (fused and tiled like any other MLP),
+    `r1.expert_ffn` (the (token, choice) rows grouped by expert with a
+    counting sort, each chosen expert's SwiGLU run as one GEMM over its
+    rows, so a decode step reads only the chosen experts' weights) and
+    `r1.expert_combine` (the routing-weighted sum onto the shared output).
+
+    Each `r1.layer_gate` becomes a real branch (`branch`): the ops its
+    body's caches are filled from (attention keys and values, MLA latent
+    and rope key, LSH rows) move before the gate, because skipped rows are
+    still attended by later tokens; the rest of the body runs only when a
+    row takes it. Gates whose body records every row (a memory update) or
+    holds another gate are left as they are.
+  }];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 #endif // R1_PASSES_PASSES_TD

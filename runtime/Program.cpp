@@ -249,8 +249,20 @@ private:
     }
     if (kind == "route")
       return route(f);
-    if (kind == "moe")
-      return moe(f);
+    if (kind == "experts")
+      return experts(f);
+    if (kind == "skip") {
+      Step step;
+      step.kind = Step::Kind::Skip;
+      if (!count(f, 4) ||
+          !slotOf(f[1], step.skip.score, 1, false, "skip score"))
+        return false;
+      if (!parseFloat(f[2], step.skip.threshold) ||
+          !parseInt(f[3], step.skip.count) || step.skip.count < 0)
+        return fail("bad skip record");
+      program.steps.push_back(std::move(step));
+      return true;
+    }
     if (kind == "append") {
       Step step;
       step.kind = Step::Kind::Append;
@@ -436,33 +448,32 @@ private:
     return true;
   }
 
-  bool moe(const std::vector<std::string_view> &f) {
+  bool experts(const std::vector<std::string_view> &f) {
     Step step;
-    step.kind = Step::Kind::Moe;
-    Moe &m = step.moe;
-    if (!count(f, 16) || !positive(f[1], m.experts) || !positive(f[2], m.topK) ||
-        !positive(f[3], m.intermediate) || !positive(f[4], m.hidden))
+    step.kind = Step::Kind::Experts;
+    Experts &e = step.experts;
+    if (!count(f, 14) || !positive(f[1], e.experts) ||
+        !positive(f[2], e.topK) || !positive(f[3], e.intermediate) ||
+        !positive(f[4], e.hidden))
       return false;
-    if (m.topK > m.experts)
-      return fail("moe top-k exceeds the experts");
-    if (!slotOf(f[5], m.input, m.hidden, false, "moe input") ||
-        !slotOf(f[6], m.weights, m.topK, false, "moe weights") ||
-        !slotOf(f[7], m.indices, m.topK, true, "moe indices") ||
-        !slotOf(f[8], m.output, m.hidden, false, "moe output"))
+    if (e.topK > e.experts)
+      return fail("experts: top-k exceeds the experts");
+    int64_t rowWidth = e.topK * e.hidden; // both < 2^31
+    if (!slotOf(f[5], e.input, e.hidden, false, "experts input") ||
+        !slotOf(f[6], e.indices, e.topK, true, "experts indices") ||
+        !slotOf(f[7], e.output, rowWidth, false, "experts output"))
       return false;
-    m.base = -1;
-    if (f[9] != "-1" && !slotOf(f[9], m.base, m.hidden, false, "moe base"))
+    if (!index(f[8], program.kernels.size(), e.gateUpKernel, "kernel") ||
+        !index(f[9], program.kernels.size(), e.actKernel, "kernel") ||
+        !index(f[10], program.kernels.size(), e.downKernel, "kernel"))
       return false;
-    if (!index(f[10], program.kernels.size(), m.gateUpKernel, "kernel") ||
-        !index(f[11], program.kernels.size(), m.actKernel, "kernel") ||
-        !index(f[12], program.kernels.size(), m.downKernel, "kernel"))
-      return false;
-    for (auto [text, arg] : {std::pair(f[13], &m.gate), std::pair(f[14], &m.up),
-                             std::pair(f[15], &m.down)}) {
-      if (!argument(text, *arg, m.experts))
+    for (auto [text, arg] : {std::pair(f[11], &e.gate),
+                             std::pair(f[12], &e.up),
+                             std::pair(f[13], &e.down)}) {
+      if (!argument(text, *arg, e.experts))
         return false;
       if (arg->source != Arg::Source::Weight)
-        return fail("moe expert weights must be weights");
+        return fail("expert weights must be weights");
     }
     program.steps.push_back(std::move(step));
     return true;
@@ -551,6 +562,10 @@ private:
     for (size_t i = size_t(program.tail); i < program.steps.size(); ++i)
       if (program.steps[i].kind != Step::Kind::Call)
         return fail("its row-wise tail holds a step that is not a call");
+    for (size_t i = 0; i < program.steps.size(); ++i)
+      if (program.steps[i].kind == Step::Kind::Skip &&
+          program.steps[i].skip.count >= program.tail - int64_t(i))
+        return fail("a skip reaches past the steps before the tail");
     for (const char *name : {"model.so", "weights.bin"}) {
       bool found = false;
       for (const FileCheck &file : program.files)

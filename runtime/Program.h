@@ -38,10 +38,14 @@
 //   lsh QK_CACHE V_CACHE OUT H D ROUNDS BUCKETS CHUNK BEFORE AFTER CAUSAL
 //       SEED                          (shared-QK LSH attention of the new
 //                                      rows over every cached row)
-//   moe E K I H IN WEIGHTS INDICES OUT BASE GATE_UP_KERNEL ACT_KERNEL
-//       DOWN_KERNEL GATE UP DOWN      (routed experts; BASE a slot or -1;
-//                                      GATE/UP/DOWN: weight args viewing one
-//                                      expert of E stacked ones)
+//   experts E K I H IN INDICES OUT GATE_UP_KERNEL ACT_KERNEL DOWN_KERNEL
+//           GATE UP DOWN              (routed experts: each token's K chosen
+//                                      experts' SwiGLU outputs → OUT, K·H per
+//                                      token; GATE/UP/DOWN: weight args
+//                                      viewing one expert of E stacked ones)
+//   skip SCORE THRESHOLD COUNT        (layer-skip branch: when no row of
+//                                      SCORE reaches THRESHOLD, the next
+//                                      COUNT steps are skipped)
 //
 // An ARG is s|w|c (slot, weight, cache), an index, ':' and its dims,
 // innermost first: a positive dim is static; -r is r × the call's token
@@ -62,7 +66,7 @@
 
 namespace r1rt {
 
-inline constexpr int64_t kProgramVersion = 1;
+inline constexpr int64_t kProgramVersion = 2;
 
 struct Arg {
   enum class Source { Slot, Weight, Cache };
@@ -79,11 +83,17 @@ struct Route {
   float scaling;
 };
 
-struct Moe {
+struct Experts {
   int64_t experts, topK, intermediate, hidden;
-  int64_t input, weights, indices, output, base;
+  int64_t input, indices, output;
   int64_t gateUpKernel, actKernel, downKernel;
   Arg gate, up, down;
+};
+
+struct Skip {
+  int64_t score;
+  float threshold;
+  int64_t count;
 };
 
 struct Memory {
@@ -104,7 +114,8 @@ struct Step {
     Append,
     Encode,
     Route,
-    Moe,
+    Experts,
+    Skip,
     MemoryRead,
     MemoryRecord,
     Lsh
@@ -114,7 +125,8 @@ struct Step {
   std::vector<Arg> args;         // call: inputs then output
   int64_t cache = -1, slot = -1; // append
   Route route{};
-  Moe moe{};
+  Experts experts{};
+  Skip skip{};
   Memory memory{};
   Lsh lsh{};
 };

@@ -304,9 +304,11 @@ struct r1rt_session {
   int64_t contextRows = 0;
   int64_t position = 0;
   std::string error;
-  /// With R1RT_PROFILE set: seconds per kernel, printed when the session ends.
+  /// With R1RT_PROFILE set: seconds per kernel and how often layer-skip
+  /// branches ran or skipped their layer, printed when the session ends.
   struct Profile {
     std::vector<double> seconds;
+    int64_t branchTaken = 0, branchSkipped = 0;
   };
   std::unique_ptr<Profile> profile;
 
@@ -328,6 +330,10 @@ struct r1rt_session {
       std::fprintf(stderr, "r1rt: %-48s %9.3f ms\n",
                    model->program.kernels[k].c_str(),
                    profile->seconds[k] * 1e3);
+    if (profile->branchTaken + profile->branchSkipped)
+      std::fprintf(stderr, "r1rt: layer-skip branches: %lld ran, %lld skipped\n",
+                   static_cast<long long>(profile->branchTaken),
+                   static_cast<long long>(profile->branchSkipped));
   }
 
   /// The memory state back to the checkpoint's, nothing recorded.
@@ -793,17 +799,15 @@ struct r1rt_session {
     return true;
   }
 
-  /// Routed experts: rows grouped by expert, one gate/up/act/down pass per
-  /// expert that has rows (a decode step touches only the chosen experts'
-  /// weights), results scattered back with their weights.
-  bool moe(const Moe &m, int64_t n) {
+  /// Routed experts: (token, choice) rows grouped by expert, one
+  /// gate/up/act/down pass per expert that has rows (a decode step touches
+  /// only the chosen experts' weights), each result written to its row.
+  bool experts(const Experts &m, int64_t n) {
     const Program &p = model->program;
     int64_t rows = n * m.topK, H = m.hidden, I = m.intermediate;
-    const float *in = reinterpret_cast<const float *>(slots[m.input].data());
-    const float *w = reinterpret_cast<const float *>(slots[m.weights].data());
-    const int32_t *idx =
-        reinterpret_cast<const int32_t *>(slots[m.indices].data());
-    auto *out = reinterpret_cast<float *>(slots[m.output].data());
+    const float *in = slots[m.input].as<float>();
+    const int32_t *idx = slots[m.indices].as<int32_t>();
+    auto *out = slots[m.output].as<float>();
     // Counting sort of the (token, choice) rows by expert.
     std::vector<int64_t> start(static_cast<size_t>(m.experts) + 1, 0),
         order(static_cast<size_t>(rows));
@@ -853,18 +857,8 @@ struct r1rt_session {
           !invoke(m.downKernel, downCall, 3))
         return false;
     }
-    if (m.base >= 0)
-      std::memcpy(out, slots[m.base].data(), size_t(n * H) * 4);
-    else
-      std::memset(out, 0, size_t(n * H) * 4);
-    for (int64_t k = 0; k < rows; ++k) {
-      int64_t r = order[k];
-      float weight = w[r];
-      float *dst = out + r / m.topK * H;
-      const float *src = ys + k * H;
-      for (int64_t h = 0; h < H; ++h)
-        dst[h] += weight * src[h];
-    }
+    for (int64_t k = 0; k < rows; ++k)
+      std::memcpy(out + order[k] * H, ys + k * H, size_t(H) * 4);
     return true;
   }
 
@@ -932,10 +926,21 @@ struct r1rt_session {
         if (!route(step.route, n))
           return false;
         break;
-      case Step::Kind::Moe:
-        if (!moe(step.moe, n))
+      case Step::Kind::Experts:
+        if (!experts(step.experts, n))
           return false;
         break;
+      case Step::Kind::Skip: {
+        const float *score = slots[step.skip.score].as<float>();
+        bool taken = std::any_of(score, score + n, [&](float x) {
+          return x >= step.skip.threshold;
+        });
+        if (profile)
+          ++(taken ? profile->branchTaken : profile->branchSkipped);
+        if (!taken)
+          s += size_t(step.skip.count);
+        break;
+      }
       case Step::Kind::MemoryRead:
         memoryRead(step.memory, n);
         break;

@@ -223,6 +223,57 @@ KernelPipeline layerGate(const KernelSpec &spec) {
   return {Pipeline(out), {x, y, w}};
 }
 
+/// Per row m: sigmoid(x·w), the score a branching gate decides on.
+KernelPipeline gateScore(const KernelSpec &spec) {
+  int width = int(spec.dims[0]);
+  ImageParam x(Float(32), 2, "x"), w(Float(32), 1, "gate");
+  Var m("m");
+  RDom r(0, width, "r");
+  Func logit("logit");
+  logit(m) = 0.0f;
+  logit(m) += x(r, m) * w(r);
+  Func out("gate_score");
+  out(m) = 1.0f / (1.0f + exp(-logit(m)));
+  out.parallel(m);
+  logit.compute_at(out, m);
+  return {Pipeline(out), {x, w}};
+}
+
+/// Per row m: the layer's output y where score ≥ threshold, else x.
+KernelPipeline gateSelect(const KernelSpec &spec) {
+  int width = int(spec.dims[0]);
+  float threshold = float(spec.params[0]);
+  ImageParam x(Float(32), 2, "x"), y(Float(32), 2, "layer"),
+      score(Float(32), 1, "score");
+  Var c("c"), m("m");
+  Func out("gate_select");
+  out(c, m) = select(score(m) >= threshold, y(c, m), x(c, m));
+  out.bound(c, 0, width).parallel(m)
+      .vectorize(c, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {x, y, score}};
+}
+
+/// Per token m: base + Σ_j w[j]·y[j] over its k experts' outputs.
+KernelPipeline expertCombine(const KernelSpec &spec) {
+  int k = int(spec.dims[0]), width = int(spec.dims[1]);
+  ImageParam y(Float(32), 3, "outputs"), w(Float(32), 2, "weights");
+  std::vector<Argument> args{y, w};
+  Var c("c"), m("m");
+  Func out("expert_combine");
+  Expr sum = 0.0f;
+  if (spec.flag) {
+    ImageParam base(Float(32), 2, "base");
+    args.push_back(base);
+    sum = base(c, m);
+  }
+  for (int i = 0; i < k; ++i) // k is small (top-k): unrolled in order
+    sum = sum + w(i, m) * y(c, i, m);
+  out(c, m) = sum;
+  out.bound(c, 0, width).parallel(m)
+      .vectorize(c, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), args};
+}
+
 /// A window [start, start + size) of one axis of x[inner, axis, outer, m].
 KernelPipeline slice(const KernelSpec &spec) {
   int inner = int(spec.dims[0]), start = int(spec.dims[3]);
@@ -285,6 +336,12 @@ KernelPipeline definePipeline(const KernelSpec &spec) {
     return mlaAttention(spec);
   case Kind::LayerGate:
     return layerGate(spec);
+  case Kind::GateScore:
+    return gateScore(spec);
+  case Kind::GateSelect:
+    return gateSelect(spec);
+  case Kind::ExpertCombine:
+    return expertCombine(spec);
   }
   return {};
 }

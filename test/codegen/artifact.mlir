@@ -23,7 +23,7 @@
 // MANIFEST: "layout": "panels16",
 // MANIFEST-NEXT: "name": "model.layers.0.self_attn.q_proj.weight",
 // RUN: FileCheck %s --check-prefix=PROGRAM < %t/llama.r1/program.txt
-// PROGRAM: r1-program 1
+// PROGRAM: r1-program 2
 // PROGRAM-NEXT: target host
 // PROGRAM-NEXT: file weights.bin
 // PROGRAM-NEXT: file model.so

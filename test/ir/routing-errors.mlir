@@ -456,3 +456,35 @@ func.func @f(%h: tensor<?x64xf32>, %w: tensor<64xbf16>) {
   }
   return
 }
+
+// -----
+
+func.func @f(%h: tensor<?x64xf32>, %w: tensor<64xf32>, %wk: tensor<32x64xf32>, %q: tensor<?x4x16xf32>) {
+  // expected-error @+1 {{'r1.layer_gate' op expects the cached operands of 'r1.attention' to be computed outside the branch}}
+  %0 = r1.layer_gate %h, %w {branch, threshold = 0.5 : f32} : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32> {
+  ^bb0(%x: tensor<?x64xf32>):
+    %k = r1.linear %x, %wk : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+    %kh = r1.reshape %k : tensor<?x32xf32> -> tensor<?x2x16xf32>
+    %a = r1.attention %q, %kh, %kh {causal, scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x4x16xf32>
+    r1.yield %x : tensor<?x64xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%h: tensor<?x2x64xf32>, %w: tensor<?x3xf32>) {
+  // expected-error @+2 {{'r1.expert_combine' op expects one weight per expert output: weights 'tensor<?x3xf32>' for outputs 'tensor<?x2x64xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.expert_combine %h, %w : (tensor<?x2x64xf32>, tensor<?x3xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%h: tensor<?x64xf32>, %i: tensor<?x2x2xi32>, %g: tensor<16x32x64xf32>, %d: tensor<16x64x32xf32>) {
+  // expected-error @+2 {{'r1.expert_ffn' op expects one row of expert indices per token: indices 'tensor<?x2x2xi32>' for hidden 'tensor<?x64xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.expert_ffn %h, %i experts(%g, %g, %d) : (tensor<?x64xf32>, tensor<?x2x2xi32>, tensor<16x32x64xf32>, tensor<16x32x64xf32>, tensor<16x64x32xf32>) -> tensor<?x2x2x64xf32>
+  return
+}

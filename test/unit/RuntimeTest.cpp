@@ -31,7 +31,7 @@ const std::string kHash(64, 'a');
 
 /// A small valid program: embed, then a linear to the logits.
 std::string validProgram() {
-  return "r1-program 1\n"
+  return "r1-program 2\n"
          "target host avx2,fma\n"
          "file weights.bin 4096 " + kHash + "\n"
          "file model.so 100 " + kHash + "\n"
@@ -83,8 +83,8 @@ TEST(Program, ParsesAValidProgram) {
 }
 
 TEST(Program, RefusesOtherVersionsAndFormats) {
-  EXPECT_EQ(parseError(replaced("r1-program 1", "r1-program 2")),
-            "program.txt:1: has format version 2; this runtime reads version 1");
+  EXPECT_EQ(parseError(replaced("r1-program 2", "r1-program 3")),
+            "program.txt:1: has format version 3; this runtime reads version 2");
   EXPECT_EQ(parseError("hello\n"),
             "program.txt:1: is not an r1 program (no 'r1-program VERSION' "
             "header)");
@@ -145,7 +145,7 @@ TEST(Program, RefusesArgumentsThatDoNotFit) {
 
 /// A program with a router, routed experts, memory state and a classifier.
 std::string hostStepsProgram() {
-  return "r1-program 1\n"
+  return "r1-program 2\n"
          "target host -\n"
          "file weights.bin 8192 " + kHash + "\n"
          "file model.so 100 " + kHash + "\n"
@@ -156,8 +156,10 @@ std::string hostStepsProgram() {
          "slot 4 f32\n"   // 3 router logits
          "slot 2 f32\n"   // 4 expert weights
          "slot 2 i32\n"   // 5 expert ids
-         "slot 16 f32\n"  // 6 moe out
+         "slot 16 f32\n"  // 6 hidden
          "slot 16 f32\n"  // 7 logits
+         "slot 32 f32\n"  // 8 expert outputs (2 × 16 per token)
+         "slot 1 f32\n"   // 9 gate score
          "weight 0 16\n"      // 0 router bias (4 experts)
          "weight 64 4096\n"   // 1 gate: 4 experts × [16, 16, 1]
          "weight 4160 1024\n" // 2 memory keys [16, 16]
@@ -170,10 +172,11 @@ std::string hostStepsProgram() {
          "ids 0\n"
          "positions 1\n"
          "logits 7\n"
-         "tail 5\n"
+         "tail 6\n"
          "classify 6 4 -1 3 last\n"
          "route 3 0 4 5 sigmoid 4 2 1 2 1 2.5\n"
-         "moe 4 2 16 16 2 4 5 6 -1 0 1 0 w1:16,16,1 w1:16,16,1 w1:16,16,1\n"
+         "experts 4 2 16 16 2 5 8 0 1 0 w1:16,16,1 w1:16,16,1 w1:16,16,1\n"
+         "skip 9 0.5 1\n"
          "memread 6 2 0 1 6 4\n"
          "memrecord 6 0 1 0.9\n"
          "call 0 s6:16,-1 w1:16,16,4 s7:16,-1\n";
@@ -192,45 +195,55 @@ TEST(Program, ParsesHostSteps) {
   ASSERT_TRUE(parseProgram(hostStepsProgram(), program, error)) << error;
   EXPECT_EQ(program.steps[0].kind, Step::Kind::Route);
   EXPECT_FLOAT_EQ(program.steps[0].route.scaling, 2.5f);
-  EXPECT_EQ(program.steps[1].kind, Step::Kind::Moe);
-  EXPECT_EQ(program.steps[2].kind, Step::Kind::MemoryRead);
-  EXPECT_EQ(program.steps[3].kind, Step::Kind::MemoryRecord);
+  EXPECT_EQ(program.steps[1].kind, Step::Kind::Experts);
+  EXPECT_EQ(program.steps[2].kind, Step::Kind::Skip);
+  EXPECT_EQ(program.steps[2].skip.count, 1);
+  EXPECT_EQ(program.steps[3].kind, Step::Kind::MemoryRead);
+  EXPECT_EQ(program.steps[4].kind, Step::Kind::MemoryRecord);
   EXPECT_EQ(program.classifier.labels, 3);
 }
 
 TEST(Program, RefusesBadHostSteps) {
   EXPECT_EQ(hostError("sigmoid 4 2 1 2", "sigmoid 4 3 1 2"),
-            "program.txt:28: route groups or top-k do not fit the experts");
+            "program.txt:30: route groups or top-k do not fit the experts");
   EXPECT_EQ(hostError("sigmoid 4 2 1 2", "sigmoid 4 2 1 5"),
-            "program.txt:28: route groups or top-k do not fit the experts");
+            "program.txt:30: route groups or top-k do not fit the experts");
   EXPECT_EQ(hostError("sigmoid", "relu"),
-            "program.txt:28: route scoring must be sigmoid or softmax");
+            "program.txt:30: route scoring must be sigmoid or softmax");
   EXPECT_EQ(hostError("route 3 0 4 5", "route 3 1 4 5"),
-            "program.txt:28: route bias is not one float per expert");
+            "program.txt:30: route bias is not one float per expert");
   EXPECT_EQ(hostError("route 3 0 4 5", "route 3 0 5 4"),
-            "program.txt:28: route weights slot has the wrong width or type");
-  EXPECT_EQ(hostError("1 2.5", "1 nan"), "program.txt:28: bad route record");
+            "program.txt:30: route weights slot has the wrong width or type");
+  EXPECT_EQ(hostError("1 2.5", "1 nan"), "program.txt:30: bad route record");
   // Four experts of [16, 16, 1] panels fill weight 1 exactly; five do not.
-  EXPECT_EQ(hostError("moe 4 2", "moe 5 2"),
-            "program.txt:29: argument 'w1:16,16,1' does not view its "
+  EXPECT_EQ(hostError("experts 4 2", "experts 5 2"),
+            "program.txt:31: argument 'w1:16,16,1' does not view its "
             "weight's bytes");
-  EXPECT_EQ(hostError("moe 4 2 16 16 2", "moe 4 2 16 16 3"),
-            "program.txt:29: moe input slot has the wrong width or type");
+  EXPECT_EQ(hostError("experts 4 2 16 16 2", "experts 4 2 16 16 3"),
+            "program.txt:31: experts input slot has the wrong width or type");
+  EXPECT_EQ(hostError("2 5 8 0", "2 5 6 0"),
+            "program.txt:31: experts output slot has the wrong width or type");
   EXPECT_EQ(hostError("w1:16,16,1 w1:16,16,1 w1:16,16,1",
                       "w1:16,16,1 w1:16,16,1 s2:16,-1"),
-            "program.txt:29: moe expert weights must be weights");
+            "program.txt:31: expert weights must be weights");
+  EXPECT_EQ(hostError("skip 9 0.5 1", "skip 6 0.5 1"),
+            "program.txt:32: skip score slot has the wrong width or type");
+  EXPECT_EQ(hostError("skip 9 0.5 1", "skip 9 0.5 -1"),
+            "program.txt:32: bad skip record");
+  EXPECT_EQ(hostError("skip 9 0.5 1", "skip 9 0.5 4"),
+            "program.txt: a skip reaches past the steps before the tail");
   EXPECT_EQ(hostError("memread 6 2 0 1 6 4", "memread 6 2 0 1 6 17"),
-            "program.txt:30: memory top-k exceeds the slots");
+            "program.txt:33: memory top-k exceeds the slots");
   EXPECT_EQ(hostError("memread 6 2 0 1", "memread 6 2 0 9"),
-            "program.txt:30: names state '9', which does not exist");
+            "program.txt:33: names state '9', which does not exist");
   EXPECT_EQ(hostError("memrecord 6 0 1 0.9", "memrecord 6 0 1 x"),
-            "program.txt:31: bad memory decay");
+            "program.txt:34: bad memory decay");
   EXPECT_EQ(hostError("state 2 16 16", "state 2 16 17"),
-            "program.txt:21: state does not match its initial weight's bytes");
+            "program.txt:23: state does not match its initial weight's bytes");
   EXPECT_EQ(hostError("classify 6 4 -1 3 last", "classify 6 4 -1 4 last"),
-            "program.txt:27: classify weight does not match labels × hidden");
+            "program.txt:29: classify weight does not match labels × hidden");
   EXPECT_EQ(hostError("classify 6 4 -1 3 last", "classify 6 4 -1 3 max"),
-            "program.txt:27: classify pooling must be last or mean");
+            "program.txt:29: classify pooling must be last or mean");
 }
 
 TEST(Program, TailHoldsOnlyCalls) {

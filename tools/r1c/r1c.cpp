@@ -199,6 +199,7 @@ int main(int argc, char **argv) {
     pm.addPass(r1::createFuseAttention());
     pm.addPass(r1::createAbsorbMla());
     pm.addPass(r1::createSpecializeLsh());
+    pm.addPass(r1::createSpecializeRouting());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     if (failed(pm.run(**module)))
