@@ -25,6 +25,7 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <numeric>
 #include <array>
 #include <cstring>
 
@@ -380,6 +381,12 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
            {"name", "logits"},
            {"dtype", "f32"},
            {"shape", json::Array{"tokens", program->vocab}}}}},
+      // f32 per token over every layer's cache (MLA: latent + rope key).
+      {"kv_cache",
+       json::Object{{"bytes_per_token",
+                     4 * std::accumulate(program->cacheWidths.begin(),
+                                         program->cacheWidths.end(),
+                                         int64_t(0))}}},
       {"weights", json::Object{{"file", "weights.bin"},
                                {"alignment", int64_t(kWeightAlignment)},
                                {"tensors", std::move(tensors)}}},

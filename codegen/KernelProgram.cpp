@@ -29,7 +29,8 @@ std::string KernelSpec::symbol() const {
   static const char *const names[] = {
       "embed", "rms_norm", "linear", "rope",  "attention",  "add",
       "mul",   "silu",     "swiglu", "slice", "head_matmul", "mla_attention",
-      "layer_gate", "gate_score", "gate_select", "expert_combine"};
+      "layer_gate", "gate_score", "gate_select", "expert_combine", "concat",
+      "repeat"};
   std::string name = std::string("r1k_") + names[int(kind)];
   for (size_t i = 0; i < dims.size(); ++i)
     name += (i ? "x" : "_") + std::to_string(dims[i]);
@@ -515,6 +516,14 @@ private:
       return lowerElementwise(op, Kind::Silu);
     if (auto slice = dyn_cast<SliceOp>(op))
       return lowerSlice(slice);
+    if (auto concat = dyn_cast<ConcatOp>(op))
+      return lowerConcat(concat);
+    if (auto repeat = dyn_cast<RepeatOp>(op))
+      return lowerRepeat(repeat);
+    if (isa<SoftmaxOp>(op))
+      return op->emitOpError()
+             << "is plain attention, which has no x86 kernel: the x86 target "
+                "compiles attention fused (r1-fuse-attention)";
     if (auto mla = dyn_cast<MlaAttentionOp>(op))
       return lowerMla(mla);
     if (auto router = dyn_cast<RouterOp>(op))
@@ -957,18 +966,78 @@ private:
     return success();
   }
 
-  LogicalResult lowerSlice(SliceOp slice) {
-    auto type = cast<RankedTensorType>(slice.getInput().getType());
-    int64_t axis = slice.getAxis();
+  /// A token tensor seen around one of its (non-token) axes: the products
+  /// of the dims inside it and of those between it and the token dim.
+  struct AxisView {
+    int64_t inner = 1, length, outer = 1;
+  };
+  static FailureOr<AxisView> axisView(Operation *op, Type type, int64_t axis) {
+    auto tensor = cast<RankedTensorType>(type);
     if (axis == 0)
-      return slice.emitOpError() << "slices tokens; the kernels cannot";
-    int64_t outer = 1, inner = 1;
+      return op->emitOpError() << "works along the token dim; the kernels "
+                                  "cannot";
+    AxisView view;
+    view.length = tensor.getDimSize(axis);
     for (int64_t i = 1; i < axis; ++i)
-      outer *= type.getDimSize(i);
-    for (int64_t i = axis + 1; i < type.getRank(); ++i)
-      inner *= type.getDimSize(i);
-    int64_t length = type.getDimSize(axis), start = slice.getStart(),
-            size = slice.getSize();
+      view.outer *= tensor.getDimSize(i);
+    for (int64_t i = axis + 1; i < tensor.getRank(); ++i)
+      view.inner *= tensor.getDimSize(i);
+    return view;
+  }
+
+  LogicalResult lowerConcat(ConcatOp concat) {
+    FailureOr<AxisView> out =
+        axisView(concat, concat.getType(), concat.getAxis());
+    if (failed(out))
+      return failure();
+    if (concat.getInputs().size() > 7)
+      return concat.emitOpError() << "joins more than 7 tensors";
+    SmallVector<int64_t, 4> dims = {out->inner, out->outer};
+    SmallVector<KernelArg, 4> inputs;
+    for (Value input : concat.getInputs()) {
+      FailureOr<AxisView> part =
+          axisView(concat, input.getType(), concat.getAxis());
+      FailureOr<int64_t> in = slot(concat, input);
+      if (failed(part) || failed(in))
+        return failure();
+      dims.push_back(part->length);
+      inputs.push_back(slotArg(
+          *in, {out->inner, part->length, out->outer, KernelArg::kTokens}));
+    }
+    FailureOr<int64_t> result = define(concat, concat.getResult());
+    if (failed(result))
+      return failure();
+    call(KernelSpec(Kind::Concat, dims), std::move(inputs),
+         slotArg(*result,
+                 {out->inner, out->length, out->outer, KernelArg::kTokens}));
+    return success();
+  }
+
+  LogicalResult lowerRepeat(RepeatOp repeat) {
+    FailureOr<AxisView> in =
+        axisView(repeat, repeat.getInput().getType(), repeat.getAxis());
+    FailureOr<int64_t> input = slot(repeat, repeat.getInput());
+    if (failed(in) || failed(input))
+      return failure();
+    FailureOr<int64_t> result = define(repeat, repeat.getResult());
+    if (failed(result))
+      return failure();
+    int64_t count = repeat.getCount();
+    call(KernelSpec(Kind::Repeat, {in->inner, in->length, in->outer, count}),
+         {slotArg(*input, {in->inner, in->length, in->outer,
+                           KernelArg::kTokens})},
+         slotArg(*result, {in->inner, in->length * count, in->outer,
+                           KernelArg::kTokens}));
+    return success();
+  }
+
+  LogicalResult lowerSlice(SliceOp slice) {
+    FailureOr<AxisView> view =
+        axisView(slice, slice.getInput().getType(), slice.getAxis());
+    if (failed(view))
+      return failure();
+    int64_t inner = view->inner, length = view->length, outer = view->outer,
+            start = slice.getStart(), size = slice.getSize();
     FailureOr<int64_t> in = slot(slice, slice.getInput());
     if (failed(in))
       return failure();

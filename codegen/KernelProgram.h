@@ -52,6 +52,10 @@ struct KernelSpec {
     GateSelect,   // dims {H}, params {threshold}: per row, the layer's
                   // output where the score ≥ threshold, else its input
     ExpertCombine, // dims {K, H}, flag = has base: base + Σ_j w[j]·y[j]
+    Concat,    // dims {inner, outer, axis of each input...}: inputs joined
+               // along one axis
+    Repeat,    // dims {inner, axis, outer, count}: each slice of one axis
+               // `count` times (repeat_interleave)
   };
   KernelSpec(Kind kind, llvm::ArrayRef<int64_t> dims,
              llvm::ArrayRef<double> params = {})

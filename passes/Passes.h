@@ -19,6 +19,16 @@ namespace mlir::r1 {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
+/// Adds the default graph pipeline (what r1c runs before codegen) to `pm`,
+/// leaving out the passes named in `disabled` (by flag, e.g.
+/// "r1-absorb-mla"); fails on a name that is not in the pipeline.
+LogicalResult buildDefaultPipeline(OpPassManager &pm,
+                                   ArrayRef<std::string> disabled,
+                                   function_ref<void(const Twine &)> onError);
+
+/// Registers the default pipeline as `--r1-pipeline` (option `disable`).
+void registerDefaultPipeline();
+
 } // namespace mlir::r1
 
 #endif // R1_PASSES_PASSES_H

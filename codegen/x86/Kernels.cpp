@@ -287,6 +287,49 @@ KernelPipeline slice(const KernelSpec &spec) {
   return {Pipeline(out), {x}};
 }
 
+/// x[inner, axis_i, outer, m] of each input i joined along the axis.
+KernelPipeline concat(const KernelSpec &spec) {
+  int inner = int(spec.dims[0]);
+  Var i("i"), s("s"), o("o"), m("m");
+  std::vector<Argument> args;
+  std::vector<ImageParam> parts;
+  std::vector<int> starts;
+  int start = 0;
+  for (size_t p = 2; p < spec.dims.size(); ++p) {
+    parts.emplace_back(Float(32), 4, "part" + std::to_string(p - 2));
+    args.push_back(parts.back());
+    starts.push_back(start);
+    start += int(spec.dims[p]);
+  }
+  // The last part whose start is ≤ s holds it; clamped reads keep every
+  // part's access in bounds.
+  Expr value = parts.back()(i, max(s - starts.back(), 0), o, m);
+  for (size_t p = parts.size() - 1; p-- > 0;)
+    value = select(s < starts[p + 1],
+                   parts[p](i, clamp(s - starts[p], 0,
+                                     starts[p + 1] - starts[p] - 1), o, m),
+                   value);
+  Func out("concat");
+  out(i, s, o, m) = value;
+  out.bound(i, 0, inner).parallel(m);
+  if (inner >= kVector)
+    out.vectorize(i, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), args};
+}
+
+/// Slice a of x[inner, axis, outer, m] as slices a·count .. a·count+count-1.
+KernelPipeline repeat(const KernelSpec &spec) {
+  int inner = int(spec.dims[0]), count = int(spec.dims[3]);
+  ImageParam x(Float(32), 4, "x");
+  Var i("i"), s("s"), o("o"), m("m");
+  Func out("repeat");
+  out(i, s, o, m) = x(i, s / count, o, m);
+  out.bound(i, 0, inner).parallel(m);
+  if (inner >= kVector)
+    out.vectorize(i, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {x}};
+}
+
 KernelPipeline elementwise(const KernelSpec &spec) {
   ImageParam a(Float(32), 1, "a");
   Var x("x"), xo("xo"), xi("xi");
@@ -342,6 +385,10 @@ KernelPipeline definePipeline(const KernelSpec &spec) {
     return gateSelect(spec);
   case Kind::ExpertCombine:
     return expertCombine(spec);
+  case Kind::Concat:
+    return concat(spec);
+  case Kind::Repeat:
+    return repeat(spec);
   }
   return {};
 }

@@ -36,6 +36,7 @@ int main(int argc, char **argv) {
                   mlir::gpu::GPUDialect, mlir::NVVM::NVVMDialect,
                   mlir::LLVM::LLVMDialect>();
   mlir::r1::registerR1Passes();
+  mlir::r1::registerDefaultPipeline();
   // The generic upstream passes people reach for beside ours.
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();

@@ -23,6 +23,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 #include <chrono>
@@ -54,6 +56,11 @@ cl::opt<std::string> targetName(
     cl::desc("Target: host (default), x86-64-avx512 or x86-64-avx2"),
     cl::init("host"));
 cl::opt<bool> quiet("q", cl::desc("No progress or summary on stderr"));
+cl::list<std::string> disabledPasses(
+    "disable-pass", cl::CommaSeparated,
+    cl::desc("Leave these passes out of the default pipeline (comma-separated "
+             "flags: r1-infer-shapes, r1-fuse-attention, r1-absorb-mla, "
+             "r1-specialize-lsh, r1-specialize-routing, canonicalize, cse)"));
 cl::opt<std::string> computeType(
     "dtype", cl::desc("Compute type: f32, bf16, f16 (default: checkpoint's)"),
     cl::init(""));
@@ -131,7 +138,19 @@ public:
          it.increment(ec))
       if (auto status = it->status())
         bytes += status->getSize();
-    llvm::errs() << llvm::formatv("{0:f1} MB", double(bytes) / 1e6) << ";";
+    llvm::errs() << llvm::formatv("{0:f1} MB", double(bytes) / 1e6);
+    if (auto manifest = llvm::MemoryBuffer::getFile(dir + "/manifest.json"))
+      if (auto json = llvm::json::parse((*manifest)->getBuffer())) {
+        const llvm::json::Object *root = json->getAsObject();
+        const llvm::json::Object *cache =
+            root ? root->getObject("kv_cache") : nullptr;
+        if (auto perToken = cache ? cache->getInteger("bytes_per_token")
+                                  : std::nullopt)
+          llvm::errs() << ", KV cache " << *perToken << " B/token";
+      } else {
+        llvm::consumeError(json.takeError());
+      }
+    llvm::errs() << ";";
     for (size_t i = 0; i < times.size(); ++i) {
       Clock::time_point stop = i + 1 < times.size() ? times[i + 1].second : end;
       llvm::errs() << llvm::formatv(
@@ -195,14 +214,11 @@ int main(int argc, char **argv) {
     PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
-    pm.addPass(r1::createInferShapes());
-    pm.addPass(r1::createFuseAttention());
-    pm.addPass(r1::createAbsorbMla());
-    pm.addPass(r1::createSpecializeLsh());
-    pm.addPass(r1::createSpecializeRouting());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    if (failed(pm.run(**module)))
+    auto onError = [](const Twine &message) {
+      llvm::errs() << "r1c: " << message << "\n";
+    };
+    if (failed(r1::buildDefaultPipeline(pm, disabledPasses, onError)) ||
+        failed(pm.run(**module)))
       return 1;
   }
 
