@@ -9,11 +9,14 @@
 // PROGRESS-NEXT: r1c: weights
 // PROGRESS-NEXT: r1c: kernels 1/{{[0-9]+}} 2/
 // PROGRESS-NEXT: r1c: link
-// PROGRESS-NEXT: r1c: wrote {{.*}}llama.r1 ({{[0-9.]+}} MB; import+passes {{.*}}s weights {{.*}}s kernels {{.*}}s link {{.*}}s)
+// Two layers cache 2 kv heads × 16 dims for keys and for values: 512 bytes.
+// PROGRESS-NEXT: r1c: wrote {{.*}}llama.r1 ({{[0-9.]+}} MB, KV cache 512 B/token; import+passes {{.*}}s weights {{.*}}s kernels {{.*}}s link {{.*}}s)
 // RUN: %python %S/check_artifact.py %t/llama.r1 %t/llama | FileCheck %s --check-prefix=LLAMA
 // LLAMA: ok: 21 tensors
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/llama.r1/manifest.json
 // MANIFEST: "format": "r1c-artifact",
+// MANIFEST: "kv_cache": {
+// MANIFEST-NEXT: "bytes_per_token": 512
 // MANIFEST: "architecture": "LlamaForCausalLM",
 // MANIFEST: "program": "program.txt",
 // MANIFEST: "target": {
