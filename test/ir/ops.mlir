@@ -158,6 +158,15 @@ func.func @routing(%h: tensor<?x64xf32>, %gw: tensor<16x64xf32>, %bias: tensor<1
   %m = r1.moe %h, %w, %i experts(%g, %u, %d) shared(%sg, %su, %sd) : (tensor<?x64xf32>, tensor<?x4xf32>, tensor<?x4xi32>, tensor<16x32x64xf32>, tensor<16x32x64xf32>, tensor<16x64x32xf32>, tensor<32x64xf32>, tensor<32x64xf32>, tensor<64x32xf32>) -> tensor<?x64xf32>
   // CHECK: r1.moe %{{.*}}, %{{.*}}, %{{.*}} experts(%{{.*}}, %{{.*}}, %{{.*}}) :
   %n = r1.moe %m, %w, %i experts(%g, %u, %d) : (tensor<?x64xf32>, tensor<?x4xf32>, tensor<?x4xi32>, tensor<16x32x64xf32>, tensor<16x32x64xf32>, tensor<16x64x32xf32>) -> tensor<?x64xf32>
+  // CHECK: %[[Y:.*]] = r1.expert_ffn %{{.*}}, %{{.*}} experts(%{{.*}}, %{{.*}}, %{{.*}}) : (tensor<?x64xf32>, tensor<?x4xi32>, tensor<16x32x64xf32>, tensor<16x32x64xf32>, tensor<16x64x32xf32>) -> tensor<?x4x64xf32>
+  %ey = r1.expert_ffn %n, %i experts(%g, %u, %d) : (tensor<?x64xf32>, tensor<?x4xi32>, tensor<16x32x64xf32>, tensor<16x32x64xf32>, tensor<16x64x32xf32>) -> tensor<?x4x64xf32>
+  // CHECK: r1.expert_combine %[[Y]], %{{.*}} base %{{.*}} : (tensor<?x4x64xf32>, tensor<?x4xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  %ec = r1.expert_combine %ey, %w base %n : (tensor<?x4x64xf32>, tensor<?x4xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  // CHECK: r1.layer_gate %{{.*}}, %{{.*}} {branch, threshold = 2.500000e-01 : f32}
+  %eg = r1.layer_gate %ec, %lw {branch, threshold = 0.25 : f32} : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32> {
+  ^bb0(%x: tensor<?x64xf32>):
+    r1.yield %x : tensor<?x64xf32>
+  }
   // CHECK: r1.layer_gate %{{.*}}, %{{.*}} {threshold = 5.000000e-01 : f32} : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32> {
   // CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<?x64xf32>):
   // CHECK-NEXT: %[[Y:.*]] = r1.silu %[[X]]
