@@ -4,9 +4,9 @@
 // lowered to a straight-line list of calls of fused kernels with static model
 // dims (hidden, heads, head dims) and a dynamic token count, plus the steps
 // the runtime does itself (appending to the KV cache, MoE routing and
-// dispatch, layer-skip branches, LSH, the memory unit, the encoders). Values live in slots: f32
-// (or i32) buffers of `width` elements per token (or per encoder-context
-// row), reused once dead.
+// dispatch, layer-skip branches, LSH, the memory unit, the encoders).
+// Values live in slots: f32 (or i32) buffers of `width` elements per token
+// (or per encoder-context row), reused once dead.
 // Weights are named by their declaration and the layout the consuming kernel
 // reads (a linear's weight is packed into 16-wide panels at compile time).
 //
