@@ -55,6 +55,7 @@ sys.path.insert(0, os.path.join(ROOT, "test", "reference"))
 sys.path.insert(0, os.path.join(ROOT, "test", "fixtures"))
 import r1_reference as ref  # noqa: E402
 from make_checkpoint import deepseek_config, write_safetensors  # noqa: E402
+from byte_bpe import bytes_to_unicode, learn_merges  # noqa: E402
 
 FORTUNES = "/usr/share/games/fortunes"
 SKIP_FILES = {"ascii-art"}
@@ -126,16 +127,6 @@ def read_fortune_file(path):
 # tokenizer
 # --------------------------------------------------------------------------
 
-def bytes_to_unicode():
-    """GPT-2's byte -> printable character map (ByteLevel's alphabet)."""
-    keep = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
-    table, extra = {}, 0
-    for b in range(256):
-        table[b] = chr(b) if b in keep else chr(0x100 + extra)
-        extra += b not in keep
-    return table
-
-
 B2U = bytes_to_unicode()
 _SPLITS = [regex.compile(p) for p in DEEPSEEK_SPLITS]
 
@@ -165,36 +156,7 @@ def train_bpe(docs, num_merges):
     for d in docs:
         words.update(pretokenize(d))
     corpus = [[list(w), c] for w, c in sorted(words.items())]
-    pairs, where = collections.Counter(), collections.defaultdict(set)
-    for i, (syms, c) in enumerate(corpus):
-        for a, b in zip(syms, syms[1:]):
-            pairs[a, b] += c
-            where[a, b].add(i)
-    merges = []
-    while len(merges) < num_merges and pairs:
-        best = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        if pairs[best] < 2:
-            break
-        merges.append(best)
-        for i in sorted(where.pop(best)):
-            syms, c = corpus[i]
-            for a, b in zip(syms, syms[1:]):
-                pairs[a, b] -= c
-                if pairs[a, b] <= 0:
-                    del pairs[a, b]
-            out, k = [], 0
-            while k < len(syms):
-                if k + 1 < len(syms) and (syms[k], syms[k + 1]) == best:
-                    out.append(syms[k] + syms[k + 1])
-                    k += 2
-                else:
-                    out.append(syms[k])
-                    k += 1
-            corpus[i][0] = out
-            for a, b in zip(out, out[1:]):
-                pairs[a, b] += c
-                where[a, b].add(i)
-    return merges
+    return learn_merges(corpus, num_merges)
 
 
 class Tokenizer:

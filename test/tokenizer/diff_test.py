@@ -25,6 +25,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "fixtures"))
+from byte_bpe import bytes_to_unicode, learn_merges  # noqa: E402
+
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -41,19 +45,6 @@ DEEPSEEK = [
     "[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|"
     "\\s*[\r\n]+|\\s+(?!\\S)|\\s+",
 ]
-
-
-def bytes_to_unicode():
-    keep = (list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) +
-            list(range(0xAE, 0x100)))
-    table, extra = {}, 0
-    for b in range(256):
-        if b in keep:
-            table[b] = chr(b)
-        else:
-            table[b] = chr(0x100 + extra)
-            extra += 1
-    return table
 
 
 B2U = bytes_to_unicode()
@@ -82,38 +73,7 @@ def train_bpe(text, num_merges):
     corpus = [(tuple(B2U[b] for b in w.encode("utf-8")), c)
               for w, c in words.most_common(8000)]
     corpus = [[list(s), c] for s, c in corpus]
-    pairs = collections.Counter()
-    where = collections.defaultdict(set)
-    for i, (syms, c) in enumerate(corpus):
-        for a, b in zip(syms, syms[1:]):
-            pairs[a, b] += c
-            where[a, b].add(i)
-    merges = []
-    for _ in range(num_merges):
-        if not pairs:
-            break
-        best = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        if pairs[best] < 2:
-            break
-        merges.append(best)
-        for i in list(where[best]):
-            syms, c = corpus[i]
-            for a, b in zip(syms, syms[1:]):
-                pairs[a, b] -= c
-                if pairs[a, b] <= 0:
-                    del pairs[a, b]
-            out, k = [], 0
-            while k < len(syms):
-                if k + 1 < len(syms) and (syms[k], syms[k + 1]) == best:
-                    out.append(syms[k] + syms[k + 1])
-                    k += 2
-                else:
-                    out.append(syms[k])
-                    k += 1
-            corpus[i][0] = out
-            for a, b in zip(out, out[1:]):
-                pairs[a, b] += c
-                where[a, b].add(i)
+    merges = learn_merges(corpus, num_merges)
     vocab = {}
     for b in range(256):
         vocab.setdefault(B2U[b], len(vocab))
