@@ -124,12 +124,10 @@ FailureOr<Value> moeBlock(GraphBuilder &b, const ModelConfig &c,
     bias = *bv;
   }
   OpBuilder &ob = b.builder();
-  // topk_method "greedy" (DeepSeek-V2 style) ignores the groups.
-  bool grouped = moe.topkMethod != "greedy";
   auto router = ob.create<RouterOp>(
       b.loc(), h, *gate, bias, moe.expertsPerToken,
       moe.sigmoidScoring ? ScoringFunc::sigmoid : ScoringFunc::softmax,
-      grouped ? moe.numGroups : 1, grouped ? moe.topkGroup : 1,
+      moe.numGroups, moe.topkGroup,
       moe.normTopkProb,
       llvm::APFloat(static_cast<float>(moe.routedScalingFactor)));
 

@@ -304,9 +304,17 @@ Error readDeepseek(const Reader &r, ModelConfig &c) {
       return r.error("scoring_func",
                      "'" + printable(scoring) + "' must be softmax or sigmoid");
     moe.sigmoidScoring = scoring == "sigmoid";
-    // DeepSeek's reference code picks the routing algorithm from
-    // scoring_func and n_group; topk_method only names it.
-    R1_TRY(moe.topkMethod, r.stringOr("topk_method", "greedy"));
+    // DeepSeek-V3's default is group-limited "noaux_tc"; V2's "greedy"
+    // ignores the groups.
+    std::string method;
+    R1_TRY(method, r.stringOr("topk_method", "noaux_tc"));
+    if (method != "noaux_tc" && method != "group_limited_greedy" &&
+        method != "greedy")
+      return r.error("topk_method", "'" + printable(method) +
+                                        "' must be noaux_tc, "
+                                        "group_limited_greedy or greedy");
+    if (method == "greedy")
+      moe.numGroups = moe.topkGroup = 1;
     if (moe.expertsPerToken > moe.numRoutedExperts)
       return r.error("num_experts_per_tok",
                      "(" + Twine(moe.expertsPerToken) +

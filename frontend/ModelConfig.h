@@ -36,13 +36,12 @@ struct MoeConfig {
   int64_t intermediateSize = 0;
   int64_t firstKDenseReplace = 0;
   int64_t layerFreq = 1;
+  /// Group-limited routing; both are 1 when `topk_method` is "greedy".
   int64_t numGroups = 1;
   int64_t topkGroup = 1;
   bool sigmoidScoring = false;
   bool normTopkProb = false;
   double routedScalingFactor = 1.0;
-  /// "greedy", "group_limited_greedy", "noaux_tc": informational.
-  std::string topkMethod = "greedy";
 
   bool isMoeLayer(int64_t layer) const {
     return layer >= firstKDenseReplace && layer % layerFreq == 0;

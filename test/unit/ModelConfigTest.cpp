@@ -295,6 +295,10 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{kDeepseekV3, R"("scoring_func": "sigmoid")",
             R"("scoring_func": "relu")",
             "'scoring_func' 'relu' must be softmax or sigmoid"},
+        Bad{kDeepseekV3, R"("topk_method": "noaux_tc")",
+            R"("topk_method": "noaux-tc")",
+            "'topk_method' 'noaux-tc' must be noaux_tc, group_limited_greedy "
+            "or greedy"},
         Bad{kDeepseekV3, R"("kv_lora_rank": 512, )", "",
             "missing 'kv_lora_rank'"},
         Bad{kDeepseekV3, R"("qk_rope_head_dim": 64)",
@@ -410,11 +414,29 @@ TEST(ModelConfigTest, DeepseekV3Details) {
   EXPECT_EQ(c->moe->topkGroup, 4);
   EXPECT_TRUE(c->moe->normTopkProb);
   EXPECT_EQ(c->moe->routedScalingFactor, 2.5);
-  EXPECT_EQ(c->moe->topkMethod, "noaux_tc");
   EXPECT_EQ(c->ropeScaling->betaFast, 32.0);
   EXPECT_EQ(c->ropeScaling->mscaleAllDim, 1.0);
   EXPECT_EQ(c->fp8ActivationScheme, "dynamic");
   EXPECT_EQ(c->torchDtype, "bfloat16");
+}
+
+TEST(ModelConfigTest, DeepseekRoutingMethod) {
+  // Without topk_method, routing is V3's group-limited noaux_tc.
+  auto c = parse(with(kDeepseekV3, R"("topk_method": "noaux_tc", )", ""));
+  ASSERT_TRUE(!!c) << llvm::toString(c.takeError());
+  EXPECT_EQ(c->moe->numGroups, 8);
+  EXPECT_EQ(c->moe->topkGroup, 4);
+  // V2's greedy top-k ignores the groups, even ones that would not fit.
+  c = parse(with(kDeepseekV3, R"("topk_method": "noaux_tc")",
+                 R"("topk_method": "greedy")"));
+  ASSERT_TRUE(!!c) << llvm::toString(c.takeError());
+  EXPECT_EQ(c->moe->numGroups, 1);
+  EXPECT_EQ(c->moe->topkGroup, 1);
+  c = parse(with(with(kDeepseekV3, R"("topk_method": "noaux_tc")",
+                      R"("topk_method": "greedy")"),
+                 R"("n_group": 8)", R"("n_group": 7)"));
+  ASSERT_TRUE(!!c) << llvm::toString(c.takeError());
+  EXPECT_EQ(c->moe->numGroups, 1);
 }
 
 TEST(ModelConfigTest, DeepseekDenseWhenNoRoutedExperts) {
