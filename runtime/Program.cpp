@@ -20,6 +20,8 @@ namespace {
 
 constexpr size_t kMaxRecords = 1 << 22;
 constexpr int64_t kMaxWidth = int64_t(1) << 31;
+constexpr int64_t kMaxImage = int64_t(1) << 28; // values in one image
+constexpr size_t kMaxCallArgs = 8;
 
 std::vector<std::string_view> split(std::string_view line, char sep) {
   std::vector<std::string_view> fields;
@@ -201,6 +203,8 @@ private:
         return fail("classify pooling must be last or mean");
       c.mean = f[5] == "mean";
       const Program::Slot &hidden = program.slots[c.hidden];
+      if (hidden.context)
+        return fail("classify hidden must be token rows");
       if (hidden.isInt || program.weights[c.weight].bytes !=
                               uint64_t(c.labels) * uint64_t(hidden.width) * 4)
         return fail("classify weight does not match labels × hidden");
@@ -240,10 +244,8 @@ private:
       if (!count(f, 2) ||
           !index(f[1], program.slots.size(), step.slot, "slot"))
         return false;
-      if (!program.slots[step.slot].context || program.encoders.empty())
-        return fail("encode needs a context slot and encoder records");
-      if (!encodersFit(program.slots[step.slot].width))
-        return false;
+      if (!program.slots[step.slot].context)
+        return fail("encode needs a context slot");
       program.steps.push_back(std::move(step));
       return true;
     }
@@ -271,7 +273,7 @@ private:
           !index(f[2], program.slots.size(), step.slot, "slot"))
         return false;
       if (program.caches[step.cache] != program.slots[step.slot].width ||
-          program.slots[step.slot].isInt)
+          program.slots[step.slot].isInt || program.slots[step.slot].context)
         return fail("appends a slot whose width is not the cache's");
       program.steps.push_back(std::move(step));
       return true;
@@ -289,6 +291,9 @@ private:
           return false;
         step.args.push_back(std::move(arg));
       }
+      if (step.args.size() > kMaxCallArgs)
+        return fail("a call takes at most " + std::to_string(kMaxCallArgs) +
+                    " arguments");
       if (step.args.back().source != Arg::Source::Slot)
         return fail("a call's output must be a slot");
       program.steps.push_back(std::move(step));
@@ -297,12 +302,13 @@ private:
     return fail("unknown record '" + std::string(kind) + "'");
   }
 
+  /// A slot of token rows (not the encoder context's) of this width and type.
   bool slotOf(std::string_view text, int64_t &slot, int64_t width, bool isInt,
               const char *what) {
     if (!index(text, program.slots.size(), slot, "slot"))
       return false;
     const Program::Slot &s = program.slots[slot];
-    return (s.width == width && s.isInt == isInt) ||
+    return (s.width == width && s.isInt == isInt && !s.context) ||
            fail(std::string(what) + " slot has the wrong width or type");
   }
 
@@ -396,8 +402,13 @@ private:
       return false;
     if (!parseFloat(f[at + 4], e.eps) || e.eps < 0)
       return fail("bad encoder epsilon");
-    if (image && (e.height % e.patch || e.width % e.patch ||
-                  e.channels * e.height * e.width > (int64_t(1) << 28)))
+    // Each dim < 2^31, so the checks below cannot overflow int64 before
+    // they bound the products.
+    if (image && (e.channels > kMaxImage || e.height > kMaxImage ||
+                  e.width > kMaxImage ||
+                  e.channels * e.height > kMaxImage / e.width))
+      return fail("the image is larger than 2^28 values");
+    if (image && (e.height % e.patch || e.width % e.patch))
       return fail("the image does not split into whole patches");
     program.encoders.push_back(e);
     return true;
@@ -441,7 +452,7 @@ private:
         program.caches[l.qkCache] != width ||
         program.caches[l.valueCache] != width ||
         program.slots[l.output].width != width ||
-        program.slots[l.output].isInt)
+        program.slots[l.output].isInt || program.slots[l.output].context)
       return fail("lsh shapes do not fit its caches and output");
     l.causal = causal != 0;
     program.steps.push_back(std::move(step));
@@ -511,13 +522,14 @@ private:
     int64_t product = 1, dynamic = 0;
     for (std::string_view d : dims) {
       int64_t value;
-      if (!parseInt(d, value) || value == 0 || value < -kMaxWidth ||
-          value > kMaxWidth)
+      if (!parseInt(d, value) || value == 0 || value <= -kMaxWidth ||
+          value >= kMaxWidth)
         return fail("bad dim '" + std::string(d) + "'");
       if (value < 0)
         ++dynamic;
+      // Halide's extents and strides are int32: so is every product.
       int64_t magnitude = value < 0 ? -value : value;
-      if (product > std::numeric_limits<int64_t>::max() / magnitude)
+      if (product * magnitude >= kMaxWidth)
         return fail("argument dims overflow");
       product *= magnitude;
       arg.dims.push_back(value);
@@ -557,11 +569,25 @@ private:
       return fail("ids and positions must be i32 slots of width 1");
     if (logits.isInt || logits.width != program.vocab)
       return fail("logits must be an f32 slot of width vocab");
+    if (ids.context || positions.context || logits.context)
+      return fail("ids, positions and logits must be token rows");
     if (program.tail < 0 || size_t(program.tail) > program.steps.size())
       return fail("has no tail record within its steps");
-    for (size_t i = size_t(program.tail); i < program.steps.size(); ++i)
+    for (size_t i = size_t(program.tail); i < program.steps.size(); ++i) {
       if (program.steps[i].kind != Step::Kind::Call)
         return fail("its row-wise tail holds a step that is not a call");
+      for (const Arg &arg : program.steps[i].args)
+        if (arg.source == Arg::Source::Slot && program.slots[arg.index].context)
+          return fail("its row-wise tail reads the encoder context");
+    }
+    for (const Step &step : program.steps) {
+      if (step.kind != Step::Kind::Encode)
+        continue;
+      if (program.encoders.empty())
+        return fail("has an encode step but no encoder records");
+      if (!encodersFit(program.slots[step.slot].width))
+        return false;
+    }
     for (size_t i = 0; i < program.steps.size(); ++i)
       if (program.steps[i].kind == Step::Kind::Skip &&
           program.steps[i].skip.count >= program.tail - int64_t(i))

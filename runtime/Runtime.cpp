@@ -270,6 +270,12 @@ struct r1rt_model {
       widestRow = std::max(widestRow, s.width);
     for (int64_t w : program.caches)
       widestRow = std::max(widestRow, w);
+    // The experts step's scratch rows: top-k per token of width I or H.
+    for (const Step &step : program.steps)
+      if (step.kind == Step::Kind::Experts)
+        widestRow = std::max(widestRow,
+                             step.experts.topK * std::max(step.experts.intermediate,
+                                                          step.experts.hidden));
     lshRotations.resize(program.steps.size());
     for (size_t s = 0; s < program.steps.size(); ++s) {
       const Step &step = program.steps[s];
@@ -908,9 +914,7 @@ struct r1rt_session {
         break;
       }
       case Step::Kind::Call: {
-        View views[8];
-        if (step.args.size() > 8)
-          return fail("a kernel call has more than 8 arguments");
+        View views[8]; // the parser allows at most 8 arguments
         bool lastRow = lastOnly && int64_t(s) >= p.tail;
         for (size_t i = 0; i < step.args.size(); ++i)
           views[i] = lastRow ? describe(step.args[i], 1, length, n - 1)

@@ -141,6 +141,71 @@ TEST(Program, RefusesArgumentsThatDoNotFit) {
             "program.txt:21: a call's output must be a slot");
   EXPECT_EQ(parseError(replaced("append 0 2", "append 0 3")),
             "program.txt:20: appends a slot whose width is not the cache's");
+  // 2^30 × 2^30 × 4 bytes wraps to 0 in 64 bits; Halide's dims are int32.
+  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:1073741824,1073741824,4")),
+            "program.txt:21: argument dims overflow");
+  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:2147483648,1,1")),
+            "program.txt:21: bad dim '2147483648'");
+  EXPECT_EQ(parseError(replaced("call 1 s2:8,-1 w1:16,8,1 s3:16,-1",
+                                "call 1 s2:8,-1 s2:8,-1 s2:8,-1 s2:8,-1 "
+                                "s2:8,-1 s2:8,-1 s2:8,-1 s2:8,-1 s3:16,-1")),
+            "program.txt:21: a call takes at most 8 arguments");
+}
+
+/// validProgram plus a 2×2 one-channel image encoder into a 4-wide context.
+std::string encoderProgram(const std::string &encoder,
+                           bool encoderAfterEncode = false) {
+  std::string text = replaced("slot 16 f32\n", "slot 16 f32\nslot 4 f32 context\n");
+  text.replace(text.find("kernel r1k_embed"), 0,
+               "weight 1024 16\nweight 1088 16\nweight 1152 64\n"
+               "weight 1216 16\nweight 1280 16\n");
+  text.replace(text.find("tail 2"), 6, "tail 3");
+  std::string encode = "encode 4\n";
+  text.replace(text.find("call 0"), 0,
+               encoderAfterEncode ? encode + encoder : encoder + encode);
+  return text;
+}
+const char *const kImage = "encoder image 1 2 2 1 4 2 3 5 6 1e-05\n";
+
+TEST(Program, ParsesAnEncoder) {
+  Program program;
+  std::string error;
+  ASSERT_TRUE(parseProgram(encoderProgram(kImage), program, error)) << error;
+  ASSERT_EQ(program.encoders.size(), 1u);
+  EXPECT_EQ(program.steps[0].kind, Step::Kind::Encode);
+}
+
+TEST(Program, RefusesEncodersThatDoNotFit) {
+  // 16 × 2^30 × 2^30 wraps to 0 in int64.
+  EXPECT_EQ(parseError(encoderProgram(
+                "encoder image 16 1073741824 1073741824 1073741824 "
+                "4 2 3 5 6 1e-05\n")),
+            "program.txt:25: the image is larger than 2^28 values");
+  // Weights are checked against the context whatever the record order.
+  EXPECT_EQ(parseError(encoderProgram("encoder image 1 2 2 1 4 0 3 5 6 1e-05\n",
+                                      /*encoderAfterEncode=*/true)),
+            "program.txt: an encoder's weights do not fit the context width");
+  EXPECT_EQ(parseError(replaced("call 0", "encode 2\ncall 0")),
+            "program.txt:19: encode needs a context slot");
+}
+
+TEST(Program, RefusesContextRowsWhereTokenRowsAreRead) {
+  // A context slot holds the encoder context's rows, not the tokens'.
+  auto contextSlot = [](const std::string &from, const std::string &to) {
+    return parseError(replaced(from, to));
+  };
+  EXPECT_EQ(contextSlot("slot 8 f32\n", "slot 8 f32 context\n"),
+            "program.txt:20: appends a slot whose width is not the cache's");
+  EXPECT_EQ(contextSlot("slot 16 f32\n", "slot 16 f32 context\n"),
+            "program.txt: ids, positions and logits must be token rows");
+  EXPECT_EQ(contextSlot("slot 1 i32\nslot 1 i32\n",
+                        "slot 1 i32 context\nslot 1 i32\n"),
+            "program.txt: ids, positions and logits must be token rows");
+  // Tail steps run on the last token row alone.
+  std::string text = replaced("slot 16 f32\n", "slot 16 f32\nslot 8 f32 context\n");
+  text.replace(text.find("s2:8,-1 w1"), 7, "s4:8,-1");
+  EXPECT_EQ(parseError(text),
+            "program.txt: its row-wise tail reads the encoder context");
 }
 
 /// A program with a router, routed experts, memory state and a classifier.

@@ -495,24 +495,21 @@ int main(int argc, char **argv) {
   }
   bool dump = !o.dumpLogits.empty();
   size_t n = o.tokens.size();
-  std::vector<float> all; // every position's logits when dumping
-  std::vector<float> logits(n * size_t(vocab));
+  // Every position's logits when dumping; else the last position's only.
+  std::vector<float> logits((dump ? n : 1) * size_t(vocab));
 
   Clock::time_point t0 = Clock::now();
-  // Without a dump only the last position's logits are needed.
   int status = dump ? r1rt_prefill(session, o.tokens.data(), n, logits.data())
                     : r1rt_prefill_last(session, o.tokens.data(), n,
-                                        logits.data() + (n - 1) * size_t(vocab));
+                                        logits.data());
   if (status != 0) {
     std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
     return 1;
   }
   Clock::time_point t1 = Clock::now();
-  if (dump)
-    all = logits;
   std::mt19937_64 rng(o.seed);
   std::vector<int32_t> generated;
-  const float *last = logits.data() + (n - 1) * size_t(vocab);
+  const float *last = logits.data() + (dump ? n - 1 : 0) * size_t(vocab);
   std::vector<float> step(static_cast<size_t>(vocab));
   for (long i = 0; i < o.generate; ++i) {
     int32_t token = choose(last, vocab, o, rng);
@@ -531,7 +528,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     if (dump)
-      all.insert(all.end(), step.begin(), step.end());
+      logits.insert(logits.end(), step.begin(), step.end());
     last = step.data();
   }
   Clock::time_point t2 = Clock::now();
@@ -553,7 +550,7 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, ", decode %ld tokens %.1f tok/s", decoded,
                  double(decoded) / seconds(t1, t2));
   std::fprintf(stderr, "\n");
-  if (dump && !writeNpy(o.dumpLogits, all, int64_t(all.size()) / vocab, vocab)) {
+  if (dump && !writeNpy(o.dumpLogits, logits, int64_t(logits.size()) / vocab, vocab)) {
     std::fprintf(stderr, "r1-run: cannot write %s\n", o.dumpLogits.c_str());
     return 1;
   }
