@@ -10,6 +10,7 @@
 
 #include "r1rt.h"
 
+#include "runtime/MappedFile.h"
 #include "runtime/Program.h"
 #include "runtime/Sha256.h"
 
@@ -37,62 +38,6 @@ using namespace r1rt;
 namespace {
 
 using KernelFn = int (*)(void **);
-
-/// A read-only mapping of a whole regular file.
-class MappedFile {
-public:
-  MappedFile() = default;
-  MappedFile(const MappedFile &) = delete;
-  MappedFile &operator=(const MappedFile &) = delete;
-  ~MappedFile() {
-    if (data && size)
-      munmap(const_cast<uint8_t *>(data), size);
-  }
-  /// Maps `path`; false with `error` set when it cannot. With `populate`
-  /// every page is faulted in now, not by the first kernel to touch it.
-  bool open(const std::string &path, std::string &error,
-            bool populate = false) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-      error = "cannot open " + path + ": " + std::strerror(errno);
-      return false;
-    }
-    struct stat st;
-    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (!ok) {
-      ::close(fd);
-      error = path + " is not a regular file";
-      return false;
-    }
-    size = size_t(st.st_size);
-    if (size) {
-      void *map = mmap(nullptr, size, PROT_READ,
-                       MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
-      if (map == MAP_FAILED) {
-        ::close(fd);
-        error = "cannot map " + path + ": " + std::strerror(errno);
-        return false;
-      }
-      data = static_cast<const uint8_t *>(map);
-    }
-    ::close(fd);
-    return true;
-  }
-  const uint8_t *data = nullptr;
-  size_t size = 0;
-};
-
-bool readText(const std::string &path, std::string &text, std::string &error) {
-  MappedFile file;
-  if (!file.open(path, error))
-    return false;
-  if (file.size > (64u << 20)) {
-    error = path + " is larger than 64 MB";
-    return false;
-  }
-  text.assign(reinterpret_cast<const char *>(file.data), file.size);
-  return true;
-}
 
 /// Whether this CPU has `feature` (a name program.txt may list).
 bool cpuHas(const std::string &feature) {

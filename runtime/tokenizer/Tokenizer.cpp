@@ -9,11 +9,12 @@
 
 #include "runtime/tokenizer/Tokenizer.h"
 
+#include "runtime/MappedFile.h"
+
 #include "runtime/tokenizer/JsonReader.h"
 #include "runtime/tokenizer/Unicode.h"
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <queue>
@@ -397,6 +398,9 @@ private:
   }
 
   bool loadSplit(const JsonValue &step, const std::string &where) {
+    if (tok.preTokenizer.rules.size() >= limits.maxSplitRules)
+      return fail(where, ": more than ", std::to_string(limits.maxSplitRules),
+                  " split rules");
     const JsonValue *pattern = member(step, "pattern", Kind::Object, where);
     const JsonValue *behavior =
         pattern ? member(step, "behavior", Kind::String, where) : nullptr;
@@ -476,6 +480,10 @@ private:
         single ? member(step, "special_tokens", Kind::Object, where) : nullptr;
     if (!specials)
       return false;
+    if (single->array.size() > limits.maxTemplateTokens + 1)
+      return fail(where, ": more than ",
+                  std::to_string(limits.maxTemplateTokens),
+                  " template tokens");
     for (size_t i = 0; i < single->array.size(); ++i) {
       const JsonValue &piece = single->array[i];
       std::string at = where + ".single[" + std::to_string(i) + "]";
@@ -511,6 +519,11 @@ private:
             !tok.tokens[id].known)
           return fail(at, ": special token ", quote(name->string),
                       " has unknown id ", std::to_string(id));
+        if (tok.prefixIds.size() + tok.suffixIds.size() >=
+            limits.maxTemplateTokens)
+          return fail(where, ": more than ",
+                      std::to_string(limits.maxTemplateTokens),
+                      " template tokens");
         (sawTemplateSequence ? tok.suffixIds : tok.prefixIds).push_back(id);
         if (!sawTemplateSequence && !bosFromTemplate)
           bosFromTemplate = id;
@@ -565,19 +578,9 @@ Expected<Tokenizer> Tokenizer::fromJson(std::string_view json,
 
 Expected<Tokenizer> Tokenizer::fromFile(const std::string &path,
                                         TokenizerLimits limits) {
-  std::ifstream file(path, std::ios::binary | std::ios::ate);
-  if (!file)
-    return makeError(path, ": cannot open");
-  std::streamoff size = file.tellg();
-  if (size < 0)
-    return makeError(path, ": cannot read its size");
-  if (static_cast<uint64_t>(size) > limits.maxFileBytes)
-    return makeError(path, ": ", std::to_string(size), " bytes, more than ",
-                     std::to_string(limits.maxFileBytes));
-  std::string text(static_cast<size_t>(size), '\0');
-  file.seekg(0);
-  if (!file.read(text.data(), size))
-    return makeError(path, ": read failed");
+  std::string text, error;
+  if (!r1rt::readText(path, text, error, limits.maxFileBytes))
+    return makeError(error);
   Expected<Tokenizer> tok = fromJson(text, limits);
   if (!tok)
     return makeError(path, ": ", tok.message());

@@ -40,6 +40,10 @@ struct TokenizerLimits {
   size_t maxTokens = size_t(1) << 20;
   size_t maxMerges = size_t(1) << 20;
   size_t maxTokenBytes = 1024;
+  /// Each split rule is a pass over the text, each template token is added
+  /// to every encoding: real tokenizers have a few of each.
+  size_t maxSplitRules = 16;
+  size_t maxTemplateTokens = 16;
 };
 
 class Tokenizer {

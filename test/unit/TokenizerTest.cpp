@@ -17,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -612,10 +613,54 @@ TEST(TokenizerHostile, WrongShapes) {
             "model.vocab must be an object, got an array");
 }
 
+TEST(TokenizerHostile, TooManySplitRules) {
+  // Each rule is one more pass over every text encoded.
+  JsonSpec spec;
+  std::string splits;
+  for (int i = 0; i < 17; ++i)
+    splits += R"({"type":"Split","pattern":{"String":"q"},"behavior":"Isolated","invert":false},)";
+  spec.preTokenizer = R"({"type":"Sequence","pretokenizers":[)" + splits +
+                      R"({"type":"ByteLevel","add_prefix_space":false,"trim_offsets":false,"use_regex":false}]})";
+  EXPECT_EQ(loadError(spec.render()),
+            "pre_tokenizer.pretokenizers[16]: more than 16 split rules");
+  spec.preTokenizer.replace(spec.preTokenizer.find(R"({"type":"Split")"),
+                            splits.size() / 17, "");
+  EXPECT_EQ(loadError(spec.render()), "");
+}
+
+TEST(TokenizerHostile, TooManyTemplateTokens) {
+  // Every template token is added to every encoding.
+  std::string json = JsonSpec().render();
+  std::string bos = R"({"SpecialToken":{"id":")" + kBos + R"(","type_id":0}},)";
+  size_t at = json.find(bos);
+  ASSERT_NE(at, std::string::npos);
+  std::string more;
+  for (int i = 0; i < 16; ++i)
+    more += bos;
+  EXPECT_EQ(loadError(std::string(json).insert(at, more)),
+            "post_processor: more than 16 template tokens");
+  EXPECT_EQ(loadError(std::string(json).insert(at, more.substr(0, 15 * bos.size()))),
+            "");
+}
+
 TEST(TokenizerHostile, MissingFile) {
   Expected<Tokenizer> tok = Tokenizer::fromFile("/nonexistent/tokenizer.json");
   ASSERT_FALSE(tok);
-  EXPECT_EQ(tok.message(), "/nonexistent/tokenizer.json: cannot open");
+  EXPECT_EQ(tok.message(), "cannot open /nonexistent/tokenizer.json: No such "
+                           "file or directory");
+}
+
+TEST(TokenizerHostile, NotARegularFile) {
+  // A directory, and a FIFO nobody writes (opening it must not wait).
+  std::string fifo = ::testing::TempDir() + "r1-tokenizer-fifo.json";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string &path : {::testing::TempDir(), fifo}) {
+    Expected<Tokenizer> tok = Tokenizer::fromFile(path);
+    ASSERT_FALSE(tok);
+    EXPECT_EQ(tok.message(), path + " is not a regular file");
+  }
+  std::remove(fifo.c_str());
 }
 
 TEST(TokenizerFile, LoadsFromDisk) {
