@@ -10,9 +10,9 @@
 
 #include "passes/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "llvm/ADT/SetVector.h"
 
 namespace mlir::r1 {
 #define GEN_PASS_DEF_SPECIALIZEROUTING
@@ -59,37 +59,42 @@ struct LayerGatePattern : public OpRewritePattern<LayerGateOp> {
     if (gate.getBranch())
       return rewriter.notifyMatchFailure(gate, "already a branch");
     Region &body = gate.getBody();
-    // The cached operands defined in the body, and what they are made of.
-    llvm::SetVector<Operation *> slice;
-    SmallVector<Value> worklist;
     bool recordsRows = false;
     body.walk([&](Operation *op) {
       recordsRows |= isa<MemoryUpdateOp, LayerGateOp>(op);
-      llvm::append_range(worklist, getCachedOperands(op));
     });
     if (recordsRows)
       return rewriter.notifyMatchFailure(
           gate, "the body records every row (memory update or nested gate)");
-    while (!worklist.empty()) {
-      Operation *def = worklist.pop_back_val().getDefiningOp();
-      if (!def || !body.isAncestor(def->getParentRegion()) ||
-          !slice.insert(def))
-        continue;
-      if (def->getNumRegions() || !isPure(def))
-        return rewriter.notifyMatchFailure(
-            gate, "a cached operand comes from an op that cannot move");
-      llvm::append_range(worklist, def->getOperands());
-    }
+    // The cached operands defined in the body, and what they are made of.
+    BackwardSliceOptions options;
+    options.inclusive = true; // the cached operand's own op too
+    options.omitBlockArguments = true; // the body's argument is the input
+    options.filter = [&](Operation *op) {
+      return body.isAncestor(op->getParentRegion());
+    };
+    SetVector<Operation *> slice;
+    body.walk([&](Operation *op) {
+      for (Value cached : getCachedOperands(op))
+        if (Operation *def = cached.getDefiningOp();
+            def && options.filter(def))
+          getBackwardSlice(cached, &slice, options);
+    });
+    if (llvm::any_of(slice, [](Operation *op) {
+          return op->getNumRegions() || !isPure(op);
+        }))
+      return rewriter.notifyMatchFailure(
+          gate, "a cached operand comes from an op that cannot move");
     // Hoist in the body's order, so every moved op follows its operands.
     Value arg = body.getArgument(0);
-    rewriter.modifyOpInPlace(gate, [&] {
-      for (Operation &op : llvm::make_early_inc_range(body.front()))
-        if (slice.contains(&op)) {
-          op.moveBefore(gate);
-          op.replaceUsesOfWith(arg, gate.getHidden());
-        }
-      gate.setBranch(true);
-    });
+    for (Operation &op : llvm::make_early_inc_range(body.front())) {
+      if (!slice.contains(&op))
+        continue;
+      rewriter.moveOpBefore(&op, gate);
+      rewriter.modifyOpInPlace(
+          &op, [&] { op.replaceUsesOfWith(arg, gate.getHidden()); });
+    }
+    rewriter.modifyOpInPlace(gate, [&] { gate.setBranch(true); });
     return success();
   }
 };
