@@ -497,7 +497,7 @@ private:
       return concatenated ? success() : lowerEncode(op, {norm.getResult()});
     }
     if (auto concat = dyn_cast<ConcatOp>(op);
-        concat && concat.getAxis() == 0 &&
+        concat && normalAxis(concat.getType(), concat.getAxis()) == 0 &&
         llvm::all_of(concat.getInputs(), [&](Value part) {
           return succeeded(matchEncoder(part));
         }))
@@ -971,8 +971,14 @@ private:
   struct AxisView {
     int64_t inner = 1, length, outer = 1;
   };
+  /// `axis` of `type` in [0, rank); the verifiers accept [-rank, rank).
+  static int64_t normalAxis(Type type, int64_t axis) {
+    return axis < 0 ? axis + cast<RankedTensorType>(type).getRank() : axis;
+  }
+
   static FailureOr<AxisView> axisView(Operation *op, Type type, int64_t axis) {
     auto tensor = cast<RankedTensorType>(type);
+    axis = normalAxis(type, axis);
     if (axis == 0)
       return op->emitOpError() << "works along the token dim; the kernels "
                                   "cannot";

@@ -1,0 +1,53 @@
+//===- KernelProgramTest.cpp - lowering details of KernelProgram ----------===//
+
+#include "codegen/KernelProgram.h"
+#include "ir/R1Dialect.h"
+
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir;
+
+namespace {
+
+/// ids → embedding → a window of the last axis → head.
+constexpr const char *kSliceModule = R"mlir(
+r1.weight_decl @emb : tensor<16x8xf32>
+r1.weight_decl @head : tensor<16x4xf32>
+func.func @forward(%ids: tensor<?xi32>, %pos: tensor<?xi64>) -> tensor<?x16xf32> {
+  %w = r1.weight @emb : tensor<16x8xf32>
+  %e = r1.embedding %ids, %w : (tensor<?xi32>, tensor<16x8xf32>) -> tensor<?x8xf32>
+  %r = r1.reshape %e : tensor<?x8xf32> -> tensor<?x2x4xf32>
+  %s = r1.slice %r {axis = AXIS : i64, start = 1 : i64, size = 2 : i64} : (tensor<?x2x4xf32>) -> tensor<?x2x2xf32>
+  %f = r1.reshape %s : tensor<?x2x2xf32> -> tensor<?x4xf32>
+  %h = r1.weight @head : tensor<16x4xf32>
+  %l = r1.lm_head %f, %h : (tensor<?x4xf32>, tensor<16x4xf32>) -> tensor<?x16xf32>
+  return %l : tensor<?x16xf32>
+}
+)mlir";
+
+r1::KernelSpec sliceKernel(const std::string &axis) {
+  MLIRContext context;
+  context.loadDialect<r1::R1Dialect, func::FuncDialect>();
+  std::string text = kSliceModule;
+  text.replace(text.find("AXIS"), 4, axis);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context);
+  EXPECT_TRUE(module);
+  FailureOr<r1::KernelProgram> program = r1::lowerToKernels(*module);
+  EXPECT_TRUE(succeeded(program));
+  for (const r1::KernelSpec &kernel : program->kernels)
+    if (kernel.kind == r1::KernelSpec::Kind::Slice)
+      return kernel;
+  ADD_FAILURE() << "no slice kernel";
+  return r1::KernelSpec(r1::KernelSpec::Kind::Slice, {});
+}
+
+TEST(KernelProgram, NegativeAxesCountFromTheEnd) {
+  // dims {inner, axis, outer, start, size}: the last axis has nothing inside.
+  llvm::SmallVector<int64_t, 4> want = {1, 4, 2, 1, 2};
+  EXPECT_EQ(sliceKernel("2").dims, want);
+  EXPECT_EQ(sliceKernel("-1").dims, want);
+}
+
+} // namespace
