@@ -268,9 +268,9 @@ LogicalResult writeTextFile(ModuleOp module, StringRef dir, StringRef name,
 
 } // namespace
 
-LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
-                                      StringRef outDir, Target &target,
-                                      ProgressFn report) {
+FailureOr<ArtifactSummary>
+mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
+                        StringRef outDir, Target &target, ProgressFn report) {
   auto checkpoint = Checkpoint::open(checkpointDir);
   if (!checkpoint)
     return emitError(module.getLoc()) << llvm::toString(checkpoint.takeError());
@@ -360,6 +360,10 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
     fileTable[f.name] = json::Object{{"bytes", int64_t(f.bytes)},
                                      {"sha256", f.sha256}};
   auto architecture = module->getAttrOfType<StringAttr>("r1.model");
+  // f32 per token over every layer's cache (MLA: latent + rope key).
+  int64_t kvBytesPerToken =
+      4 * std::accumulate(program->cacheWidths.begin(),
+                          program->cacheWidths.end(), int64_t(0));
   json::Object manifest{
       {"format", "r1c-artifact"},
       {"format_version", kArtifactFormatVersion},
@@ -381,12 +385,7 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
            {"name", "logits"},
            {"dtype", "f32"},
            {"shape", json::Array{"tokens", program->vocab}}}}},
-      // f32 per token over every layer's cache (MLA: latent + rope key).
-      {"kv_cache",
-       json::Object{{"bytes_per_token",
-                     4 * std::accumulate(program->cacheWidths.begin(),
-                                         program->cacheWidths.end(),
-                                         int64_t(0))}}},
+      {"kv_cache", json::Object{{"bytes_per_token", kvBytesPerToken}}},
       {"weights", json::Object{{"file", "weights.bin"},
                                {"alignment", int64_t(kWeightAlignment)},
                                {"tensors", std::move(tensors)}}},
@@ -394,9 +393,12 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", json::Value(std::move(manifest))) << "\n";
-  SmallVector<FileEntry> unused;
-  if (failed(writeTextFile(module, tmp, "manifest.json", os.str(), unused)))
+  if (failed(writeTextFile(module, tmp, "manifest.json", os.str(), files)))
     return failure();
+  ArtifactSummary summary;
+  summary.kvCacheBytesPerToken = kvBytesPerToken;
+  for (const FileEntry &f : files)
+    summary.bytes += f.bytes;
 
   // Swap in: an old artifact moves aside first and goes only once the new
   // one is in place.
@@ -416,5 +418,5 @@ LogicalResult mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   keep = true;
   if (!old.empty())
     llvm::sys::fs::remove_directories(old);
-  return success();
+  return summary;
 }

@@ -1,8 +1,8 @@
 //===- ArtifactWriter.h - the NAME.r1 artifact folder -----------*- C++ -*-===//
 //
-// This file declares writeArtifact: pack every declared weight of an r1
-// module from its checkpoint into weights.bin (64-byte aligned, in the
-// declared element type, MoE stacks laid out expert by expert), and write the
+// This file declares writeArtifact: lower an r1 module to kernels, compile
+// them for a target, pack the weights they read into weights.bin (f32, FP8
+// expanded, in the layout each kernel reads, 64-byte aligned), and write the
 // folder with its manifest atomically (a temporary folder renamed into
 // place, so a failed or interrupted write never leaves half an artifact).
 //
@@ -20,7 +20,8 @@ namespace mlir::r1 {
 
 /// Every tensor in weights.bin starts at a multiple of this.
 inline constexpr uint64_t kWeightAlignment = 64;
-/// manifest.json's format_version; the runtime refuses other versions.
+/// manifest.json's format_version and program.txt's version, which the
+/// runtime checks (runtime/Program.h: kProgramVersion).
 inline constexpr int64_t kArtifactFormatVersion = 2;
 
 /// Called as each stage starts: ("weights"|"kernels"|"link", i, n), where
@@ -34,9 +35,14 @@ using ProgressFn = llvm::function_ref<void(llvm::StringRef, size_t, size_t)>;
 /// checkpoint has one, and manifest.json (format version, model, target,
 /// kernels, inputs/outputs, weight table, SHA-256 of every file). Errors are
 /// reported on the module and leave any previous `outDir` untouched.
-LogicalResult writeArtifact(ModuleOp module, llvm::StringRef checkpointDir,
-                            llvm::StringRef outDir, Target &target,
-                            ProgressFn report);
+struct ArtifactSummary {
+  uint64_t bytes = 0;               // all files together
+  int64_t kvCacheBytesPerToken = 0; // every layer's cache
+};
+FailureOr<ArtifactSummary> writeArtifact(ModuleOp module,
+                                         llvm::StringRef checkpointDir,
+                                         llvm::StringRef outDir,
+                                         Target &target, ProgressFn report);
 
 } // namespace mlir::r1
 

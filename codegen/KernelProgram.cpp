@@ -13,9 +13,9 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/Hashing.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/xxhash.h"
 
 #include <algorithm>
 #include <cstring>
@@ -29,8 +29,7 @@ std::string KernelSpec::symbol() const {
   static const char *const names[] = {
       "embed", "rms_norm", "linear", "rope",  "attention",  "add",
       "mul",   "silu",     "swiglu", "slice", "head_matmul", "mla_attention",
-      "layer_gate", "gate_score", "gate_select", "expert_combine", "concat",
-      "repeat"};
+      "gate_score", "gate_select", "expert_combine", "concat", "repeat"};
   std::string name = std::string("r1k_") + names[int(kind)];
   for (size_t i = 0; i < dims.size(); ++i)
     name += (i ? "x" : "_") + std::to_string(dims[i]);
@@ -44,8 +43,12 @@ std::string KernelSpec::symbol() const {
   llvm::for_each(params, add);
   bits.push_back(~uint64_t(0)); // separates params from table
   llvm::for_each(table, add);
-  llvm::hash_code hash = llvm::hash_combine_range(bits.begin(), bits.end());
-  return name + llvm::formatv("_{0:x8}", uint32_t(size_t(hash))).str();
+  // A stable hash: symbols are written into artifacts and key the kernel
+  // cache (llvm::hash_code may be seeded per process).
+  uint64_t hash = llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(bits.data()),
+      bits.size() * sizeof(uint64_t)));
+  return name + llvm::formatv("_{0:x16}", hash).str();
 }
 
 namespace {
@@ -301,6 +304,23 @@ private:
   }
 
   void push(ProgramStep step) { program.steps.push_back(std::move(step)); }
+
+  /// Two new caches (keys and values, or their MLA/LSH counterparts) of
+  /// these widths, with the steps appending `first`'s and `second`'s rows;
+  /// returns the first cache's index.
+  int64_t appendToNewCaches(int64_t first, int64_t firstWidth, int64_t second,
+                            int64_t secondWidth) {
+    int64_t cache = int64_t(program.cacheWidths.size());
+    program.cacheWidths.push_back(firstWidth);
+    program.cacheWidths.push_back(secondWidth);
+    for (auto [c, s] : {std::pair(cache, first), std::pair(cache + 1, second)}) {
+      ProgramStep append(ProgramStep::Kind::CacheAppend);
+      append.cache = c;
+      append.slot = s;
+      push(std::move(append));
+    }
+    return cache;
+  }
 
   /// The slots a step reads and the ones it defines.
   static SmallVector<int64_t *> reads(ProgramStep &step) {
@@ -788,15 +808,7 @@ private:
     }
     // Keys and values go into the session's cache first; the kernel then
     // attends over every cached row.
-    int64_t kc = int64_t(program.cacheWidths.size());
-    program.cacheWidths.push_back(kv * d);
-    program.cacheWidths.push_back(kv * dv);
-    for (auto [cache, s] : {std::pair(kc, *ks), std::pair(kc + 1, *vs)}) {
-      ProgramStep append(ProgramStep::Kind::CacheAppend);
-      append.cache = cache;
-      append.slot = s;
-      push(std::move(append));
-    }
+    int64_t kc = appendToNewCaches(*ks, kv * d, *vs, kv * dv);
     FailureOr<int64_t> out = define(attention, attention.getResult());
     if (failed(out))
       return failure();
@@ -846,22 +858,14 @@ private:
       return failure();
     // Every row's qk and value are cached: a new row's chunk depends on the
     // buckets of the whole sequence.
-    int64_t cache = int64_t(program.cacheWidths.size());
-    program.cacheWidths.push_back(*width);
-    program.cacheWidths.push_back(*width);
-    for (auto [c, s] : {std::pair(cache, *q), std::pair(cache + 1, *v)}) {
-      ProgramStep append(ProgramStep::Kind::CacheAppend);
-      append.cache = c;
-      append.slot = s;
-      push(std::move(append));
-    }
+    int64_t cache = appendToNewCaches(*q, *width, *v, *width);
     FailureOr<int64_t> out = define(op, result);
     if (failed(out))
       return failure();
     ProgramStep step(ProgramStep::Kind::Lsh);
-    step.lsh = {*q,     *v,   *out, cache, cache + 1, type.getDimSize(1),
-                type.getDimSize(2), hashes, buckets, chunkLength, before, after,
-                seed,   causal};
+    step.lsh = {*out,   cache,   cache + 1,   type.getDimSize(1),
+                type.getDimSize(2), hashes, buckets, chunkLength, before,
+                after,  seed,    causal};
     push(std::move(step));
     return success();
   }
@@ -904,10 +908,10 @@ private:
     return success();
   }
 
-  /// A select gate runs the body on every row, then the gate kernel picks,
-  /// per row, the body's output or the input. A branch (r1-specialize-
-  /// routing) scores the rows first and skips the body when none takes it;
-  /// its cache appends (of rows computed before the gate) run regardless.
+  /// The rows are scored, the body runs on every row, then a kernel picks
+  /// per row the body's output or the input. A branch (r1-specialize-
+  /// routing) skips the body when no row takes it; its cache appends (of
+  /// rows r1-specialize-routing computes before the gate) run regardless.
   LogicalResult lowerLayerGate(LayerGateOp gate) {
     FailureOr<int64_t> in = slot(gate, gate.getHidden());
     FailureOr<int64_t> w = weight(gate, gate.getGateWeight(), WeightLayout::Plain);
@@ -917,12 +921,9 @@ private:
     int64_t h = *width;
     KernelArg rows = slotArg(*in, {h, KernelArg::kTokens});
     KernelArg gateWeight{KernelArg::Source::Weight, *w, {h}};
-    int64_t score = -1;
-    if (gate.getBranch()) {
-      score = newSlot(1, false);
-      call(KernelSpec(Kind::GateScore, {h}), {rows, gateWeight},
-           slotArg(score, {KernelArg::kTokens}));
-    }
+    int64_t score = newSlot(1, false);
+    call(KernelSpec(Kind::GateScore, {h}), {rows, gateWeight},
+         slotArg(score, {KernelArg::kTokens}));
     size_t bodyStart = program.steps.size();
     Block &body = gate.getBody().front();
     slotOf[body.getArgument(0)] = *in;
@@ -939,8 +940,8 @@ private:
     if (failed(layer))
       return failure();
     if (gate.getBranch()) {
-      // The verifier put what the caches take outside the body, so the
-      // appends can run before the skip.
+      // What the caches take is computed outside the body (the verifier
+      // checks it), so the appends can run before the skip.
       auto begin = program.steps.begin() + ptrdiff_t(bodyStart);
       auto skipped = std::stable_partition(begin, program.steps.end(),
                                            [](const ProgramStep &step) {
@@ -954,15 +955,11 @@ private:
     FailureOr<int64_t> out = define(gate, gate.getResult());
     if (failed(out))
       return failure();
-    double threshold = gate.getThreshold().convertToDouble();
-    KernelArg layerRows = slotArg(*layer, {h, KernelArg::kTokens});
-    if (gate.getBranch())
-      call(KernelSpec(Kind::GateSelect, {h}, {threshold}),
-           {rows, layerRows, slotArg(score, {KernelArg::kTokens})},
-           slotArg(*out, {h, KernelArg::kTokens}));
-    else
-      call(KernelSpec(Kind::LayerGate, {h}, {threshold}),
-           {rows, layerRows, gateWeight}, slotArg(*out, {h, KernelArg::kTokens}));
+    call(KernelSpec(Kind::GateSelect, {h},
+                    {gate.getThreshold().convertToDouble()}),
+         {rows, slotArg(*layer, {h, KernelArg::kTokens}),
+          slotArg(score, {KernelArg::kTokens})},
+         slotArg(*out, {h, KernelArg::kTokens}));
     return success();
   }
 
@@ -1082,16 +1079,7 @@ private:
          {slotArg(*qNope, {dn, h, KernelArg::kTokens}),
           {KernelArg::Source::Weight, *uk, {r, dn, h}}},
          slotArg(qLatent, {r, h, KernelArg::kTokens}));
-    int64_t latentCache = int64_t(program.cacheWidths.size());
-    program.cacheWidths.push_back(r);
-    program.cacheWidths.push_back(dr);
-    for (auto [cache, s] : {std::pair(latentCache, *latent),
-                            std::pair(latentCache + 1, *kRope)}) {
-      ProgramStep append(ProgramStep::Kind::CacheAppend);
-      append.cache = cache;
-      append.slot = s;
-      push(std::move(append));
-    }
+    int64_t latentCache = appendToNewCaches(*latent, r, *kRope, dr);
     int64_t oLatent = newSlot(h * r, false);
     KernelSpec attention(Kind::MlaAttention, {h, r, dr},
                          {mla.getScale().convertToDouble()});

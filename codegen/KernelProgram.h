@@ -46,9 +46,7 @@ struct KernelSpec {
     HeadMatmul,   // dims {H, Din, Dout}: per-head x[h]·W[h] (MLA absorption)
     MlaAttention, // dims {H, r, dr}, flag = causal, params {scale}: absorbed
                   // MLA over the latent and rope-key caches
-    LayerGate,    // dims {H}, params {threshold}: per row, the layer's output
-                  // where sigmoid(x·w) ≥ threshold, else its input
-    GateScore,    // dims {H}: per row, sigmoid(x·w) (a branching gate)
+    GateScore,    // dims {H}: per row, sigmoid(x·w) (a layer-skip gate)
     GateSelect,   // dims {H}, params {threshold}: per row, the layer's
                   // output where the score ≥ threshold, else its input
     ExpertCombine, // dims {K, H}, flag = has base: base + Σ_j w[j]·y[j]
@@ -68,7 +66,7 @@ struct KernelSpec {
   bool flag = false;
 
   /// The kernel's symbol: its kind and dims, and a hash of everything else,
-  /// so equal specs get equal names ("r1k_linear_512x512_1a2b3c4d").
+  /// so equal specs get equal names ("r1k_linear_512x512_0x1a2b3c4d5e6f7081").
   std::string symbol() const;
   bool operator==(const KernelSpec &other) const {
     return kind == other.kind && dims == other.dims &&
@@ -156,7 +154,7 @@ struct MemoryStep {
 /// stably sorted by (bucket, position) and chunked; each new query attends
 /// within its chunk window; rounds merged by their logsumexp.
 struct LshStep {
-  int64_t qk, value, output;   // slots [H·D]
+  int64_t output;               // slot [H·D]
   int64_t qkCache, valueCache; // caches the step reads (appended before)
   int64_t heads, dim, hashes, buckets, chunkLength, before, after, seed;
   bool causal;
@@ -232,7 +230,6 @@ struct KernelProgram {
     int64_t hidden = -1, weight = -1, bias = -1, labels = 0;
     bool meanPooling = false;
   } classifier;
-  int64_t maxPositions = 0;
 };
 
 /// Lowers `module`'s @forward (after the graph pipeline) to a kernel

@@ -203,27 +203,7 @@ KernelPipeline headMatmul(const KernelSpec &spec) {
   return {Pipeline(out), {x, w}};
 }
 
-/// Per row m: the layer's output y where sigmoid(x·w) ≥ threshold, else x.
-KernelPipeline layerGate(const KernelSpec &spec) {
-  int width = int(spec.dims[0]);
-  float threshold = float(spec.params[0]);
-  ImageParam x(Float(32), 2, "x"), y(Float(32), 2, "layer"),
-      w(Float(32), 1, "gate");
-  Var c("c"), m("m");
-  RDom r(0, width, "r");
-  Func logit("logit");
-  logit(m) = 0.0f;
-  logit(m) += x(r, m) * w(r);
-  Func out("layer_gate");
-  Expr score = 1.0f / (1.0f + exp(-logit(m)));
-  out(c, m) = select(score >= threshold, y(c, m), x(c, m));
-  out.bound(c, 0, width).parallel(m)
-      .vectorize(c, kVector, TailStrategy::GuardWithIf);
-  logit.compute_at(out, m);
-  return {Pipeline(out), {x, y, w}};
-}
-
-/// Per row m: sigmoid(x·w), the score a branching gate decides on.
+/// Per row m: sigmoid(x·w), the score a layer-skip gate decides on.
 KernelPipeline gateScore(const KernelSpec &spec) {
   int width = int(spec.dims[0]);
   ImageParam x(Float(32), 2, "x"), w(Float(32), 1, "gate");
@@ -377,8 +357,6 @@ KernelPipeline definePipeline(const KernelSpec &spec) {
     return headMatmul(spec);
   case Kind::MlaAttention:
     return mlaAttention(spec);
-  case Kind::LayerGate:
-    return layerGate(spec);
   case Kind::GateScore:
     return gateScore(spec);
   case Kind::GateSelect:

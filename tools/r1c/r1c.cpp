@@ -20,11 +20,8 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 #include <chrono>
@@ -126,31 +123,15 @@ public:
       llvm::errs() << "\n";
     lineOpen = false;
   }
-  void finish(llvm::StringRef dir) {
+  void finish(llvm::StringRef dir, const r1::ArtifactSummary &summary) {
     if (quiet)
       return;
     Clock::time_point end = Clock::now();
     endLine();
-    llvm::errs() << "r1c: wrote " << dir << " (";
-    uint64_t bytes = 0;
-    std::error_code ec;
-    for (llvm::sys::fs::directory_iterator it(dir, ec), e; it != e && !ec;
-         it.increment(ec))
-      if (auto status = it->status())
-        bytes += status->getSize();
-    llvm::errs() << llvm::formatv("{0:f1} MB", double(bytes) / 1e6);
-    if (auto manifest = llvm::MemoryBuffer::getFile(dir + "/manifest.json"))
-      if (auto json = llvm::json::parse((*manifest)->getBuffer())) {
-        const llvm::json::Object *root = json->getAsObject();
-        const llvm::json::Object *cache =
-            root ? root->getObject("kv_cache") : nullptr;
-        if (auto perToken = cache ? cache->getInteger("bytes_per_token")
-                                  : std::nullopt)
-          llvm::errs() << ", KV cache " << *perToken << " B/token";
-      } else {
-        llvm::consumeError(json.takeError());
-      }
-    llvm::errs() << ";";
+    llvm::errs() << "r1c: wrote " << dir << " ("
+                 << llvm::formatv("{0:f1} MB", double(summary.bytes) / 1e6)
+                 << ", KV cache " << summary.kvCacheBytesPerToken
+                 << " B/token;";
     for (size_t i = 0; i < times.size(); ++i) {
       Clock::time_point stop = i + 1 < times.size() ? times[i + 1].second : end;
       llvm::errs() << llvm::formatv(
@@ -203,6 +184,14 @@ int main(int argc, char **argv) {
     return printDiagnostic(diag);
   });
 
+  // A bad --target is reported before any work.
+  llvm::Expected<std::unique_ptr<r1::Target>> target =
+      r1::createTarget(targetName);
+  if (!target) {
+    llvm::errs() << "r1c: " << llvm::toString(target.takeError()) << "\n";
+    return 1;
+  }
+
   r1::ImportOptions options;
   options.computeType = computeType;
   FailureOr<OwningOpRef<ModuleOp>> module =
@@ -223,21 +212,17 @@ int main(int argc, char **argv) {
   }
 
   if (emit == Emit::Artifact) {
-    auto target = r1::createTarget(targetName);
-    if (!target) {
-      llvm::errs() << "r1c: " << llvm::toString(target.takeError()) << "\n";
-      return 1;
-    }
     stages.start("import+passes", startTime);
     auto report = [&](llvm::StringRef stage, size_t i, size_t n) {
       stages.start(stage);
       if (n && !quiet)
         llvm::errs() << " " << (i + 1) << "/" << n;
     };
-    if (failed(r1::writeArtifact(**module, modelDir, outputFile, **target,
-                                 report)))
+    FailureOr<r1::ArtifactSummary> summary =
+        r1::writeArtifact(**module, modelDir, outputFile, **target, report);
+    if (failed(summary))
       return 1;
-    stages.finish(outputFile);
+    stages.finish(outputFile, *summary);
     return 0;
   }
 
