@@ -19,34 +19,22 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "reference"))
-from r1_reference import read_checkpoint, read_raw_safetensors  # noqa: E402
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "fixtures"))
-from make_checkpoint import e4m3_table  # noqa: E402
+from r1_reference import dequantize_fp8, read_checkpoint  # noqa: E402
 
 
-
-def as_f32(dtype, raw):
-    """A checkpoint tensor's values as f32 (bf16/f16 widened exactly)."""
-    if dtype == "F8_E4M3":
-        return e4m3_table().astype(np.float32)[np.frombuffer(raw, np.uint8)]
-    if dtype == "F32":
-        return np.frombuffer(raw, np.float32)
-    if dtype == "BF16":
-        return (np.frombuffer(raw, np.uint16).astype(np.uint32) << 16).view(np.float32)
-    if dtype == "F16":
-        return np.frombuffer(raw, np.float16).astype(np.float32)
-    raise ValueError(f"unexpected dtype {dtype}")
-
-
-def dequantize(values, scales, shape, block):
-    """values · the scale of their [rows, cols] block, per stacked matrix."""
-    n, k = shape[-2:]
-    w = values.reshape(-1, n, k)
-    s = scales.reshape(w.shape[0], -(-n // block[0]), -(-k // block[1]))
-    s = s.repeat(block[0], 1)[:, :n].repeat(block[1], 2)[:, :, :k]
-    return (w * s).reshape(-1)
+def expected_entry(name, shape, cfg, quantized):
+    """What the manifest must say of a tensor, from the config alone: the
+    layouts its kernels may read it in, their params, the FP8 block."""
+    tied = cfg.get("tie_word_embeddings", False)
+    if name.endswith("kv_b_proj.weight"):
+        layouts = {"mla_uk", "mla_uv"}
+        params = [cfg["num_attention_heads"], cfg["qk_nope_head_dim"], cfg["v_head_dim"]]
+    elif name == "model.embed_tokens.weight":
+        layouts, params = {"plain", "panels16"} if tied else {"plain"}, None
+    else:
+        layouts, params = {"panels16"} if len(shape) >= 2 else {"plain"}, None
+    block = (cfg.get("quantization_config") or {}).get("weight_block_size")
+    return layouts, params, block if quantized else None
 
 
 def packed(values, layout, shape, params):
@@ -91,19 +79,29 @@ def main():
             decl = line.split("@")[1].split()[0]
             stack = line.split("stack = [")[1].split("]")[0]
             stacks[decl] = [s.strip().strip('"') for s in stack.split(",")]
-    raw = read_checkpoint(ckpt, reader=read_raw_safetensors)
+    cfg = json.load(open(os.path.join(ckpt, "config.json")))
+    tensors = read_checkpoint(ckpt)
     end = 0
     for t in manifest["weights"]["tensors"]:
         assert t["offset"] % align == 0, t["name"]
         assert t["offset"] >= end, t["name"]
         end = t["offset"] + t["bytes"]
         assert t["dtype"] == "f32", t["name"]
-        def read(name):
-            return np.concatenate([as_f32(raw[s][0], raw[s][2])
-                                   for s in stacks.get(name, [name])])
-        values = read(t["name"])
-        if "scale" in t:
-            values = dequantize(values, read(t["scale"]), t["shape"], t["block"])
+        parts = stacks.get(t["name"], [t["name"]])
+        shape = list(tensors[parts[0]][1].shape)
+        if t["name"] in stacks:
+            shape = [len(parts)] + shape
+        quantized = parts[0] + "_scale_inv" in tensors
+        layouts, params, block = expected_entry(t["name"], shape, cfg, quantized)
+        assert t["shape"] == shape, f"{t['name']}: shape {t['shape']}, checkpoint {shape}"
+        assert t["layout"] in layouts, f"{t['name']}: layout {t['layout']}, want {layouts}"
+        assert t.get("params") == params, f"{t['name']}: params {t.get('params')}"
+        assert t.get("block") == block, f"{t['name']}: block {t.get('block')}"
+        # Each part in f32, FP8 parts times their block scales.
+        values = np.concatenate([
+            (dequantize_fp8(tensors[p][1], tensors[p + "_scale_inv"][1], block)
+             if quantized else tensors[p][1].astype(np.float32)).reshape(-1)
+            for p in parts])
         expected = packed(values, t["layout"], t["shape"], t.get("params"))
         got = weights[t["offset"]:t["offset"] + t["bytes"]]
         assert got == expected, f"{t['name']}: bytes differ"

@@ -188,10 +188,18 @@ class StorageFormats(unittest.TestCase):
             self.assertEqual(scale_dt, "F32")
             self.assertEqual(scale.shape, (math.ceil(n / 128), math.ceil(k / 128)))
             w, wq = f32[name][1].astype(np.float64), weights[name].astype(np.float64)
-            s = float(scale.max())
+            # Each element's own block scale: half an e4m3 ulp (relative
+            # 2^-4), or half the smallest subnormal's step, times it.
+            s = np.repeat(np.repeat(scale.astype(np.float64), 128, 0), 128, 1)[:n, :k]
             bound = np.maximum(np.abs(w) * 2.0 ** -4, s * 2.0 ** -10) * (1 + 1e-6) + 1e-12
             self.assertTrue(np.all(np.abs(wq - w) <= bound), name)
-            self.assertAlmostEqual(float(np.abs(wq).max()), 448.0 * s, delta=448.0 * s * 1e-6)
+            # Every block's largest value is scaled to e4m3's largest, 448.
+            for bi in range(scale.shape[0]):
+                for bj in range(scale.shape[1]):
+                    block = wq[bi * 128:(bi + 1) * 128, bj * 128:(bj + 1) * 128]
+                    sb = float(scale[bi, bj])
+                    self.assertAlmostEqual(float(np.abs(block).max()), 448.0 * sb,
+                                           delta=448.0 * sb * 1e-6)
 
     def test_fp8_model_close_to_f32(self):
         for fam in ["deepseek_v3", "deepseek_v3_noqlora"]:
@@ -199,6 +207,9 @@ class StorageFormats(unittest.TestCase):
             for flags in [("--fp8",), ("--fp8", "--dtype", "bf16")]:
                 got = model(fam, *flags).forward(PROMPT)
                 self.assertLess(rel_err(got, want), 0.3, (fam, flags))
+                # Most greedy tokens must still agree.
+                agree = (got.argmax(-1) == want.argmax(-1)).double().mean()
+                self.assertGreaterEqual(float(agree), 0.7, (fam, flags))
 
     def test_e4m3_codec(self):
         table = ref.e4m3fn_table()
@@ -256,7 +267,8 @@ class Attention(unittest.TestCase):
         want = np.array([base[0], 0.5 * base[1] + 0.5 * base[1] / 4, base[2] / 4, base[3] / 4])
         np.testing.assert_allclose(inv, want, rtol=1e-15)
         self.assertEqual(m, 1.0)
-        self.assertAlmostEqual(24 ** -0.5 * ref.yarn_mscale(4, 1.0) ** 2, 0.26464, places=5)
+        self.assertAlmostEqual(24 ** -0.5 * ref.yarn_mscale(4, 1.0) ** 2,
+                               (0.1 * math.log(4) + 1) ** 2 / math.sqrt(24), places=12)
 
     def test_llama3_frequencies(self):
         s = {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
@@ -513,12 +525,15 @@ def main():
     loader = unittest.TestLoader()
     suite = (loader.loadTestsFromNames(names, sys.modules[__name__]) if names
              else loader.loadTestsFromModule(sys.modules[__name__]))
-    passed, failed = 0, 0
+    passed, failed, skipped = 0, 0, 0
     for test in _flatten(suite):
         result = unittest.TestResult()
         test.run(result)
         problems = result.failures + result.errors
-        if problems:
+        if result.skipped and not problems:
+            skipped += 1
+            print(f"skip {test.id()}: {result.skipped[0][1]}")
+        elif problems:
             failed += 1
             print(f"FAIL {test.id()}")
             for _, tb in problems:
@@ -528,6 +543,8 @@ def main():
             if verbose:
                 print(f"ok   {test.id()}")
     _TMP.cleanup()
+    if skipped:
+        print(f"{skipped} skipped")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
