@@ -12,6 +12,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/FileSystem.h"
 
 using namespace llvm;
@@ -72,6 +73,15 @@ StringRef jsonKindName(const json::Value &value) {
     return "object";
   }
   return "value";
+}
+
+std::string describeJson(const json::Value &value) {
+  if (value.kind() != json::Value::Number)
+    return jsonKindName(value).str();
+  std::string out;
+  raw_string_ostream os(out);
+  os << value;
+  return os.str();
 }
 
 std::optional<int64_t> jsonInteger(const json::Value &value) {
@@ -265,37 +275,22 @@ private:
   }
 
   static void appendUtf8(uint32_t code, std::string &out) {
-    if (code < 0x80) {
-      out.push_back(static_cast<char>(code));
-    } else if (code < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    } else if (code < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    }
+    char bytes[UNI_MAX_UTF8_BYTES_PER_CODE_POINT];
+    char *end = bytes;
+    // Surrogates never reach here, so the conversion cannot fail.
+    (void)llvm::ConvertCodePointToUTF8(code, end);
+    out.append(bytes, end);
   }
 
   Error hex4(uint16_t &value) {
     value = 0;
     for (int i = 0; i < 4; ++i, ++pos) {
       unsigned digit;
-      if (pos >= text.size() || !tryGetHexDigit(text[pos], digit))
+      if (pos >= text.size() || (digit = hexDigitValue(text[pos])) == ~0U)
         return fail("invalid \\u escape in string");
       value = static_cast<uint16_t>(value * 16 + digit);
     }
     return Error::success();
-  }
-
-  static bool tryGetHexDigit(char c, unsigned &digit) {
-    digit = hexDigitValue(c);
-    return digit != ~0U;
   }
 
   StringRef text;

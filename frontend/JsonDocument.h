@@ -58,6 +58,9 @@ std::string printable(llvm::StringRef text);
 /// "null", "boolean", "number", "string", "array" or "object".
 llvm::StringRef jsonKindName(const llvm::json::Value &value);
 
+/// A JSON value for a message: a number as written, anything else by kind.
+std::string describeJson(const llvm::json::Value &value);
+
 /// The integer `value` holds when it fits int64_t. Unlike
 /// json::Value::getAsInteger this never converts a double of 2^63 or more
 /// (undefined behaviour in LLVM 19's header).

@@ -38,12 +38,7 @@ constexpr uint64_t kMaxConfigBytes = 64u << 20;
 /// A JSON value for a message: numbers as written, anything else by kind
 /// (a number that is not an integer says "number 1.5").
 std::string describe(const json::Value &v) {
-  if (v.kind() != json::Value::Number)
-    return jsonKindName(v).str();
-  std::string out = "number ";
-  raw_string_ostream os(out);
-  os << v;
-  return os.str();
+  return (v.kind() == json::Value::Number ? "number " : "") + describeJson(v);
 }
 
 /// Shortest readable spelling of a config float.

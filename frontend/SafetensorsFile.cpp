@@ -23,16 +23,6 @@ namespace r1::frontend {
 
 namespace {
 
-/// A JSON value for a message: numbers as written, anything else by kind.
-std::string describe(const json::Value &value) {
-  if (value.kind() != json::Value::Number)
-    return jsonKindName(value).str();
-  std::string out;
-  raw_string_ostream os(out);
-  os << value;
-  return os.str();
-}
-
 std::string range(uint64_t begin, uint64_t end) {
   return ("[" + Twine(begin) + ", " + Twine(end) + ")").str();
 }
@@ -170,7 +160,7 @@ Error SafetensorsFile::parseTensor(StringRef name, const json::Value &value) {
     if (!dim)
       return fail("shape dim " + Twine(i) +
                   " must be a non-negative integer, got " +
-                  describe((*shape)[i]));
+                  describeJson((*shape)[i]));
     info.shape.push_back(*dim);
     bool overflow = false;
     elements =
@@ -195,7 +185,7 @@ Error SafetensorsFile::parseTensor(StringRef name, const json::Value &value) {
   for (const json::Value &offset : *offsets)
     if (!jsonNonNegativeLiteral(offset))
       return fail("'data_offsets' must hold non-negative integers, got " +
-                  describe(offset));
+                  describeJson(offset));
   info.begin = *jsonNonNegativeLiteral((*offsets)[0]);
   info.end = *jsonNonNegativeLiteral((*offsets)[1]);
   if (info.begin > info.end)
