@@ -248,51 +248,83 @@ size_t SplitRule::matchAt(const char32_t *cps, size_t n, size_t pos) const {
   return 0;
 }
 
-void PreTokenizer::split(std::string_view text,
-                         std::vector<std::string> &pieces) const {
-  // Pieces are byte ranges of `text` until the prefix space is added.
-  std::vector<std::pair<size_t, size_t>> current{{0, text.size()}}, next;
+namespace {
+
+/// A piece of the text: a byte range, after a space ByteLevel's
+/// add_prefix_space put before it.
+struct Piece {
+  size_t begin, end;
+  bool prefixed = false;
+};
+
+/// Splits each piece of `current` by `rule` into `next`: matches and the
+/// gaps between them. A prefixed piece's space is its first code point, and
+/// goes with whatever piece starts there.
+void applyRule(const SplitRule &rule, std::string_view text,
+               const std::vector<Piece> &current, std::vector<Piece> &next) {
   std::vector<char32_t> cps;
   std::vector<size_t> offsets; // byte offset of each code point, plus the end
-  for (const SplitRule &rule : rules) {
-    next.clear();
-    for (auto [begin, end] : current) {
-      cps.clear();
-      offsets.clear();
-      for (size_t pos = begin; pos < end;) {
-        Utf8Step step = decodeUtf8(text, pos);
-        cps.push_back(step.status == Utf8Step::Valid ? step.codePoint
-                                                     : kReplacementCharacter);
-        offsets.push_back(pos);
-        pos += step.length;
-      }
-      offsets.push_back(end);
-      size_t n = cps.size(), gap = 0;
-      for (size_t pos = 0; pos < n;) {
-        size_t len = rule.matchAt(cps.data(), n, pos);
-        if (len == 0) {
-          ++pos;
-          continue;
-        }
-        if (gap < pos)
-          next.emplace_back(offsets[gap], offsets[pos]);
-        next.emplace_back(offsets[pos], offsets[pos + len]);
-        pos += len;
-        gap = pos;
-      }
-      if (gap < n)
-        next.emplace_back(offsets[gap], offsets[n]);
+  next.clear();
+  for (const Piece &piece : current) {
+    cps.clear();
+    offsets.clear();
+    if (piece.prefixed) {
+      cps.push_back(' ');
+      offsets.push_back(piece.begin);
     }
+    for (size_t pos = piece.begin; pos < piece.end;) {
+      Utf8Step step = decodeUtf8(text, pos);
+      cps.push_back(step.status == Utf8Step::Valid ? step.codePoint
+                                                   : kReplacementCharacter);
+      offsets.push_back(pos);
+      pos += step.length;
+    }
+    offsets.push_back(piece.end);
+    auto emit = [&](size_t from, size_t to) {
+      next.push_back({offsets[from], offsets[to], piece.prefixed && from == 0});
+    };
+    size_t n = cps.size(), gap = 0;
+    for (size_t pos = 0; pos < n;) {
+      size_t len = rule.matchAt(cps.data(), n, pos);
+      if (len == 0) {
+        ++pos;
+        continue;
+      }
+      if (gap < pos)
+        emit(gap, pos);
+      emit(pos, pos + len);
+      pos += len;
+      gap = pos;
+    }
+    if (gap < n)
+      emit(gap, n);
+  }
+}
+
+} // namespace
+
+void PreTokenizer::split(std::string_view text,
+                         std::vector<std::string> &pieces) const {
+  std::vector<Piece> current{{0, text.size()}}, next;
+  for (const SplitRule &rule : rules) {
+    applyRule(rule, text, current, next);
     std::swap(current, next);
   }
-  for (auto [begin, end] : current) {
-    if (begin == end)
+  // ByteLevel: a space before each piece that lacks one (as HuggingFace's
+  // prepends it to each piece it receives), then its own GPT-2 split.
+  if (addPrefixSpace)
+    for (Piece &piece : current)
+      piece.prefixed = piece.begin == piece.end || text[piece.begin] != ' ';
+  if (byteLevelRegex) {
+    applyRule(SplitRule::gpt2(), text, current, next);
+    std::swap(current, next);
+  }
+  for (const Piece &piece : current) {
+    if (piece.begin == piece.end && !piece.prefixed)
       continue;
-    std::string piece;
-    if (addPrefixSpace && text[begin] != ' ')
-      piece += ' ';
-    piece.append(text.substr(begin, end - begin));
-    pieces.push_back(std::move(piece));
+    std::string out = piece.prefixed ? " " : "";
+    out.append(text.substr(piece.begin, piece.end - piece.begin));
+    pieces.push_back(std::move(out));
   }
 }
 

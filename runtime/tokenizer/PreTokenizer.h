@@ -54,14 +54,16 @@ private:
   std::u32string literal;
 };
 
-/// The splitting part of a pre-tokenizer: its rules applied in order, each to
-/// every piece the previous one produced.
+/// The splitting part of a pre-tokenizer: its Split rules applied in order,
+/// each to every piece the previous one produced, then ByteLevel's part.
 class PreTokenizer {
 public:
   std::vector<SplitRule> rules;
-  /// ByteLevel's add_prefix_space: each piece that does not start with a
-  /// space gets one.
+  /// ByteLevel's add_prefix_space: each piece the rules made that does not
+  /// start with a space gets one.
   bool addPrefixSpace = false;
+  /// ByteLevel's use_regex: after the prefix, the GPT-2 split.
+  bool byteLevelRegex = false;
 
   /// Appends the pieces of `text` (valid UTF-8) to `pieces`.
   void split(std::string_view text, std::vector<std::string> &pieces) const;

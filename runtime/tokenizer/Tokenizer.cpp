@@ -382,15 +382,13 @@ private:
     if (type->string == "Split")
       return loadSplit(*step, where);
     if (type->string == "ByteLevel") {
-      bool useRegex;
       // HuggingFace's defaults for ByteLevel: add_prefix_space and use_regex
       // are both true when absent.
       if (!optionalBool(*step, "add_prefix_space", where, true,
                         tok.preTokenizer.addPrefixSpace) ||
-          !optionalBool(*step, "use_regex", where, true, useRegex))
+          !optionalBool(*step, "use_regex", where, true,
+                        tok.preTokenizer.byteLevelRegex))
         return false;
-      if (useRegex)
-        tok.preTokenizer.rules.push_back(SplitRule::gpt2());
       sawByteLevelPreTokenizer = true;
       return true;
     }

@@ -87,8 +87,8 @@ def split(pattern):
             "behavior": "Isolated", "invert": False}
 
 
-def byte_level(use_regex):
-    return {"type": "ByteLevel", "add_prefix_space": False,
+def byte_level(use_regex, prefix_space=False):
+    return {"type": "ByteLevel", "add_prefix_space": prefix_space,
             "trim_offsets": False, "use_regex": use_regex}
 
 
@@ -123,10 +123,16 @@ def tokenizer_json(style, vocab, merges):
         pre = [split(QWEN2), byte_level(False)]
     elif style == "llama3":
         pre = [split(LLAMA3), byte_level(False)]
+    elif style == "gpt2-prefix":
+        # RoBERTa-style: a space before the text, then the GPT-2 split.
+        pre = [byte_level(True, prefix_space=True)]
+    elif style == "split-prefix":
+        # A space before each piece a Split made.
+        pre = [split(QWEN2), byte_level(False, prefix_space=True)]
     else:
         pre = [byte_level(True)]
     post = None
-    if style != "gpt2":
+    if not style.startswith(("gpt2", "split")):
         post = {"type": "Sequence",
                 "processors": [byte_level(True), template(base)]}
     return {"version": "1.0", "truncation": None, "padding": None,
@@ -200,7 +206,8 @@ def main():
         cases_path = os.path.join(tmp, "cases.txt")
         with open(cases_path, "w", encoding="utf-8", newline="") as f:
             f.write("\0".join(cases))
-        for style in ("deepseek", "qwen2", "llama3", "gpt2"):
+        for style in ("deepseek", "qwen2", "llama3", "gpt2", "gpt2-prefix",
+                      "split-prefix"):
             path = os.path.join(tmp, f"{style}.json")
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(tokenizer_json(style, vocab, merges), f,
