@@ -11,13 +11,18 @@
 
 namespace r1rt {
 
-MappedFile::~MappedFile() {
+MappedFile::~MappedFile() { close(); }
+
+void MappedFile::close() {
   if (data && size)
     munmap(const_cast<uint8_t *>(data), size);
+  data = nullptr;
+  size = 0;
 }
 
 bool MappedFile::open(const std::string &path, std::string &error,
                       bool populate) {
+  close();
   // O_NONBLOCK: opening a FIFO must not wait for a writer.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {

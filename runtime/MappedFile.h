@@ -26,6 +26,7 @@ public:
   /// every page is faulted in now, not by the first reader to touch it.
   bool open(const std::string &path, std::string &error,
             bool populate = false);
+  void close();
   const uint8_t *data = nullptr;
   size_t size = 0;
 };

@@ -48,8 +48,9 @@
 //                                      COUNT steps are skipped)
 //
 // An ARG is s|w|c (slot, weight, cache), an index, ':' and its dims,
-// innermost first: a positive dim is static; -r is r × the call's token
-// count (for a cache, -1 is its filled length).
+// innermost first: a positive dim is static; -r is r × the rows (the
+// call's tokens, or the encoder context's rows for a context slot); for a
+// cache, -1 is its filled length.
 //
 // parseProgram validates every index, width and dim product, so a hostile
 // program can only be refused, never make the runtime read out of bounds.

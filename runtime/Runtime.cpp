@@ -164,10 +164,13 @@ struct r1rt_model {
                 "' this CPU lacks; recompile with r1c --target=host";
         return false;
       }
-    // Check both files before loading any code from them.
+    // Check both files before loading any code from them. weights.bin is
+    // checked in the mapping the kernels will read.
     for (const FileCheck &check : program.files) {
-      MappedFile file;
-      if (!file.open(dir + "/" + check.name, error))
+      MappedFile other;
+      MappedFile &file = check.name == "weights.bin" ? weights : other;
+      if (!file.open(dir + "/" + check.name, error,
+                     /*populate=*/&file == &weights))
         return false;
       if (file.size != check.bytes) {
         error = check.name + " has " + std::to_string(file.size) +
@@ -180,8 +183,6 @@ struct r1rt_model {
         return false;
       }
     }
-    if (!weights.open(dir + "/weights.bin", error, /*populate=*/true))
-      return false;
     for (const Program::Weight &w : program.weights)
       if (w.offset > weights.size || w.bytes > weights.size - w.offset) {
         error = "a weight lies outside weights.bin";
