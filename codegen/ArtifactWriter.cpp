@@ -85,17 +85,14 @@ LogicalResult readWeight(ModuleOp module, const Checkpoint &checkpoint,
     return emitError(module.getLoc()) << "no weight declaration @" << declName;
   RankedTensorType type = decl.getTensorType();
   SmallVector<std::string> sources;
-  if (auto stack = decl->getAttrOfType<ArrayAttr>("stack")) {
+  if (auto stack = decl.getStackAttr()) {
     for (auto name : stack.getAsValueRange<StringAttr>())
       sources.push_back(name.str());
   } else {
     sources.push_back(decl.getSymName().str());
   }
-  // Each source is one slice of the declared tensor, in order.
+  // Each source is one slice of the leading dim (the verifier checks it).
   uint64_t sliceElements = type.getNumElements() / sources.size();
-  if (sliceElements * sources.size() != uint64_t(type.getNumElements()))
-    return decl.emitOpError() << "stacks " << sources.size()
-                              << " tensors, which do not divide " << type;
   values.clear();
   values.reserve(type.getNumElements());
   for (const std::string &name : sources) {

@@ -76,7 +76,8 @@ Value GraphBuilder::declare(StringRef declName, RankedTensorType type,
     if (auto first = module.getOps<func::FuncOp>(); !first.empty())
       b.setInsertionPoint(*first.begin());
     auto decl = b.create<WeightDeclOp>(NameLoc::get(b.getStringAttr(declName)),
-                                       declName, type, QuantAttr());
+                                       declName, type, QuantAttr(),
+                                       ArrayAttr());
     for (auto [key, value] : attrs)
       decl->setAttr(key, value);
     // The artifact writer converts weights whose stored type differs.

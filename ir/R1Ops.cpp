@@ -218,6 +218,11 @@ LogicalResult WeightDeclOp::verify() {
   RankedTensorType type = getTensorType();
   if (!type.hasStaticShape())
     return diag.fail("expects a static weight shape, got ", type);
+  if (auto stack = getStackAttr())
+    if (stack.empty() || type.getRank() == 0 ||
+        type.getDimSize(0) != int64_t(stack.size()))
+      return diag.fail("expects one stacked tensor per slice of the leading "
+                       "dim, got ", stack.size(), " for ", type);
   if (auto quant = getQuantAttr())
     return checkQuantizedWeight(diag, quant, type, nullptr);
   return success();

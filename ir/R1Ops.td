@@ -68,8 +68,10 @@ def R1_WeightDeclOp : R1_Op<"weight_decl", [Symbol, HasParent<"::mlir::ModuleOp"
   let description = [{
     Declares a weight by name and type. The data is not in the IR: it lives
     in the checkpoint (and, once compiled, in `weights.bin`). `quant` says how
-    a quantized weight is stored; its scales are a separate weight.
-    Other attributes (e.g. the checkpoint tensors it was read from) are kept.
+    a quantized weight is stored; its scales are a separate weight. `stack`
+    names the checkpoint tensors a stacked weight is made of, one slice of
+    the leading dim each (MoE experts).
+    Other attributes (e.g. the checkpoint file it was read from) are kept.
 
     ```mlir
     r1.weight_decl @"model.layers.0.mlp.down_proj.weight" : tensor<512x1408xi8>
@@ -78,7 +80,8 @@ def R1_WeightDeclOp : R1_Op<"weight_decl", [Symbol, HasParent<"::mlir::ModuleOp"
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<R1_WeightTensor>:$type,
-                       OptionalAttr<R1_QuantAttr>:$quant);
+                       OptionalAttr<R1_QuantAttr>:$quant,
+                       OptionalAttr<StrArrayAttr>:$stack);
   let assemblyFormat = "$sym_name `:` $type attr-dict";
   let hasVerifier = 1;
   let extraClassDeclaration = [{

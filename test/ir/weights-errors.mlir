@@ -103,3 +103,13 @@ func.func @f() -> tensor<4xf64> {
   %w = r1.weight @w : tensor<4xf64>
   return %w : tensor<4xf64>
 }
+
+// -----
+
+// expected-error @+1 {{'r1.weight_decl' op expects one stacked tensor per slice of the leading dim, got 2 for 'tensor<3x4x8xf32>'}}
+r1.weight_decl @experts : tensor<3x4x8xf32> {stack = ["e.0", "e.1"]}
+
+// -----
+
+// expected-error @+1 {{'r1.weight_decl' op expects one stacked tensor per slice of the leading dim, got 0 for 'tensor<3x4x8xf32>'}}
+r1.weight_decl @experts : tensor<3x4x8xf32> {stack = []}
