@@ -193,11 +193,11 @@ void Checkpoint::addShard(std::unique_ptr<SafetensorsFile> file) {
 }
 
 size_t Checkpoint::indexOf(const TensorInfo &tensor) const {
+  // By address: another checkpoint's tensor of the same name is not ours.
   const TensorInfo *begin = allTensors.data();
   if (&tensor >= begin && &tensor < begin + allTensors.size())
     return &tensor - begin;
-  auto it = byName.find(tensor.name);
-  return it == byName.end() ? allTensors.size() : it->second;
+  return allTensors.size();
 }
 
 const TensorInfo *Checkpoint::find(StringRef name,
@@ -208,13 +208,6 @@ const TensorInfo *Checkpoint::find(StringRef name,
   if (file)
     *file = shards[shardOf[it->second]].get();
   return &allTensors[it->second];
-}
-
-const SafetensorsFile &Checkpoint::fileOf(const TensorInfo &tensor) const {
-  size_t i = indexOf(tensor);
-  assert(i < allTensors.size() && "tensor is not from this checkpoint");
-  // Every open checkpoint has at least one shard.
-  return *shards[i < allTensors.size() ? shardOf[i] : 0];
 }
 
 ArrayRef<uint8_t> Checkpoint::data(const TensorInfo &tensor) const {

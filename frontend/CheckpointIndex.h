@@ -41,10 +41,8 @@ public:
   /// is set to the shard that holds it.
   const TensorInfo *find(llvm::StringRef name,
                          const SafetensorsFile **file = nullptr) const;
-  /// The shard holding `tensor`, which must come from this checkpoint's
-  /// find() or tensors().
-  const SafetensorsFile &fileOf(const TensorInfo &tensor) const;
-  /// The bytes of `tensor` (empty when it is not from this checkpoint).
+  /// The bytes of `tensor`, which must come from this checkpoint's find() or
+  /// tensors() (empty when it does not).
   llvm::ArrayRef<uint8_t> data(const TensorInfo &tensor) const;
   /// Every tensor, shard by shard (shards in name order), in data order.
   llvm::ArrayRef<TensorInfo> tensors() const { return allTensors; }
