@@ -102,6 +102,9 @@ private:
 
 /// The last Halide error on this thread. Halide's default handler aborts
 /// the process; this one keeps the message so the call can fail cleanly.
+/// Buffer checks, the errors a bad program causes, run on the calling
+/// thread before any parallel work; an error inside a worker task is
+/// reported by its status code alone.
 thread_local std::string lastKernelError;
 
 extern "C" void recordKernelError(void *, const char *message) {
@@ -661,7 +664,9 @@ struct r1rt_session {
       }
       argv[i] = &buffers[i];
     }
-    auto begin = std::chrono::steady_clock::now();
+    auto begin = profile ? std::chrono::steady_clock::now()
+                         : std::chrono::steady_clock::time_point();
+    lastKernelError.clear(); // not an earlier call's message
     int status = model->kernels[k](argv);
     if (profile)
       profile->seconds[k] += std::chrono::duration<double>(
