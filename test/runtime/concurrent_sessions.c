@@ -5,7 +5,9 @@
  * Written in C against r1rt.h (the API is plain C). Runs two different
  * prompts with greedy decoding, first one after the other, then at the same
  * time on two threads sharing one r1rt_model; every logit must be identical.
- * Also checks that r1rt_reset makes a session start over. Prints "ok".
+ * Also checks that r1rt_reset makes a session start over, the memory unit's
+ * state included (each round ends its call, which updates that state).
+ * Prints "ok".
  *
  *===----------------------------------------------------------------------===*/
 
@@ -21,7 +23,7 @@ enum { kPrompt = 6, kSteps = 24 };
 typedef struct {
   r1rt_model *model;
   int32_t first;
-  float *logits; /* (kPrompt + kSteps) rows of vocab floats, last rows */
+  float *logits; /* kSteps + 1 rows of vocab floats: the prompt's last */
   int failed;
 } Job;
 
@@ -43,10 +45,15 @@ static void *generate(void *arg) {
     prompt[i] = (job->first + 7 * i) % (int32_t)vocab;
   for (int round = 0; round < 2; ++round) { /* the second after a reset */
     float *out = job->logits;
-    if (r1rt_prefill_last(session, prompt, kPrompt, out) != 0) {
+    float *first = round ? malloc(sizeof(float) * (size_t)vocab) : out;
+    if (r1rt_prefill_last(session, prompt, kPrompt, first) != 0) {
       job->failed = 1;
       break;
     }
+    if (round && memcmp(first, out, sizeof(float) * (size_t)vocab) != 0)
+      job->failed = 2; /* reset did not start over */
+    if (round)
+      free(first);
     for (int s = 0; s < kSteps; ++s) {
       int32_t token = argmax(out, vocab);
       float *next = out + vocab;
@@ -61,6 +68,7 @@ static void *generate(void *arg) {
         free(check);
       out = next;
     }
+    r1rt_end_call(session); /* the memory unit takes this call's rows */
     r1rt_reset(session);
   }
   r1rt_session_destroy(session);
