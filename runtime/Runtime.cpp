@@ -251,6 +251,13 @@ struct r1rt_session {
   // rows the current call has recorded for the end-of-call update.
   std::vector<std::vector<float>> states;
   std::vector<std::vector<float>> recorded;
+  /// Per LSH step, what each cached row's hashing needs, computed once when
+  /// the row is new: its bucket per (round, head) and 1/|row| per head.
+  struct LshRows {
+    std::vector<int32_t> buckets; // [row][round][head]
+    std::vector<float> inverseNorms; // [row][head]
+  };
+  std::vector<LshRows> lshRows;
   // MoE scratch: rows grouped by expert, and their intermediates.
   AlignedBuffer moeIn, moeGate, moeUp, moeAct, moeOut;
   int64_t cacheCapacity = 0;
@@ -270,7 +277,8 @@ struct r1rt_session {
   explicit r1rt_session(r1rt_model *model)
       : model(model), slots(model->program.slots.size()),
         caches(model->program.caches.size()),
-        recorded(model->program.steps.size()) {
+        recorded(model->program.steps.size()),
+        lshRows(model->program.steps.size()) {
     resetState();
     if (std::getenv("R1RT_PROFILE")) {
       profile = std::make_unique<Profile>();
@@ -352,25 +360,25 @@ struct r1rt_session {
     const float *x = caches[l.qkCache].as<float>();
     const float *v = caches[l.valueCache].as<float>();
     float *out = slots[l.output].as<float>();
-    std::vector<int32_t> bucket(static_cast<size_t>(T));
-    std::vector<int64_t> sorted(static_cast<size_t>(T)),
-        rank(static_cast<size_t>(T));
-    std::vector<float> norm(static_cast<size_t>(T)), proj(static_cast<size_t>(half));
-    std::vector<float> lse(static_cast<size_t>(l.rounds * n)),
-        rounds(static_cast<size_t>(l.rounds * n * D)), scores;
-    float scale = 1.0f / std::sqrt(float(D));
-    for (int64_t h = 0; h < H; ++h) {
-      for (int64_t j = 0; j < T; ++j) {
+    // Hash the new rows only; rows past `position` are a forgotten or
+    // failed call's.
+    LshRows &rows = lshRows[index];
+    rows.buckets.resize(size_t(position * l.rounds * H));
+    rows.inverseNorms.resize(size_t(position * H));
+    std::vector<float> proj(static_cast<size_t>(half));
+    for (int64_t j = position; j < T; ++j)
+      for (int64_t h = 0; h < H; ++h) {
         const float *row = x + (j * H + h) * D;
         float sum = 0;
         for (int64_t d = 0; d < D; ++d)
           sum += row[d] * row[d];
-        norm[j] = 1.0f / std::max(std::sqrt(sum), 1e-6f);
+        rows.inverseNorms.push_back(1.0f / std::max(std::sqrt(sum), 1e-6f));
       }
-      for (int64_t r = 0; r < l.rounds; ++r) {
-        const float *R = rot + (r * H + h) * D * half;
-        for (int64_t j = 0; j < T; ++j) {
+    for (int64_t j = position; j < T; ++j)
+      for (int64_t r = 0; r < l.rounds; ++r)
+        for (int64_t h = 0; h < H; ++h) {
           const float *row = x + (j * H + h) * D;
+          const float *R = rot + (r * H + h) * D * half;
           std::fill(proj.begin(), proj.end(), 0.0f);
           for (int64_t d = 0; d < D; ++d)
             for (int64_t k = 0; k < half; ++k)
@@ -384,8 +392,21 @@ struct r1rt_session {
               best = int32_t(k);
             }
           }
-          bucket[j] = best;
+          rows.buckets.push_back(best);
         }
+    std::vector<int32_t> bucket(static_cast<size_t>(T));
+    std::vector<int64_t> sorted(static_cast<size_t>(T)),
+        rank(static_cast<size_t>(T));
+    std::vector<float> norm(static_cast<size_t>(T));
+    std::vector<float> lse(static_cast<size_t>(l.rounds * n)),
+        rounds(static_cast<size_t>(l.rounds * n * D)), scores;
+    float scale = 1.0f / std::sqrt(float(D));
+    for (int64_t h = 0; h < H; ++h) {
+      for (int64_t j = 0; j < T; ++j)
+        norm[j] = rows.inverseNorms[size_t(j * H + h)];
+      for (int64_t r = 0; r < l.rounds; ++r) {
+        for (int64_t j = 0; j < T; ++j)
+          bucket[j] = rows.buckets[size_t((j * l.rounds + r) * H + h)];
         std::iota(sorted.begin(), sorted.end(), 0);
         std::stable_sort(sorted.begin(), sorted.end(), [&](int64_t a, int64_t b) {
           return bucket[a] < bucket[b];
