@@ -26,6 +26,9 @@ LogicalResult buildDefaultPipeline(OpPassManager &pm,
                                    ArrayRef<std::string> disabled,
                                    function_ref<void(const Twine &)> onError);
 
+/// The flags of the default pipeline's passes, in order.
+SmallVector<StringRef> defaultPipelinePasses();
+
 /// Registers the default pipeline as `--r1-pipeline` (option `disable`).
 void registerDefaultPipeline();
 

@@ -72,6 +72,13 @@ LogicalResult mlir::r1::buildDefaultPipeline(
   return success();
 }
 
+SmallVector<StringRef> mlir::r1::defaultPipelinePasses() {
+  SmallVector<StringRef> names;
+  for (const Stage &stage : kStages)
+    names.push_back(stage.name);
+  return names;
+}
+
 void mlir::r1::registerDefaultPipeline() {
   PassPipelineRegistration<PipelineOptions>(
       "r1-pipeline", "the graph pipeline r1c runs before codegen",

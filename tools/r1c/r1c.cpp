@@ -19,6 +19,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -55,9 +56,8 @@ cl::opt<std::string> targetName(
 cl::opt<bool> quiet("q", cl::desc("No progress or summary on stderr"));
 cl::list<std::string> disabledPasses(
     "disable-pass", cl::CommaSeparated,
-    cl::desc("Leave these passes out of the default pipeline (comma-separated "
-             "flags: r1-infer-shapes, r1-fuse-attention, r1-absorb-mla, "
-             "r1-specialize-lsh, r1-specialize-routing, canonicalize, cse)"));
+    cl::desc("Leave these passes out of the default pipeline "
+             "(comma-separated flags)"));
 cl::opt<std::string> computeType(
     "dtype", cl::desc("Compute type: f32, bf16, f16 (default: checkpoint's)"),
     cl::init(""));
@@ -154,6 +154,11 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  // The help lists the pipeline's passes from the pipeline itself.
+  std::string disableHelp =
+      "Leave these passes out of the default pipeline (comma-separated: " +
+      llvm::join(r1::defaultPipelinePasses(), ", ") + ")";
+  disabledPasses.setDescription(disableHelp);
   cl::ParseCommandLineOptions(
       argc, argv,
       "r1c: compile a DeepSeek-R1-family checkpoint folder\n\n"
