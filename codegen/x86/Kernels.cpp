@@ -99,40 +99,119 @@ KernelPipeline rope(const KernelSpec &spec) {
   return {Pipeline(out), {x, positions}};
 }
 
-/// The softmax-weighted sum both attention kernels end in: out(e, h, i) =
-/// Σ_j softmax_j(scale · score(j, h, i)) · value(e, h, j) over keys
-/// 0 .. keys-1 (with `causal`, only j ≤ start + i). Scheduled one query row
-/// at a time, so scores never exist as an n × keys matrix; the caller
-/// vectorizes `score` as its layout allows.
-Func softmaxMix(Func score, float scale, Expr keys, Expr start, bool causal,
-                const std::function<Expr(Var, Var, RVar)> &value,
-                int valueDim, const char *name) {
-  Var e("e"), h("h"), i("i"), j("j");
-  RDom rj(0, keys, "rj");
-  if (causal)
-    rj.where(rj <= start + i);
-  Func top("max_score");
-  top(h, i) = Float(32).min();
-  top(h, i) = max(top(h, i), score(rj, h, i) * scale);
-  Func weight("weight");
-  weight(j, h, i) = exp(score(j, h, i) * scale - top(h, i));
-  Func total("total");
-  total(h, i) = 0.0f;
-  total(h, i) += weight(rj, h, i);
-  Func mixed("mixed");
-  mixed(e, h, i) = 0.0f;
-  mixed(e, h, i) += weight(rj, h, i) * value(e, h, rj.x);
-  Func out(name);
-  out(e, h, i) = mixed(e, h, i) / total(h, i);
+/// The dot products of one key block: defineDot gives dot(jj, b, h, i), the
+/// score of query row i and head h against key b·kBlock + jj before the
+/// scale, as a zero and one update per reduction, and returns those
+/// reductions' RVars. `key` and `row` are clamped into the buffers.
+using DotDefinition = std::function<std::vector<RVar>(
+    Func dot, Var jj, Var b, Var h, Var i, Expr key, Expr row)>;
 
-  Var row("row");
-  out.bound(e, 0, valueDim).fuse(h, i, row).parallel(row)
+/// softmax(scale · dot) · value, flash style: scores exist for one block of
+/// kBlock keys at a time. Each block gives its own partial softmax (its max,
+/// its sum of exp, its exp-weighted sum of values), and the blocks merge by
+/// log-sum-exp, so no n × keys score matrix (nor a full score row) is ever
+/// stored. A tile of kRows query rows shares each key and value it loads; the
+/// dot and the weighted sum accumulate in registers. With `causal`, query i
+/// (at position keys - n + i) sees keys up to its own; blocks past that are
+/// never visited.
+Func flashAttention(const DotDefinition &defineDot, float scale, Expr keys,
+                    Expr n, bool causal,
+                    const std::function<Expr(Expr, Expr, Expr)> &value,
+                    int valueDim, const char *name) {
+  constexpr int kBlock = 64, kRows = 4;
+  // Channels of a block's partial: the weighted values, then the sum of
+  // weights (a value channel of ones), then the block's max; padded to
+  // whole vectors.
+  const int sumChannel = valueDim, maxChannel = valueDim + 1;
+  const int channels = (valueDim + 2 + kVector - 1) / kVector * kVector;
+  Var e("e"), jj("jj"), b("b"), h("h"), i("i"), lane("lane");
+  Expr key = b * kBlock + jj, start = keys - n;
+  auto keyAt = [&](Expr index) { return clamp(index, 0, keys - 1); };
+  Func dot("dot");
+  std::vector<RVar> dotReductions =
+      defineDot(dot, jj, b, h, i, keyAt(key), clamp(i, 0, n - 1));
+  Expr valid = key < keys;
+  if (causal)
+    valid = valid && key <= start + i;
+  Func score("score");
+  score(jj, b, h, i) = select(valid, dot(jj, b, h, i) * scale,
+                              Float(32).min());
+  // The block max: lanes first, so the first reduction is vectorized.
+  RDom rl(0, kBlock / kVector, "rl"), rv(0, kVector, "rv");
+  Func laneMax("lane_max");
+  laneMax(lane, b, h, i) = Float(32).min();
+  laneMax(lane, b, h, i) =
+      max(laneMax(lane, b, h, i), score(rl * kVector + lane, b, h, i));
+  Func blockMax("block_max");
+  blockMax(b, h, i) = Float(32).min();
+  blockMax(b, h, i) = max(blockMax(b, h, i), laneMax(rv, b, h, i));
+  Func weight("weight");
+  weight(jj, b, h, i) =
+      select(valid, exp(score(jj, b, h, i) - blockMax(b, h, i)), 0.0f);
+  RDom rj(0, kBlock, "rj");
+  Expr channelValue =
+      select(e < valueDim,
+             value(clamp(e, 0, valueDim - 1), h, keyAt(b * kBlock + rj)),
+             select(e == sumChannel, 1.0f, 0.0f));
+  Func mix("mix");
+  mix(e, b, h, i) = 0.0f;
+  mix(e, b, h, i) += weight(rj, b, h, i) * channelValue;
+  Func part("part");
+  part(e, b, h, i) =
+      select(e == maxChannel, blockMax(b, h, i), mix(e, b, h, i));
+  RDom rb(0, (keys + kBlock - 1) / kBlock, "rb");
+  if (causal)
+    rb.where(rb * kBlock <= start + i);
+  Func top("top");
+  top(h, i) = Float(32).min();
+  top(h, i) = max(top(h, i), part(maxChannel, rb, h, i));
+  Func merged("merged");
+  merged(e, h, i) = 0.0f;
+  merged(e, h, i) +=
+      part(e, rb, h, i) * exp(part(maxChannel, rb, h, i) - top(h, i));
+  Func out(name);
+  out(e, h, i) = merged(e, h, i) / merged(sumChannel, h, i);
+
+  Var io("io"), ii("ii"), tile("tile"), eo("eo"), ei("ei"), jo("jo"),
+      ji("ji");
+  out.bound(e, 0, valueDim)
+      .split(i, io, ii, kRows, TailStrategy::GuardWithIf)
+      .reorder(e, ii, h, io)
+      .fuse(h, io, tile)
+      .parallel(tile)
       .vectorize(e, kVector, TailStrategy::GuardWithIf);
-  for (Func f : {score, weight, top, total})
-    f.compute_at(out, row);
-  weight.vectorize(j, kVector, TailStrategy::GuardWithIf);
-  mixed.compute_at(out, row).vectorize(e, kVector, TailStrategy::GuardWithIf);
-  mixed.update().vectorize(e, kVector, TailStrategy::GuardWithIf);
+  merged.compute_at(out, tile).bound_extent(e, channels).vectorize(e, kVector);
+  merged.update().vectorize(e, kVector);
+  top.compute_at(out, tile);
+  // A tile's block partials, one block after another (a tile past the last
+  // row computes clamped rows it never stores).
+  part.compute_at(out, tile)
+      .bound_extent(e, channels)
+      .bound_extent(i, kRows)
+      .reorder(e, i, h, b)
+      .vectorize(e, kVector);
+  for (Func f : {dot, score, laneMax, blockMax, weight, mix})
+    f.compute_at(part, b);
+  // dot: kRows × kBlock accumulators, one broadcast of q per row and dim.
+  dot.bound_extent(jj, kBlock).bound_extent(i, kRows)
+      .store_in(MemoryType::Register);
+  dot.split(jj, jo, ji, kVector).reorder(ji, jo, i).vectorize(ji)
+      .unroll(jo).unroll(i);
+  for (size_t u = 0; u < dotReductions.size(); ++u)
+    dot.update(int(u)).split(jj, jo, ji, kVector)
+        .reorder(ji, jo, i, dotReductions[u])
+        .vectorize(ji).unroll(jo).unroll(i);
+  score.bound_extent(jj, kBlock).vectorize(jj, kVector);
+  laneMax.bound_extent(lane, kVector).vectorize(lane);
+  laneMax.update().vectorize(lane);
+  weight.bound_extent(jj, kBlock).vectorize(jj, kVector);
+  // mix: kRows × channels accumulators, each loaded value shared by rows.
+  mix.bound_extent(e, channels).bound_extent(i, kRows)
+      .store_in(MemoryType::Register);
+  mix.split(e, eo, ei, kVector).reorder(ei, eo, i).vectorize(ei)
+      .unroll(eo).unroll(i);
+  mix.update().split(e, eo, ei, kVector).reorder(ei, eo, i, rj)
+      .vectorize(ei).unroll(eo).unroll(i);
   return out;
 }
 
@@ -143,25 +222,26 @@ KernelPipeline attention(const KernelSpec &spec) {
   int dim = int(spec.dims[2]), valueDim = int(spec.dims[3]);
   ImageParam q(Float(32), 3, "q"), k(Float(32), 3, "k_cache"),
       v(Float(32), 3, "v_cache");
-  Expr keys = k.dim(2).extent();
-  Var h("h"), i("i"), j("j"), g("g"), d("d");
   auto group = [&](Expr head) { return head / (heads / kvHeads); };
   // Keys transposed once per call, so a query's scores against consecutive
   // keys are one vector FMA per dim instead of strided gathers.
+  Var j("j"), d("d"), g("g");
   Func keysT("keys_t");
   keysT(j, d, g) = k(d, g, j);
-  RDom rd(0, dim, "rd");
-  Func score("score");
-  score(j, h, i) = 0.0f;
-  score(j, h, i) += q(rd, h, i) * keysT(j, rd, group(h));
-  Func out = softmaxMix(
-      score, float(spec.params[0]), keys, keys - q.dim(2).extent(), spec.flag,
-      [&](Var e, Var head, RVar key) { return v(e, group(head), key); },
-      valueDim, "attention");
   keysT.compute_root().parallel(g).vectorize(j, kVector,
                                              TailStrategy::GuardWithIf);
-  score.vectorize(j, kVector, TailStrategy::GuardWithIf);
-  score.update().reorder(j, rd).vectorize(j, kVector, TailStrategy::GuardWithIf);
+  RDom rd(0, dim, "rd");
+  auto defineDot = [&](Func dot, Var jj, Var b, Var h, Var i, Expr key,
+                       Expr row) -> std::vector<RVar> {
+    dot(jj, b, h, i) = 0.0f;
+    dot(jj, b, h, i) += q(rd, h, row) * keysT(key, rd, group(h));
+    return {rd};
+  };
+  Func out = flashAttention(
+      defineDot, float(spec.params[0]), k.dim(2).extent(), q.dim(2).extent(),
+      spec.flag,
+      [&](Expr e, Expr head, Expr key) { return v(e, group(head), key); },
+      valueDim, "attention");
   return {Pipeline(out), {q, k, v}};
 }
 
@@ -172,16 +252,24 @@ KernelPipeline mlaAttention(const KernelSpec &spec) {
   int rank = int(spec.dims[1]), ropeDim = int(spec.dims[2]);
   ImageParam q(Float(32), 3, "q_latent"), qr(Float(32), 3, "q_rope"),
       latent(Float(32), 2, "latent_cache"), rope(Float(32), 2, "rope_cache");
-  Expr keys = latent.dim(1).extent();
-  Var h("h"), i("i"), j("j");
+  Var j("j"), c("c");
+  Func latentT("latent_t"), ropeT("rope_t");
+  latentT(j, c) = latent(c, j);
+  ropeT(j, c) = rope(c, j);
+  for (Func f : {latentT, ropeT})
+    f.compute_root().vectorize(j, kVector, TailStrategy::GuardWithIf);
   RDom rc(0, rank, "rc"), rr(0, ropeDim, "rr");
-  Func score("score");
-  score(j, h, i) = 0.0f;
-  score(j, h, i) += q(rc, h, i) * latent(rc, j);
-  score(j, h, i) += qr(rr, h, i) * rope(rr, j);
-  Func out = softmaxMix(
-      score, float(spec.params[0]), keys, keys - q.dim(2).extent(), spec.flag,
-      [&](Var c, Var, RVar key) { return latent(c, key); }, rank,
+  auto defineDot = [&](Func dot, Var jj, Var b, Var h, Var i, Expr key,
+                       Expr row) -> std::vector<RVar> {
+    dot(jj, b, h, i) = 0.0f;
+    dot(jj, b, h, i) += q(rc, h, row) * latentT(key, rc);
+    dot(jj, b, h, i) += qr(rr, h, row) * ropeT(key, rr);
+    return {rc, rr};
+  };
+  Func out = flashAttention(
+      defineDot, float(spec.params[0]), latent.dim(1).extent(),
+      q.dim(2).extent(), spec.flag,
+      [&](Expr ch, Expr, Expr key) { return latent(ch, key); }, rank,
       "mla_attention");
   return {Pipeline(out), {q, qr, latent, rope}};
 }
