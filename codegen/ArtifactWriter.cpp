@@ -25,7 +25,6 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <numeric>
 #include <array>
 #include <cstring>
 
@@ -357,10 +356,11 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
     fileTable[f.name] = json::Object{{"bytes", int64_t(f.bytes)},
                                      {"sha256", f.sha256}};
   auto architecture = module->getAttrOfType<StringAttr>("r1.model");
-  // f32 per token over every layer's cache (MLA: latent + rope key).
-  int64_t kvBytesPerToken =
-      4 * std::accumulate(program->cacheWidths.begin(),
-                          program->cacheWidths.end(), int64_t(0));
+  // 4 bytes (f32 or i32) per element per token over every cache (MLA:
+  // latent + rope key; LSH: unit keys, values, buckets and their order).
+  int64_t kvBytesPerToken = 0;
+  for (const ProgramCache &cache : program->caches)
+    kvBytesPerToken += 4 * cache.width;
   json::Object manifest{
       {"format", "r1c-artifact"},
       {"format_version", kArtifactFormatVersion},

@@ -18,6 +18,7 @@
 #include "llvm/Support/xxhash.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <tuple>
@@ -29,7 +30,8 @@ std::string KernelSpec::symbol() const {
   static const char *const names[] = {
       "embed", "rms_norm", "linear", "rope",  "attention",  "add",
       "mul",   "silu",     "swiglu", "slice", "head_matmul", "mla_attention",
-      "gate_score", "gate_select", "expert_combine", "concat", "repeat"};
+      "gate_score", "gate_select", "expert_combine", "concat", "repeat",
+      "lsh_hash", "l2_normalize", "lsh_attention", "merge_rounds"};
   std::string name = std::string("r1k_") + names[int(kind)];
   for (size_t i = 0; i < dims.size(); ++i)
     name += (i ? "x" : "_") + std::to_string(dims[i]);
@@ -54,6 +56,28 @@ std::string KernelSpec::symbol() const {
 namespace {
 
 using Kind = KernelSpec::Kind;
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  uint64_t z = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/// LSH rotations as r1.lsh_hash defines them: counter-based Box-Muller,
+/// value i from splitmix64(s + 2i) and splitmix64(s + 2i + 1) with
+/// s = splitmix64(seed), evaluated in f64 and rounded to f32.
+std::vector<double> lshRotations(uint64_t seed, uint64_t count) {
+  std::vector<double> r(count);
+  uint64_t s = splitmix64(seed);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t a = splitmix64(s + 2 * i), b = splitmix64(s + 2 * i + 1);
+    double u1 = double((a >> 11) + 1) * 0x1p-53, u2 = double(b >> 11) * 0x1p-53;
+    r[i] = double(float(std::sqrt(-2.0 * std::log(u1)) *
+                        std::cos(2.0 * M_PI * u2)));
+  }
+  return r;
+}
 
 /// Builds the program with one virtual slot per distinct buffer, then maps
 /// virtual slots onto reused physical ones.
@@ -305,20 +329,25 @@ private:
 
   void push(ProgramStep step) { program.steps.push_back(std::move(step)); }
 
-  /// Two new caches (keys and values, or their MLA/LSH counterparts) of
-  /// these widths, with the steps appending `first`'s and `second`'s rows;
+  /// A new cache of `width` per token, with the step appending `slot`'s
+  /// rows; returns its index.
+  int64_t appendToNewCache(int64_t slot, int64_t width, bool isInt = false) {
+    int64_t cache = int64_t(program.caches.size());
+    program.caches.push_back({width, isInt});
+    ProgramStep append(ProgramStep::Kind::CacheAppend);
+    append.cache = cache;
+    append.slot = slot;
+    push(std::move(append));
+    return cache;
+  }
+
+  /// Two new caches (keys and values, or their MLA counterparts) of these
+  /// widths, with the steps appending `first`'s and `second`'s rows;
   /// returns the first cache's index.
   int64_t appendToNewCaches(int64_t first, int64_t firstWidth, int64_t second,
                             int64_t secondWidth) {
-    int64_t cache = int64_t(program.cacheWidths.size());
-    program.cacheWidths.push_back(firstWidth);
-    program.cacheWidths.push_back(secondWidth);
-    for (auto [c, s] : {std::pair(cache, first), std::pair(cache + 1, second)}) {
-      ProgramStep append(ProgramStep::Kind::CacheAppend);
-      append.cache = c;
-      append.slot = s;
-      push(std::move(append));
-    }
+    int64_t cache = appendToNewCache(first, firstWidth);
+    appendToNewCache(second, secondWidth);
     return cache;
   }
 
@@ -351,8 +380,8 @@ private:
     case ProgramStep::Kind::MemoryRecord:
       slots.push_back(&step.memory.input);
       break;
-    case ProgramStep::Kind::Lsh:
-      break; // reads the caches the rows were appended to
+    case ProgramStep::Kind::LshSort:
+      break; // caches only
     }
     return slots;
   }
@@ -374,8 +403,8 @@ private:
       return {&step.memory.output};
     case ProgramStep::Kind::MemoryRecord:
       return {};
-    case ProgramStep::Kind::Lsh:
-      return {&step.lsh.output};
+    case ProgramStep::Kind::LshSort:
+      return {};
     }
     return {};
   }
@@ -560,15 +589,16 @@ private:
       return lowerLayerGate(gate);
     if (auto read = dyn_cast<MemoryReadOp>(op))
       return lowerMemoryRead(read);
-    if (isa<LshHashOp, BucketSortOp, ChunkedAttentionOp>(op))
-      return success(); // lowered with the merge_rounds that ends the group
+    if (auto hash = dyn_cast<LshHashOp>(op))
+      return lowerLshHash(hash);
+    if (auto sort = dyn_cast<BucketSortOp>(op))
+      return lowerBucketSort(sort);
+    if (auto chunked = dyn_cast<ChunkedAttentionOp>(op))
+      return lowerChunkedAttention(chunked);
     if (auto merge = dyn_cast<MergeRoundsOp>(op))
-      return lowerLshGroup(merge);
+      return lowerMergeRounds(merge);
     if (auto lsh = dyn_cast<LshAttentionOp>(op))
-      return lowerLsh(lsh, lsh.getQk(), lsh.getValue(), lsh.getResult(),
-                      lsh.getNumHashes(), lsh.getNumBuckets(), lsh.getSeed(),
-                      lsh.getChunkLength(), lsh.getChunksBefore(),
-                      lsh.getChunksAfter(), lsh.getCausal());
+      return lowerLsh(lsh);
     if (auto update = dyn_cast<MemoryUpdateOp>(op))
       return lowerMemoryUpdate(update);
     return op->emitOpError() << "has no x86 kernel yet";
@@ -824,50 +854,167 @@ private:
   }
 
 
-  /// r1-specialize-lsh's lsh_hash → bucket_sort → chunked_attention →
-  /// merge_rounds, as one step.
-  LogicalResult lowerLshGroup(MergeRoundsOp merge) {
-    auto chunked = merge.getRounds().getDefiningOp<ChunkedAttentionOp>();
-    auto sort = chunked ? chunked.getPermutation().getDefiningOp<BucketSortOp>()
-                        : BucketSortOp();
-    auto hash = sort ? sort.getBuckets().getDefiningOp<LshHashOp>() : LshHashOp();
-    if (!hash || hash.getQk() != chunked.getQk() ||
-        merge.getLogsumexp() != chunked.getLogsumexp())
-      return merge.emitOpError()
-             << "does not end an lsh_hash → bucket_sort → chunked_attention "
-                "group; the x86 target cannot compile it";
-    return lowerLsh(merge, chunked.getQk(), chunked.getValue(),
-                    merge.getResult(), hash.getNumHashes(),
-                    hash.getNumBuckets(), hash.getSeed(),
-                    chunked.getChunkLength(), chunked.getChunksBefore(),
-                    chunked.getChunksAfter(), chunked.getCausal());
+  // LSH attention. Every step keeps what later calls need in caches: each
+  // row's buckets (hashed once, when new), its unit-norm key and its value;
+  // the sort is redone over every cached row per call, since a new row can
+  // land in any chunk.
+
+  /// lsh_hash: the new rows' buckets, appended to an i32 cache that stands
+  /// for the op's [R, H, S] result.
+  FailureOr<int64_t> hashRows(Operation *op, Value qk, int64_t hashes,
+                              int64_t buckets, int64_t seed) {
+    auto type = cast<RankedTensorType>(qk.getType());
+    FailureOr<int64_t> q = slot(op, qk);
+    if (failed(q))
+      return failure();
+    if (type.getRank() != 3)
+      return op->emitOpError() << "needs qk of [tokens, heads, dim]";
+    int64_t h = type.getDimSize(1), d = type.getDimSize(2);
+    uint64_t count = uint64_t(hashes) * uint64_t(h) * uint64_t(d) *
+                     uint64_t(buckets / 2);
+    if (count > (uint64_t(1) << 24))
+      return op->emitOpError() << "needs " << count
+                               << " rotation values; at most 2^24 are compiled";
+    KernelSpec spec(Kind::LshHash, {h, d, hashes, buckets});
+    spec.table = lshRotations(uint64_t(seed), count);
+    int64_t rows = newSlot(hashes * h, true);
+    call(std::move(spec), {slotArg(*q, {d, h, KernelArg::kTokens})},
+         slotArg(rows, {h, hashes, KernelArg::kTokens}));
+    return appendToNewCache(rows, hashes * h, true);
   }
 
-  LogicalResult lowerLsh(Operation *op, Value qk, Value value, Value result,
-                         int64_t hashes, int64_t buckets, int64_t seed,
-                         int64_t chunkLength, int64_t before, int64_t after,
-                         bool causal) {
+  /// bucket_sort of a bucket cache: the sorted and rank caches (in that
+  /// order); the op's permutation stands for both.
+  int64_t sortBuckets(int64_t bucketCache, int64_t buckets) {
+    int64_t width = program.caches[bucketCache].width;
+    int64_t sorted = int64_t(program.caches.size());
+    program.caches.push_back({width, true});
+    program.caches.push_back({width, true});
+    ProgramStep step(ProgramStep::Kind::LshSort);
+    step.lshSort = {bucketCache, sorted, sorted + 1, buckets};
+    push(std::move(step));
+    return sorted;
+  }
+
+  /// chunked_attention over the sorted caches: one slot of D + 1 values per
+  /// (round, head) row holds both results, the mix then its logsumexp.
+  FailureOr<int64_t> attendInChunks(Operation *op, Value qk, Value value,
+                                    Value result, int64_t sorted,
+                                    int64_t hashes, int64_t chunk,
+                                    int64_t before, int64_t after,
+                                    bool causal) {
     auto type = cast<RankedTensorType>(qk.getType());
     if (type.getRank() != 3 || value.getType() != qk.getType())
       return op->emitOpError()
              << "needs shared qk and values of one [tokens, heads, dim] shape";
+    int64_t h = type.getDimSize(1), d = type.getDimSize(2);
     FailureOr<int64_t> q = slot(op, qk);
     FailureOr<int64_t> v = slot(op, value);
-    FailureOr<int64_t> width = widthOf(op, qk);
-    if (failed(q) || failed(v) || failed(width))
+    if (failed(q) || failed(v))
       return failure();
-    // Every row's qk and value are cached: a new row's chunk depends on the
-    // buckets of the whole sequence.
-    int64_t cache = appendToNewCaches(*q, *width, *v, *width);
+    // Keys are the rows made unit length (shared-QK attention), queries
+    // the rows themselves.
+    int64_t unit = newSlot(h * d, false);
+    call(KernelSpec(Kind::L2Normalize, {h, d}),
+         {slotArg(*q, {d, h, KernelArg::kTokens})},
+         slotArg(unit, {d, h, KernelArg::kTokens}));
+    int64_t kv = appendToNewCaches(unit, h * d, *v, h * d);
+    int64_t out = newSlot(hashes * h * (d + 1), false);
+    if (result)
+      slotOf[result] = out;
+    KernelSpec spec(Kind::LshAttention, {h, d, hashes, chunk, before, after},
+                    {1.0 / std::sqrt(double(d))});
+    spec.flag = causal;
+    call(std::move(spec),
+         {slotArg(*q, {d, h, KernelArg::kTokens}),
+          {KernelArg::Source::Cache, kv, {d, h, KernelArg::kTokens}},
+          {KernelArg::Source::Cache, kv + 1, {d, h, KernelArg::kTokens}},
+          {KernelArg::Source::Cache, sorted, {h, hashes, KernelArg::kTokens}},
+          {KernelArg::Source::Cache, sorted + 1,
+           {h, hashes, KernelArg::kTokens}}},
+         slotArg(out, {d + 1, h, hashes, KernelArg::kTokens}));
+    return out;
+  }
+
+  /// merge_rounds of an attendInChunks slot.
+  LogicalResult mergeRounds(Operation *op, int64_t rounds, Value result,
+                            int64_t heads, int64_t dim, int64_t hashes) {
     FailureOr<int64_t> out = define(op, result);
     if (failed(out))
       return failure();
-    ProgramStep step(ProgramStep::Kind::Lsh);
-    step.lsh = {*out,   cache,   cache + 1,   type.getDimSize(1),
-                type.getDimSize(2), hashes, buckets, chunkLength, before,
-                after,  seed,    causal};
-    push(std::move(step));
+    call(KernelSpec(Kind::MergeRounds, {heads, dim, hashes}),
+         {slotArg(rounds, {dim + 1, heads, hashes, KernelArg::kTokens})},
+         slotArg(*out, {dim, heads, KernelArg::kTokens}));
     return success();
+  }
+
+  LogicalResult lowerLshHash(LshHashOp hash) {
+    FailureOr<int64_t> cache = hashRows(hash, hash.getQk(), hash.getNumHashes(),
+                                        hash.getNumBuckets(), hash.getSeed());
+    if (failed(cache))
+      return failure();
+    lshCaches[hash.getBuckets()] = {*cache, int64_t(hash.getNumBuckets())};
+    return success();
+  }
+
+  LogicalResult lowerBucketSort(BucketSortOp sort) {
+    auto it = lshCaches.find(sort.getBuckets());
+    if (it == lshCaches.end())
+      return sort.emitOpError() << "sorts buckets that are not an lsh_hash's; "
+                                   "the x86 target cannot compile it";
+    lshCaches[sort.getPermutation()] = {
+        sortBuckets(it->second.first, it->second.second), 0};
+    return success();
+  }
+
+  LogicalResult lowerChunkedAttention(ChunkedAttentionOp chunked) {
+    auto it = lshCaches.find(chunked.getPermutation());
+    if (it == lshCaches.end())
+      return chunked.emitOpError() << "attends in an order that is not a "
+                                      "bucket_sort's; the x86 target cannot "
+                                      "compile it";
+    int64_t hashes =
+        cast<RankedTensorType>(chunked.getPermutation().getType()).getDimSize(0);
+    return attendInChunks(chunked, chunked.getQk(), chunked.getValue(),
+                          chunked.getResult(), it->second.first, hashes,
+                          chunked.getChunkLength(), chunked.getChunksBefore(),
+                          chunked.getChunksAfter(), chunked.getCausal());
+  }
+
+  LogicalResult lowerMergeRounds(MergeRoundsOp merge) {
+    auto chunked = merge.getRounds().getDefiningOp<ChunkedAttentionOp>();
+    if (!chunked || merge.getLogsumexp() != chunked.getLogsumexp())
+      return merge.emitOpError()
+             << "merges rounds that are not one chunked_attention's result "
+                "and logsumexp; the x86 target cannot compile it";
+    FailureOr<int64_t> rounds = slot(merge, merge.getRounds());
+    auto type = cast<RankedTensorType>(chunked.getQk().getType());
+    if (failed(rounds))
+      return failure();
+    return mergeRounds(merge, *rounds, merge.getResult(), type.getDimSize(1),
+                       type.getDimSize(2),
+                       cast<RankedTensorType>(merge.getRounds().getType())
+                           .getDimSize(0));
+  }
+
+  /// r1.lsh_attention as r1-specialize-lsh would split it.
+  LogicalResult lowerLsh(LshAttentionOp lsh) {
+    FailureOr<int64_t> buckets =
+        hashRows(lsh, lsh.getQk(), lsh.getNumHashes(), lsh.getNumBuckets(),
+                 lsh.getSeed());
+    if (failed(buckets))
+      return failure();
+    int64_t sorted = sortBuckets(*buckets, lsh.getNumBuckets());
+    // The rounds' slot is the op's until the merge redefines its result.
+    FailureOr<int64_t> rounds = attendInChunks(
+        lsh, lsh.getQk(), lsh.getValue(), Value(), sorted, lsh.getNumHashes(),
+        lsh.getChunkLength(), lsh.getChunksBefore(), lsh.getChunksAfter(),
+        lsh.getCausal());
+    if (failed(rounds))
+      return failure();
+    auto type = cast<RankedTensorType>(lsh.getQk().getType());
+    return mergeRounds(lsh, *rounds, lsh.getResult(), type.getDimSize(1),
+                       type.getDimSize(2), lsh.getNumHashes());
   }
 
   LogicalResult lowerMemoryRead(MemoryReadOp read) {
@@ -1323,6 +1470,9 @@ private:
   llvm::DenseMap<Value, int64_t> slotOf;
   std::map<std::pair<std::string, int>, int64_t> weightIndex;
   llvm::DenseMap<Value, int64_t> stateOf; // memory state → states index
+  /// LSH buckets → (bucket cache, bucket count); permutations → (sorted
+  /// cache, 0).
+  llvm::DenseMap<Value, std::pair<int64_t, int64_t>> lshCaches;
   llvm::DenseMap<Value, std::string> inputOf; // image / audio inputs
   Value positionsValue;
   SmallVector<Value> calleePositions;
@@ -1342,8 +1492,8 @@ void mlir::r1::printProgram(
   for (const ProgramSlot &slot : program.slots)
     os << "slot " << slot.width << (slot.isInt ? " i32" : " f32")
        << (slot.context ? " context" : "") << "\n";
-  for (int64_t width : program.cacheWidths)
-    os << "cache " << width << "\n";
+  for (const ProgramCache &cache : program.caches)
+    os << "cache " << cache.width << (cache.isInt ? " i32" : " f32") << "\n";
   for (auto [offset, bytes] : weightRanges)
     os << "weight " << offset << " " << bytes << "\n";
   for (const KernelSpec &kernel : program.kernels)
@@ -1388,12 +1538,10 @@ void mlir::r1::printProgram(
          << int(r.normalize) << " " << llvm::format("%.9g", r.scaling) << "\n";
       continue;
     }
-    if (step.kind == ProgramStep::Kind::Lsh) {
-      const LshStep &l = step.lsh;
-      os << "lsh " << l.qkCache << " " << l.valueCache << " " << l.output << " "
-         << l.heads << " " << l.dim << " " << l.hashes << " " << l.buckets
-         << " " << l.chunkLength << " " << l.before << " " << l.after << " "
-         << int(l.causal) << " " << l.seed << "\n";
+    if (step.kind == ProgramStep::Kind::LshSort) {
+      const LshSortStep &l = step.lshSort;
+      os << "lshsort " << l.buckets << " " << l.sorted << " " << l.rank << " "
+         << l.count << "\n";
       continue;
     }
     if (step.kind == ProgramStep::Kind::MemoryRead) {

@@ -54,6 +54,15 @@ struct KernelSpec {
                // along one axis
     Repeat,    // dims {inner, axis, outer, count}: each slice of one axis
                // `count` times (repeat_interleave)
+    LshHash,   // dims {H, D, R, B}: per row, round and head the first
+               // argmax of [x·Rot, -x·Rot] (i32); table = the rotations
+               // [R][H][D][B/2]
+    L2Normalize,  // dims {H, D}: each head's row / max(|row|, 1e-6)
+    LshAttention, // dims {H, D, R, chunk, before, after}, flag = causal,
+                  // params {scale}: per round, each new row attends to the
+                  // keys of its sorted chunk window; per (round, head) row
+                  // D + 1 values: the mix, then its logsumexp
+    MergeRounds,  // dims {H, D, R}: Σ_r softmax_r(logsumexp) · mix
   };
   KernelSpec(Kind kind, llvm::ArrayRef<int64_t> dims,
              llvm::ArrayRef<double> params = {})
@@ -149,15 +158,13 @@ struct MemoryStep {
   double decay = 0;
 };
 
-/// Reformer-style shared-QK LSH attention over every cached row (run by the
-/// runtime): per round and head, rows hashed by seeded random rotations,
-/// stably sorted by (bucket, position) and chunked; each new query attends
-/// within its chunk window; rounds merged by their logsumexp.
-struct LshStep {
-  int64_t output;               // slot [H·D]
-  int64_t qkCache, valueCache; // caches the step reads (appended before)
-  int64_t heads, dim, hashes, buckets, chunkLength, before, after, seed;
-  bool causal;
+/// LSH bucket sort (run by the runtime): per column c (a round and head) of
+/// the i32 cache `buckets`, the cached rows stably counting-sorted by
+/// bucket: row k of `sorted` holds the k-th row's position, row j of `rank`
+/// where position j went. Buckets are in [0, count).
+struct LshSortStep {
+  int64_t buckets, sorted, rank; // i32 caches of one width
+  int64_t count;
 };
 
 /// Session state a memory unit keeps across calls: `rows` × `width` f32,
@@ -176,7 +183,7 @@ struct ProgramStep {
     Skip,
     MemoryRead,
     MemoryRecord,
-    Lsh
+    LshSort
   };
   explicit ProgramStep(Kind kind) : kind(kind) {}
   Kind kind;
@@ -188,7 +195,13 @@ struct ProgramStep {
   ExpertsStep experts{};
   SkipStep skip{};
   MemoryStep memory{};
-  LshStep lsh{};
+  LshSortStep lshSort{};
+};
+
+/// Rows the session keeps for every token so far (a KV cache, LSH buckets).
+struct ProgramCache {
+  int64_t width; // elements per token
+  bool isInt;    // i32 rather than f32
 };
 
 struct ProgramSlot {
@@ -215,7 +228,7 @@ struct KernelProgram {
   std::vector<KernelSpec> kernels;
   std::vector<ProgramWeight> weights;
   std::vector<ProgramSlot> slots;
-  std::vector<int64_t> cacheWidths; // f32 per token of each cache
+  std::vector<ProgramCache> caches;
   std::vector<ProgramState> states;
   std::vector<EncoderPart> encoders;
   std::vector<ProgramStep> steps;

@@ -164,10 +164,13 @@ private:
       return true;
     }
     if (kind == "cache") {
-      int64_t w;
-      if (!count(f, 2) || !width(f[1], w))
+      Program::Cache cache;
+      if (!count(f, 3) || !width(f[1], cache.width))
         return false;
-      program.caches.push_back(w);
+      if (f[2] != "f32" && f[2] != "i32")
+        return fail("cache type must be f32 or i32");
+      cache.isInt = f[2] == "i32";
+      program.caches.push_back(cache);
       return true;
     }
     if (kind == "weight") {
@@ -234,8 +237,8 @@ private:
     }
     if (kind == "memread" || kind == "memrecord")
       return memory(f);
-    if (kind == "lsh")
-      return lsh(f);
+    if (kind == "lshsort")
+      return lshSort(f);
     if (kind == "encoder")
       return encoder(f);
     if (kind == "encode") {
@@ -272,9 +275,11 @@ private:
           !index(f[1], program.caches.size(), step.cache, "cache") ||
           !index(f[2], program.slots.size(), step.slot, "slot"))
         return false;
-      if (program.caches[step.cache] != program.slots[step.slot].width ||
-          program.slots[step.slot].isInt || program.slots[step.slot].context)
-        return fail("appends a slot whose width is not the cache's");
+      const Program::Cache &cache = program.caches[step.cache];
+      const Program::Slot &slot = program.slots[step.slot];
+      if (cache.width != slot.width || cache.isInt != slot.isInt ||
+          slot.context)
+        return fail("appends a slot whose width or type is not the cache's");
       program.steps.push_back(std::move(step));
       return true;
     }
@@ -431,33 +436,26 @@ private:
     return true;
   }
 
-  bool lsh(const std::vector<std::string_view> &f) {
+  bool lshSort(const std::vector<std::string_view> &f) {
     Step step;
-    step.kind = Step::Kind::Lsh;
-    Lsh &l = step.lsh;
-    int64_t causal;
-    if (!count(f, 13) ||
-        !index(f[1], program.caches.size(), l.qkCache, "cache") ||
-        !index(f[2], program.caches.size(), l.valueCache, "cache") ||
-        !index(f[3], program.slots.size(), l.output, "slot") ||
-        !positive(f[4], l.heads) || !positive(f[5], l.dim) ||
-        !positive(f[6], l.rounds) || !positive(f[7], l.buckets) ||
-        !positive(f[8], l.chunk) || !parseInt(f[9], l.before) ||
-        !parseInt(f[10], l.after) || !parseInt(f[11], causal) ||
-        !parseInt(f[12], l.seed))
-      return fail("bad lsh record");
-    int64_t width = l.heads * l.dim;
-    if (l.before < 0 || l.after < 0 || l.buckets % 2 != 0 || l.rounds > 64 ||
-        l.buckets > 1 << 16 || width >= (int64_t(1) << 31) ||
-        program.caches[l.qkCache] != width ||
-        program.caches[l.valueCache] != width ||
-        program.slots[l.output].width != width ||
-        program.slots[l.output].isInt || program.slots[l.output].context)
-      return fail("lsh shapes do not fit its caches and output");
-    l.causal = causal != 0;
+    step.kind = Step::Kind::LshSort;
+    LshSort &l = step.lshSort;
+    if (!count(f, 5) ||
+        !index(f[1], program.caches.size(), l.buckets, "cache") ||
+        !index(f[2], program.caches.size(), l.sorted, "cache") ||
+        !index(f[3], program.caches.size(), l.rank, "cache"))
+      return false;
+    const auto &caches = program.caches;
+    if (!parseInt(f[4], l.count) || l.count <= 0 || l.count > 1 << 16 || l.buckets == l.sorted || l.buckets == l.rank ||
+        l.sorted == l.rank)
+      return fail("bad lshsort record");
+    for (int64_t c : {l.buckets, l.sorted, l.rank})
+      if (!caches[c].isInt || caches[c].width != caches[l.buckets].width)
+        return fail("lshsort caches must be i32 of one width");
     program.steps.push_back(std::move(step));
     return true;
   }
+
 
   bool experts(const std::vector<std::string_view> &f) {
     Step step;
@@ -548,7 +546,7 @@ private:
       break;
     case Arg::Source::Cache:
       if (dynamic != 1 || arg.dims.back() != -1 ||
-          product != program.caches[arg.index])
+          product != program.caches[arg.index].width)
         return fail("argument '" + std::string(text) +
                     "' does not view its cache's width");
       break;

@@ -13,7 +13,8 @@
 //   encoder audio LENGTH HOP EMBED BIAS NORM_W NORM_B EPS
 //                                     (the context's parts, in order; the
 //                                      capitals after the shape are weights)
-//   cache WIDTH                       (cache i: f32 per cached token)
+//   cache WIDTH f32|i32               (cache i: WIDTH elements per cached
+//                                      token)
 //   weight OFFSET BYTES               (weight i in weights.bin, f32)
 //   kernel SYMBOL                     (kernel i: SYMBOL_argv in model.so)
 //   ids SLOT / positions SLOT / logits SLOT
@@ -35,9 +36,12 @@
 //                                      KEYS, VALUES states)
 //   memrecord X KEYS VALUES DECAY     (X's rows update the state when the
 //                                      call ends)
-//   lsh QK_CACHE V_CACHE OUT H D ROUNDS BUCKETS CHUNK BEFORE AFTER CAUSAL
-//       SEED                          (shared-QK LSH attention of the new
-//                                      rows over every cached row)
+//   lshsort BUCKETS SORTED RANK COUNT (LSH: per column of the i32 cache
+//                                      BUCKETS, every cached row stably
+//                                      counting-sorted by its bucket in
+//                                      [0, COUNT); row k of SORTED holds the
+//                                      k-th position, row j of RANK where
+//                                      position j went)
 //   experts E K I H IN INDICES OUT GATE_UP_KERNEL ACT_KERNEL DOWN_KERNEL
 //           GATE UP DOWN              (routed experts: each token's K chosen
 //                                      experts' SwiGLU outputs → OUT, K·H per
@@ -67,7 +71,7 @@
 
 namespace r1rt {
 
-inline constexpr int64_t kProgramVersion = 2;
+inline constexpr int64_t kProgramVersion = 3;
 
 struct Arg {
   enum class Source { Slot, Weight, Cache };
@@ -102,11 +106,8 @@ struct Memory {
   float decay;
 };
 
-struct Lsh {
-  int64_t qkCache, valueCache, output;
-  int64_t heads, dim, rounds, buckets, chunk, before, after;
-  bool causal;
-  uint64_t seed;
+struct LshSort {
+  int64_t buckets, sorted, rank, count;
 };
 
 struct Step {
@@ -119,7 +120,7 @@ struct Step {
     Skip,
     MemoryRead,
     MemoryRecord,
-    Lsh
+    LshSort
   };
   Kind kind = Kind::Call;
   int64_t kernel = -1;           // call
@@ -129,7 +130,7 @@ struct Step {
   Experts experts{};
   Skip skip{};
   Memory memory{};
-  Lsh lsh{};
+  LshSort lshSort{};
 };
 
 struct FileCheck {
@@ -157,7 +158,11 @@ struct Program {
   };
   std::vector<Encoder> encoders;
   std::vector<Slot> slots;
-  std::vector<int64_t> caches;
+  struct Cache {
+    int64_t width;
+    bool isInt;
+  };
+  std::vector<Cache> caches;
   struct State {
     int64_t initial, rows, width;
   };

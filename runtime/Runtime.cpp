@@ -115,27 +115,6 @@ extern "C" void recordKernelError(void *, const char *message) {
 }
 
 /// splitmix64's finalizer (all arithmetic mod 2^64).
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  uint64_t z = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-/// LSH rotations as r1.lsh_hash defines them: counter-based Box-Muller,
-/// value i from splitmix64(s + 2i) and splitmix64(s + 2i + 1) with
-/// s = splitmix64(seed), evaluated in f64 and rounded to f32.
-std::vector<float> rotations(uint64_t seed, uint64_t count) {
-  std::vector<float> r(count);
-  uint64_t s = splitmix64(seed);
-  for (uint64_t i = 0; i < count; ++i) {
-    uint64_t a = splitmix64(s + 2 * i), b = splitmix64(s + 2 * i + 1);
-    double u1 = double((a >> 11) + 1) * 0x1p-53, u2 = double(b >> 11) * 0x1p-53;
-    r[i] = float(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
-  }
-  return r;
-}
-
 struct r1rt_model {
   Program program;
   std::string dir;
@@ -143,9 +122,6 @@ struct r1rt_model {
   void *library = nullptr;
   std::vector<KernelFn> kernels;
   int (*setThreads)(int) = nullptr;
-  /// Per LSH step (by step index): its random rotations R[round][head][dim]
-  /// [buckets/2], made from the seed at open.
-  std::vector<std::vector<float>> lshRotations;
   /// The widest slot or cache row, which bounds the rows a call may have.
   int64_t widestRow = 1;
 
@@ -217,28 +193,14 @@ struct r1rt_model {
     setErrorHandler(recordKernelError);
     for (const Program::Slot &s : program.slots)
       widestRow = std::max(widestRow, s.width);
-    for (int64_t w : program.caches)
-      widestRow = std::max(widestRow, w);
+    for (const Program::Cache &c : program.caches)
+      widestRow = std::max(widestRow, c.width);
     // The experts step's scratch rows: top-k per token of width I or H.
     for (const Step &step : program.steps)
       if (step.kind == Step::Kind::Experts)
         widestRow = std::max(widestRow,
                              step.experts.topK * std::max(step.experts.intermediate,
                                                           step.experts.hidden));
-    lshRotations.resize(program.steps.size());
-    for (size_t s = 0; s < program.steps.size(); ++s) {
-      const Step &step = program.steps[s];
-      if (step.kind != Step::Kind::Lsh)
-        continue;
-      const Lsh &l = step.lsh;
-      uint64_t count = uint64_t(l.rounds) * uint64_t(l.heads) *
-                       uint64_t(l.dim) * uint64_t(l.buckets / 2);
-      if (count > (uint64_t(1) << 26)) {
-        error = "an LSH step needs more than 2^26 rotation values";
-        return false;
-      }
-      lshRotations[s] = rotations(l.seed, count);
-    }
     return true;
   }
 };
@@ -251,13 +213,6 @@ struct r1rt_session {
   // rows the current call has recorded for the end-of-call update.
   std::vector<std::vector<float>> states;
   std::vector<std::vector<float>> recorded;
-  /// Per LSH step, what each cached row's hashing needs, computed once when
-  /// the row is new: its bucket per (round, head) and 1/|row| per head.
-  struct LshRows {
-    std::vector<int32_t> buckets; // [row][round][head]
-    std::vector<float> inverseNorms; // [row][head]
-  };
-  std::vector<LshRows> lshRows;
   // MoE scratch: rows grouped by expert, and their intermediates.
   AlignedBuffer moeIn, moeGate, moeUp, moeAct, moeOut;
   int64_t cacheCapacity = 0;
@@ -277,8 +232,7 @@ struct r1rt_session {
   explicit r1rt_session(r1rt_model *model)
       : model(model), slots(model->program.slots.size()),
         caches(model->program.caches.size()),
-        recorded(model->program.steps.size()),
-        lshRows(model->program.steps.size()) {
+        recorded(model->program.steps.size()) {
     resetState();
     if (std::getenv("R1RT_PROFILE")) {
       profile = std::make_unique<Profile>();
@@ -354,122 +308,30 @@ struct r1rt_session {
   /// of chunks c - before .. c + after (and, causal, not later ones), its
   /// own row at -1e5; keys are the unit-normalised rows. Rounds merge by a
   /// softmax of their logsumexps.
-  void lsh(size_t index, const Lsh &l, int64_t n) {
-    const float *rot = model->lshRotations[index].data();
-    int64_t T = position + n, H = l.heads, D = l.dim, half = l.buckets / 2;
-    const float *x = caches[l.qkCache].as<float>();
-    const float *v = caches[l.valueCache].as<float>();
-    float *out = slots[l.output].as<float>();
-    // Hash the new rows only; rows past `position` are a forgotten or
-    // failed call's.
-    LshRows &rows = lshRows[index];
-    rows.buckets.resize(size_t(position * l.rounds * H));
-    rows.inverseNorms.resize(size_t(position * H));
-    std::vector<float> proj(static_cast<size_t>(half));
-    for (int64_t j = position; j < T; ++j)
-      for (int64_t h = 0; h < H; ++h) {
-        const float *row = x + (j * H + h) * D;
-        float sum = 0;
-        for (int64_t d = 0; d < D; ++d)
-          sum += row[d] * row[d];
-        rows.inverseNorms.push_back(1.0f / std::max(std::sqrt(sum), 1e-6f));
+  /// Per column of the bucket cache, rows 0 .. length-1 counting-sorted by
+  /// bucket (stable: positions ascend within a bucket).
+  bool lshSort(const LshSort &l, int64_t length) {
+    int64_t width = model->program.caches[l.buckets].width;
+    const int32_t *bucket = caches[l.buckets].as<int32_t>();
+    int32_t *sorted = caches[l.sorted].as<int32_t>();
+    int32_t *rank = caches[l.rank].as<int32_t>();
+    std::vector<int64_t> start(size_t(l.count) + 1);
+    for (int64_t c = 0; c < width; ++c) {
+      std::fill(start.begin(), start.end(), 0);
+      for (int64_t j = 0; j < length; ++j) {
+        int32_t b = bucket[j * width + c];
+        if (b < 0 || b >= l.count)
+          return fail("an LSH bucket is out of range");
+        ++start[size_t(b) + 1];
       }
-    for (int64_t j = position; j < T; ++j)
-      for (int64_t r = 0; r < l.rounds; ++r)
-        for (int64_t h = 0; h < H; ++h) {
-          const float *row = x + (j * H + h) * D;
-          const float *R = rot + (r * H + h) * D * half;
-          std::fill(proj.begin(), proj.end(), 0.0f);
-          for (int64_t d = 0; d < D; ++d)
-            for (int64_t k = 0; k < half; ++k)
-              proj[k] += row[d] * R[d * half + k];
-          int32_t best = 0; // first of the maxima of concat(proj, -proj)
-          float top = proj[0];
-          for (int64_t k = 1; k < 2 * half; ++k) {
-            float value = k < half ? proj[k] : -proj[k - half];
-            if (value > top) {
-              top = value;
-              best = int32_t(k);
-            }
-          }
-          rows.buckets.push_back(best);
-        }
-    std::vector<int32_t> bucket(static_cast<size_t>(T));
-    std::vector<int64_t> sorted(static_cast<size_t>(T)),
-        rank(static_cast<size_t>(T));
-    std::vector<float> norm(static_cast<size_t>(T));
-    std::vector<float> lse(static_cast<size_t>(l.rounds * n)),
-        rounds(static_cast<size_t>(l.rounds * n * D)), scores;
-    float scale = 1.0f / std::sqrt(float(D));
-    for (int64_t h = 0; h < H; ++h) {
-      for (int64_t j = 0; j < T; ++j)
-        norm[j] = rows.inverseNorms[size_t(j * H + h)];
-      for (int64_t r = 0; r < l.rounds; ++r) {
-        for (int64_t j = 0; j < T; ++j)
-          bucket[j] = rows.buckets[size_t((j * l.rounds + r) * H + h)];
-        std::iota(sorted.begin(), sorted.end(), 0);
-        std::stable_sort(sorted.begin(), sorted.end(), [&](int64_t a, int64_t b) {
-          return bucket[a] < bucket[b];
-        });
-        for (int64_t k = 0; k < T; ++k)
-          rank[sorted[k]] = k;
-        for (int64_t t = 0; t < n; ++t) {
-          int64_t i = position + t, chunk = rank[i] / l.chunk;
-          int64_t first = std::max<int64_t>(0, (chunk - l.before) * l.chunk);
-          int64_t last = std::min<int64_t>(T, (chunk + l.after + 1) * l.chunk);
-          const float *q = x + (i * H + h) * D;
-          scores.clear();
-          float top = -INFINITY;
-          for (int64_t k = first; k < last; ++k) {
-            int64_t j = sorted[k];
-            if (l.causal && j > i)
-              continue;
-            float score = -1e5f;
-            if (j != i) {
-              const float *key = x + (j * H + h) * D;
-              float dot = 0;
-              for (int64_t d = 0; d < D; ++d)
-                dot += q[d] * key[d];
-              score = dot * norm[j] * scale;
-            }
-            scores.push_back(score);
-            top = std::max(top, score);
-          }
-          float total = 0;
-          for (float score : scores)
-            total += std::exp(score - top);
-          float logTotal = top + std::log(total);
-          lse[r * n + t] = logTotal;
-          float *o = &rounds[size_t((r * n + t) * D)];
-          std::fill(o, o + D, 0.0f);
-          size_t s = 0;
-          for (int64_t k = first; k < last; ++k) {
-            int64_t j = sorted[k];
-            if (l.causal && j > i)
-              continue;
-            float p = std::exp(scores[s++] - logTotal);
-            const float *value = v + (j * H + h) * D;
-            for (int64_t d = 0; d < D; ++d)
-              o[d] += p * value[d];
-          }
-        }
-      }
-      for (int64_t t = 0; t < n; ++t) {
-        float top = -INFINITY, total = 0;
-        for (int64_t r = 0; r < l.rounds; ++r)
-          top = std::max(top, lse[r * n + t]);
-        for (int64_t r = 0; r < l.rounds; ++r)
-          total += std::exp(lse[r * n + t] - top);
-        float *o = out + (t * H + h) * D;
-        std::fill(o, o + D, 0.0f);
-        for (int64_t r = 0; r < l.rounds; ++r) {
-          float w = std::exp(lse[r * n + t] - top) / total;
-          const float *part = &rounds[size_t((r * n + t) * D)];
-          for (int64_t d = 0; d < D; ++d)
-            o[d] += w * part[d];
-        }
+      std::partial_sum(start.begin(), start.end(), start.begin());
+      for (int64_t j = 0; j < length; ++j) {
+        int64_t k = start[size_t(bucket[j * width + c])]++;
+        sorted[k * width + c] = int32_t(j);
+        rank[j * width + c] = int32_t(k);
       }
     }
+    return true;
   }
 
   /// x + sigmoid(gate) ⊙ softmax(top-k of keys·x/√E)·values per row.
@@ -531,7 +393,8 @@ struct r1rt_session {
     if (length > cacheCapacity) {
       int64_t capacity = std::max<int64_t>(length, 2 * cacheCapacity);
       for (size_t c = 0; c < caches.size(); ++c)
-        caches[c].grow(size_t(capacity * p.caches[c]) * 4, /*keep=*/true);
+        caches[c].grow(size_t(capacity * p.caches[c].width) * 4,
+                       /*keep=*/true);
       cacheCapacity = capacity;
     }
   }
@@ -651,6 +514,7 @@ struct r1rt_session {
       break;
     case Arg::Source::Cache:
       view.host = caches[arg.index].data();
+      view.isInt = p.caches[arg.index].isInt;
       break;
     }
     view.dims = int(arg.dims.size());
@@ -880,7 +744,7 @@ struct r1rt_session {
       const Step &step = p.steps[s];
       switch (step.kind) {
       case Step::Kind::Append: {
-        size_t rowBytes = size_t(p.caches[step.cache]) * 4;
+        size_t rowBytes = size_t(p.caches[step.cache].width) * 4;
         std::memcpy(caches[step.cache].data() + size_t(position) * rowBytes,
                     slots[step.slot].data(), size_t(n) * rowBytes);
         break;
@@ -920,8 +784,9 @@ struct r1rt_session {
       case Step::Kind::MemoryRead:
         memoryRead(step.memory, n);
         break;
-      case Step::Kind::Lsh:
-        lsh(s, step.lsh, n);
+      case Step::Kind::LshSort:
+        if (!lshSort(step.lshSort, length))
+          return false;
         break;
       case Step::Kind::MemoryRecord: {
         const float *x = slots[step.memory.input].as<float>();

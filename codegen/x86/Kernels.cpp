@@ -398,6 +398,158 @@ KernelPipeline repeat(const KernelSpec &spec) {
   return {Pipeline(out), {x}};
 }
 
+/// Per row, round r and head h: the first argmax over [x·Rot, -x·Rot] of
+/// that round and head's rotation Rot [D, B/2], a compile-time table.
+KernelPipeline lshHash(const KernelSpec &spec) {
+  int heads = int(spec.dims[0]), dim = int(spec.dims[1]);
+  int rounds = int(spec.dims[2]), half = int(spec.dims[3]) / 2;
+  Buffer<float> rotation(half, dim, heads, rounds, "rotation");
+  size_t at = 0;
+  for (int r = 0; r < rounds; ++r)
+    for (int h = 0; h < heads; ++h)
+      for (int d = 0; d < dim; ++d)
+        for (int k = 0; k < half; ++k)
+          rotation(k, d, h, r) = float(spec.table[at++]);
+  ImageParam x(Float(32), 3, "x");
+  Var k("k"), h("h"), r("r"), m("m");
+  RDom rd(0, dim, "rd"), rk(0, 2 * half, "rk");
+  Func projection("projection");
+  projection(k, h, r, m) = 0.0f;
+  projection(k, h, r, m) += x(rd, h, m) * rotation(k, rd, h, r);
+  Expr signedProjection =
+      select(rk < half, projection(clamp(rk, 0, half - 1), h, r, m),
+             -projection(clamp(rk - half, 0, half - 1), h, r, m));
+  Func out("lsh_hash");
+  out(h, r, m) = cast<int32_t>(argmax(rk, signedProjection)[0]);
+  out.parallel(m);
+  projection.compute_at(out, h).bound_extent(k, half);
+  if (half >= kVector) {
+    projection.vectorize(k, kVector, TailStrategy::GuardWithIf);
+    projection.update().vectorize(k, kVector, TailStrategy::GuardWithIf);
+  }
+  return {Pipeline(out), {x}};
+}
+
+/// Each head's row scaled to unit length (at most 1e6×).
+KernelPipeline l2Normalize(const KernelSpec &spec) {
+  int dim = int(spec.dims[1]);
+  ImageParam x(Float(32), 3, "x");
+  Var d("d"), h("h"), m("m");
+  RDom rd(0, dim, "rd");
+  Func squares("sum_of_squares");
+  squares(h, m) = 0.0f;
+  squares(h, m) += x(rd, h, m) * x(rd, h, m);
+  Func out("l2_normalize");
+  out(d, h, m) = x(d, h, m) * (1.0f / max(sqrt(squares(h, m)), 1e-6f));
+  out.bound(d, 0, dim).parallel(m)
+      .vectorize(d, kVector, TailStrategy::GuardWithIf);
+  squares.compute_at(out, m);
+  return {Pipeline(out), {x}};
+}
+
+/// Reformer attention of each new row in each hash round: the query at
+/// position i (the last n of the T cached rows) sees the `window` keys
+/// around its place in that round's sorted order, whole chunks from
+/// `before` chunks back to `after` on (only positions ≤ i when causal);
+/// its own key scores -1e5 (used only when it is alone). Keys are unit
+/// rows. Out per (round, head) row: the softmax mix of values, then the
+/// scores' logsumexp for merging the rounds.
+KernelPipeline lshAttention(const KernelSpec &spec) {
+  int dim = int(spec.dims[1]), chunk = int(spec.dims[3]);
+  int before = int(spec.dims[4]), after = int(spec.dims[5]);
+  int window = (before + after + 1) * chunk;
+  float scale = float(spec.params[0]);
+  bool causal = spec.flag;
+  ImageParam q(Float(32), 3, "q"), keys(Float(32), 3, "unit_keys"),
+      values(Float(32), 3, "values"), sorted(Int(32), 3, "sorted"),
+      rank(Int(32), 3, "rank");
+  Expr total = keys.dim(2).extent(), n = q.dim(2).extent();
+  Var e("e"), w("w"), h("h"), r("r"), t("t"), lane("lane");
+  Expr i = total - n + t;
+  auto clampRow = [&](Expr row) { return clamp(row, 0, total - 1); };
+  Expr first = (rank(h, r, clampRow(i)) / chunk - before) * chunk;
+  Func position("position"), valid("valid");
+  Expr k = first + w;
+  position(w, h, r, t) = sorted(h, r, clampRow(k));
+  Expr j = position(w, h, r, t);
+  Expr inWindow = k >= 0 && k < total;
+  if (causal)
+    inWindow = inWindow && j <= i;
+  valid(w, h, r, t) = inWindow;
+  // The dot over d: vector lanes first (d in chunks of 16), then summed.
+  int lanes = dim % kVector == 0 ? kVector : 1;
+  RDom rc(0, dim / lanes, "rc"), rl(0, lanes, "rl");
+  Func partial("partial");
+  partial(lane, w, h, r, t) = 0.0f;
+  partial(lane, w, h, r, t) +=
+      q(rc * lanes + lane, h, t) * keys(rc * lanes + lane, h, clampRow(j));
+  Func dot("dot");
+  dot(w, h, r, t) = 0.0f;
+  dot(w, h, r, t) += partial(rl, w, h, r, t);
+  Func score("score");
+  score(w, h, r, t) = select(j == i, -1e5f, dot(w, h, r, t) * scale);
+  RDom rw(0, window, "rw");
+  rw.where(valid(rw, h, r, t));
+  Func top("top");
+  top(h, r, t) = Float(32).min();
+  top(h, r, t) = max(top(h, r, t), score(rw, h, r, t));
+  Func weight("weight");
+  weight(w, h, r, t) =
+      select(valid(w, h, r, t), exp(score(w, h, r, t) - top(h, r, t)), 0.0f);
+  Func sum("sum");
+  sum(h, r, t) = 0.0f;
+  sum(h, r, t) += weight(rw, h, r, t);
+  RDom rv(0, window, "rv");
+  Func mix("mix");
+  mix(e, h, r, t) = 0.0f;
+  mix(e, h, r, t) +=
+      weight(rv, h, r, t) * values(e, h, clampRow(position(rv, h, r, t)));
+  Func out("lsh_attention");
+  out(e, h, r, t) = select(e < dim, mix(clamp(e, 0, dim - 1), h, r, t) /
+                                        sum(h, r, t),
+                           top(h, r, t) + log(sum(h, r, t)));
+
+  Var row("row");
+  out.bound(e, 0, dim + 1).fuse(h, r, row).fuse(row, t, row).parallel(row);
+  for (Func f : {position, valid, dot, score, top, weight, sum, mix})
+    f.compute_at(out, row);
+  partial.compute_at(dot, w).bound_extent(lane, lanes);
+  if (lanes == kVector) {
+    partial.vectorize(lane);
+    partial.update().vectorize(lane);
+  }
+  weight.bound_extent(w, window).vectorize(w, kVector,
+                                           TailStrategy::GuardWithIf);
+  mix.bound_extent(e, dim).vectorize(e, kVector, TailStrategy::GuardWithIf);
+  mix.update().vectorize(e, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {q, keys, values, sorted, rank}};
+}
+
+/// Per row and head: Σ_r softmax_r(lse_r) · mix_r over the hash rounds of
+/// lshAttention's output (channel D of each round is its lse).
+KernelPipeline mergeRounds(const KernelSpec &spec) {
+  int dim = int(spec.dims[1]), rounds = int(spec.dims[2]);
+  ImageParam in(Float(32), 4, "rounds");
+  Var e("e"), h("h"), m("m");
+  RDom rr(0, rounds, "rr");
+  Func top("top");
+  top(h, m) = Float(32).min();
+  top(h, m) = max(top(h, m), in(dim, h, rr, m));
+  Func total("total");
+  total(h, m) = 0.0f;
+  total(h, m) += exp(in(dim, h, rr, m) - top(h, m));
+  Func mixed("mixed");
+  mixed(e, h, m) = 0.0f;
+  mixed(e, h, m) += exp(in(dim, h, rr, m) - top(h, m)) * in(e, h, rr, m);
+  Func out("merge_rounds");
+  out(e, h, m) = mixed(e, h, m) / total(h, m);
+  out.bound(e, 0, dim).parallel(m)
+      .vectorize(e, kVector, TailStrategy::GuardWithIf);
+  for (Func f : {top, total, mixed})
+    f.compute_at(out, m);
+  return {Pipeline(out), {in}};
+}
+
 KernelPipeline elementwise(const KernelSpec &spec) {
   ImageParam a(Float(32), 1, "a");
   Var x("x"), xo("xo"), xi("xi");
@@ -455,6 +607,14 @@ KernelPipeline definePipeline(const KernelSpec &spec) {
     return concat(spec);
   case Kind::Repeat:
     return repeat(spec);
+  case Kind::LshHash:
+    return lshHash(spec);
+  case Kind::L2Normalize:
+    return l2Normalize(spec);
+  case Kind::LshAttention:
+    return lshAttention(spec);
+  case Kind::MergeRounds:
+    return mergeRounds(spec);
   }
   return {};
 }

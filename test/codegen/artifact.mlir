@@ -26,7 +26,7 @@
 // MANIFEST: "layout": "panels16",
 // MANIFEST-NEXT: "name": "model.layers.0.self_attn.q_proj.weight",
 // RUN: FileCheck %s --check-prefix=PROGRAM < %t/llama.r1/program.txt
-// PROGRAM: r1-program 2
+// PROGRAM: r1-program 3
 // PROGRAM-NEXT: target host
 // PROGRAM-NEXT: file weights.bin
 // PROGRAM-NEXT: file model.so
@@ -71,7 +71,14 @@
 // EXT-DAG: state {{[0-9]+}} 16 64
 // EXT-DAG: classify {{[0-9]+ [0-9]+}} -1 3 last
 // EXT-DAG: encode {{[0-9]+}}
-// EXT-DAG: lsh {{.*}} 4 16 2 8 4 1 0 1 1234
+// LSH: 4 heads of 16, 2 rounds of 8 buckets, chunks of 4 with 1 before;
+// each token's buckets and their sorted order are i32 caches (2 × 4).
+// EXT-DAG: kernel r1k_lsh_hash_4x16x2x8_
+// EXT-DAG: kernel r1k_l2_normalize_4x16_
+// EXT-DAG: kernel r1k_lsh_attention_4x16x2x4x1x0_
+// EXT-DAG: kernel r1k_merge_rounds_4x16x2_
+// EXT-DAG: cache 8 i32
+// EXT-DAG: lshsort {{[0-9]+ [0-9]+ [0-9]+}} 8
 // EXT-DAG: memread
 // EXT-DAG: memrecord
 //

@@ -31,7 +31,7 @@ const std::string kHash(64, 'a');
 
 /// A small valid program: embed, then a linear to the logits.
 std::string validProgram() {
-  return "r1-program 2\n"
+  return "r1-program 3\n"
          "target host avx2,fma\n"
          "file weights.bin 4096 " + kHash + "\n"
          "file model.so 100 " + kHash + "\n"
@@ -40,7 +40,7 @@ std::string validProgram() {
          "slot 1 i32\n"
          "slot 8 f32\n"
          "slot 16 f32\n"
-         "cache 8\n"
+         "cache 8 f32\n"
          "weight 0 512\n"
          "weight 512 512\n"
          "kernel r1k_embed_8x16_0\n"
@@ -83,8 +83,8 @@ TEST(Program, ParsesAValidProgram) {
 }
 
 TEST(Program, RefusesOtherVersionsAndFormats) {
-  EXPECT_EQ(parseError(replaced("r1-program 2", "r1-program 3")),
-            "program.txt:1: has format version 3; this runtime reads version 2");
+  EXPECT_EQ(parseError(replaced("r1-program 3", "r1-program 4")),
+            "program.txt:1: has format version 4; this runtime reads version 3");
   EXPECT_EQ(parseError("hello\n"),
             "program.txt:1: is not an r1 program (no 'r1-program VERSION' "
             "header)");
@@ -140,7 +140,7 @@ TEST(Program, RefusesArgumentsThatDoNotFit) {
   EXPECT_EQ(parseError(replaced("s3:16,-1\n", "w1:16,8,1\n")),
             "program.txt:21: a call's output must be a slot");
   EXPECT_EQ(parseError(replaced("append 0 2", "append 0 3")),
-            "program.txt:20: appends a slot whose width is not the cache's");
+            "program.txt:20: appends a slot whose width or type is not the cache's");
   // 2^30 × 2^30 × 4 bytes wraps to 0 in 64 bits; Halide's dims are int32.
   EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:1073741824,1073741824,4")),
             "program.txt:21: argument dims overflow");
@@ -189,13 +189,68 @@ TEST(Program, RefusesEncodersThatDoNotFit) {
             "program.txt:19: encode needs a context slot");
 }
 
+/// validProgram with three i32 caches of width 2 and an LSH sort of them.
+std::string lshSortProgram(const std::string &caches = "cache 2 i32\n"
+                                                       "cache 2 i32\n"
+                                                       "cache 2 i32\n",
+                           const std::string &sort = "lshsort 1 2 3 64\n") {
+  std::string text = validProgram();
+  for (auto [from, to] :
+       {std::pair<std::string, std::string>("cache 8 f32\n",
+                                            "cache 8 f32\n" + caches),
+        {"tail 2\n", "tail 3\n"},
+        {"append 0 2\n", "append 0 2\n" + sort}})
+    text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
+TEST(Program, ParsesCacheTypesAndAnLshSort) {
+  Program program;
+  std::string error;
+  ASSERT_TRUE(parseProgram(lshSortProgram(), program, error)) << error;
+  ASSERT_EQ(program.caches.size(), 4u);
+  EXPECT_FALSE(program.caches[0].isInt);
+  EXPECT_TRUE(program.caches[3].isInt);
+  EXPECT_EQ(program.steps[2].kind, Step::Kind::LshSort);
+  EXPECT_EQ(program.steps[2].lshSort.count, 64);
+}
+
+TEST(Program, RefusesBadCachesAndLshSorts) {
+  EXPECT_EQ(parseError(replaced("cache 8 f32", "cache 8")),
+            "program.txt:10: 'cache' takes 2 fields");
+  EXPECT_EQ(parseError(replaced("cache 8 f32", "cache 8 f64")),
+            "program.txt:10: cache type must be f32 or i32");
+  // An f32 slot's rows cannot go into an i32 cache.
+  EXPECT_EQ(parseError(replaced("cache 8 f32", "cache 8 i32")),
+            "program.txt:20: appends a slot whose width or type is not the "
+            "cache's");
+  EXPECT_EQ(parseError(lshSortProgram("cache 2 i32\ncache 2 f32\n"
+                                      "cache 2 i32\n")),
+            "program.txt:24: lshsort caches must be i32 of one width");
+  EXPECT_EQ(parseError(lshSortProgram("cache 2 i32\ncache 2 i32\n"
+                                      "cache 3 i32\n")),
+            "program.txt:24: lshsort caches must be i32 of one width");
+  EXPECT_EQ(parseError(lshSortProgram(
+                "cache 2 i32\ncache 2 i32\ncache 2 i32\n",
+                "lshsort 1 1 3 64\n")),
+            "program.txt:24: bad lshsort record");
+  EXPECT_EQ(parseError(lshSortProgram(
+                "cache 2 i32\ncache 2 i32\ncache 2 i32\n",
+                "lshsort 1 2 3 65537\n")),
+            "program.txt:24: bad lshsort record");
+  EXPECT_EQ(parseError(lshSortProgram(
+                "cache 2 i32\ncache 2 i32\ncache 2 i32\n",
+                "lshsort 1 2 4 64\n")),
+            "program.txt:24: names cache '4', which does not exist");
+}
+
 TEST(Program, RefusesContextRowsWhereTokenRowsAreRead) {
   // A context slot holds the encoder context's rows, not the tokens'.
   auto contextSlot = [](const std::string &from, const std::string &to) {
     return parseError(replaced(from, to));
   };
   EXPECT_EQ(contextSlot("slot 8 f32\n", "slot 8 f32 context\n"),
-            "program.txt:20: appends a slot whose width is not the cache's");
+            "program.txt:20: appends a slot whose width or type is not the cache's");
   EXPECT_EQ(contextSlot("slot 16 f32\n", "slot 16 f32 context\n"),
             "program.txt: ids, positions and logits must be token rows");
   EXPECT_EQ(contextSlot("slot 1 i32\nslot 1 i32\n",
@@ -210,7 +265,7 @@ TEST(Program, RefusesContextRowsWhereTokenRowsAreRead) {
 
 /// A program with a router, routed experts, memory state and a classifier.
 std::string hostStepsProgram() {
-  return "r1-program 2\n"
+  return "r1-program 3\n"
          "target host -\n"
          "file weights.bin 8192 " + kHash + "\n"
          "file model.so 100 " + kHash + "\n"
