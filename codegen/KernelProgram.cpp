@@ -31,7 +31,8 @@ std::string KernelSpec::symbol() const {
       "embed", "rms_norm", "linear", "rope",  "attention",  "add",
       "mul",   "silu",     "swiglu", "slice", "head_matmul", "mla_attention",
       "gate_score", "gate_select", "expert_combine", "concat", "repeat",
-      "lsh_hash", "l2_normalize", "lsh_attention", "merge_rounds"};
+      "lsh_hash", "l2_normalize", "lsh_attention", "merge_rounds",
+      "expert_accumulate"};
   std::string name = std::string("r1k_") + names[int(kind)];
   for (size_t i = 0; i < dims.size(); ++i)
     name += (i ? "x" : "_") + std::to_string(dims[i]);
@@ -250,12 +251,13 @@ private:
 
   /// A declaration as a plain f32 weight.
   FailureOr<int64_t> declWeight(WeightDeclOp decl) {
-    auto key = std::make_pair(decl.getSymName().str(), int(WeightLayout::Plain));
+    auto key = std::make_tuple(decl.getSymName().str(),
+                               int(WeightLayout::Plain), std::vector<int64_t>());
     auto it = weightIndex.find(key);
     if (it != weightIndex.end())
       return it->second;
     ProgramWeight weight;
-    weight.decl = key.first;
+    weight.decl = std::get<0>(key);
     weight.layout = WeightLayout::Plain;
     weight.shape.assign(decl.getTensorType().getShape().begin(),
                         decl.getTensorType().getShape().end());
@@ -295,7 +297,8 @@ private:
              << "takes a computed weight; the x86 target needs weights "
                 "straight from r1.weight";
     std::string name = ref.getName().str();
-    auto key = std::make_pair(name, int(layout));
+    auto key = std::make_tuple(name, int(layout),
+                               std::vector<int64_t>(params.begin(), params.end()));
     auto it = weightIndex.find(key);
     if (it != weightIndex.end())
       return it->second;
@@ -577,10 +580,8 @@ private:
       return lowerMla(mla);
     if (auto router = dyn_cast<RouterOp>(op))
       return lowerRouter(router);
-    if (isa<MoeOp>(op))
-      return op->emitOpError()
-             << "has no x86 kernel; r1-specialize-routing makes it "
-                "r1.expert_ffn + r1.expert_combine";
+    if (auto moe = dyn_cast<MoeOp>(op))
+      return lowerDenseMoe(moe);
     if (auto experts = dyn_cast<ExpertFfnOp>(op))
       return lowerExperts(experts);
     if (auto combine = dyn_cast<ExpertCombineOp>(op))
@@ -1325,6 +1326,88 @@ private:
     return success();
   }
 
+  /// down·(silu(gate·x) ⊙ up·x) of slot `in` (rows of `hidden`) with
+  /// panel-packed weights, into a new slot.
+  int64_t swigluFfn(int64_t in, int64_t hidden, int64_t inter, int64_t gate,
+                    int64_t up, int64_t down) {
+    int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
+    int64_t g = newSlot(inter, false), u = newSlot(inter, false),
+            act = newSlot(inter, false), out = newSlot(hidden, false);
+    for (auto [w, s] : {std::pair(gate, g), std::pair(up, u)})
+      call(KernelSpec(Kind::Linear, {inter, hidden}),
+           {slotArg(in, {hidden, KernelArg::kTokens}),
+            {KernelArg::Source::Weight, w, {16, hidden, panelsI}}},
+           slotArg(s, {inter, KernelArg::kTokens}));
+    call(KernelSpec(Kind::SwiGlu, {}), {slotArg(g, {-inter}), slotArg(u, {-inter})},
+         slotArg(act, {-inter}));
+    call(KernelSpec(Kind::Linear, {hidden, inter}),
+         {slotArg(act, {inter, KernelArg::kTokens}),
+          {KernelArg::Source::Weight, down, {16, inter, panelsH}}},
+         slotArg(out, {hidden, KernelArg::kTokens}));
+    return out;
+  }
+
+  /// r1.moe without r1-specialize-routing, densely: every expert runs on
+  /// every row and adds its output with the row's weight for it (zero when
+  /// the router did not choose it). Correct at any size, but it reads all
+  /// E experts' weights per step where the specialized form reads k.
+  LogicalResult lowerDenseMoe(MoeOp moe) {
+    auto gate = cast<RankedTensorType>(moe.getGateWeight().getType());
+    auto indicesType = cast<RankedTensorType>(moe.getIndices().getType());
+    if (gate.getRank() != 3 || indicesType.getRank() != 2)
+      return moe.emitOpError()
+             << "must route [tokens, k] over stacked [E, I, H] experts to "
+                "compile";
+    int64_t experts = gate.getDimSize(0), inter = gate.getDimSize(1),
+            hidden = gate.getDimSize(2), k = indicesType.getDimSize(1);
+    FailureOr<int64_t> in = slot(moe, moe.getHidden());
+    FailureOr<int64_t> weights = slot(moe, moe.getWeights());
+    FailureOr<int64_t> indices = slot(moe, moe.getIndices());
+    if (failed(in) || failed(weights) || failed(indices))
+      return failure();
+    int64_t sum = -1;
+    if (Value sharedGate = moe.getSharedGateWeight()) {
+      int64_t sharedInter =
+          cast<RankedTensorType>(sharedGate.getType()).getDimSize(0);
+      FailureOr<int64_t> g = weight(moe, sharedGate, WeightLayout::Panels16);
+      FailureOr<int64_t> u =
+          weight(moe, moe.getSharedUpWeight(), WeightLayout::Panels16);
+      FailureOr<int64_t> d =
+          weight(moe, moe.getSharedDownWeight(), WeightLayout::Panels16);
+      if (failed(g) || failed(u) || failed(d))
+        return failure();
+      sum = swigluFfn(*in, hidden, sharedInter, *g, *u, *d);
+    }
+    for (int64_t e = 0; e < experts; ++e) {
+      FailureOr<int64_t> g =
+          weight(moe, moe.getGateWeight(), WeightLayout::Panels16, {e});
+      FailureOr<int64_t> u =
+          weight(moe, moe.getUpWeight(), WeightLayout::Panels16, {e});
+      FailureOr<int64_t> d =
+          weight(moe, moe.getDownWeight(), WeightLayout::Panels16, {e});
+      if (failed(g) || failed(u) || failed(d))
+        return failure();
+      int64_t y = swigluFfn(*in, hidden, inter, *g, *u, *d);
+      FailureOr<int64_t> next = e + 1 < experts
+                                    ? FailureOr<int64_t>(newSlot(hidden, false))
+                                    : define(moe, moe.getResult());
+      if (failed(next))
+        return failure();
+      SmallVector<KernelArg, 4> inputs{
+          slotArg(y, {hidden, KernelArg::kTokens}),
+          slotArg(*weights, {k, KernelArg::kTokens}),
+          slotArg(*indices, {k, KernelArg::kTokens})};
+      if (sum >= 0)
+        inputs.push_back(slotArg(sum, {hidden, KernelArg::kTokens}));
+      KernelSpec spec(Kind::ExpertAccumulate, {k, hidden, e});
+      spec.flag = sum >= 0;
+      call(std::move(spec), std::move(inputs),
+           slotArg(*next, {hidden, KernelArg::kTokens}));
+      sum = *next;
+    }
+    return success();
+  }
+
   LogicalResult lowerCombine(ExpertCombineOp combine) {
     auto type = cast<RankedTensorType>(combine.getOutputs().getType());
     if (type.getRank() != 3)
@@ -1468,7 +1551,9 @@ private:
   ModuleOp module;
   KernelProgram program;
   llvm::DenseMap<Value, int64_t> slotOf;
-  std::map<std::pair<std::string, int>, int64_t> weightIndex;
+  /// (declaration, layout, layout params) → weights index.
+  std::map<std::tuple<std::string, int, std::vector<int64_t>>, int64_t>
+      weightIndex;
   llvm::DenseMap<Value, int64_t> stateOf; // memory state → states index
   /// LSH buckets → (bucket cache, bucket count); permutations → (sorted
   /// cache, 0).

@@ -63,6 +63,8 @@ struct KernelSpec {
                   // keys of its sorted chunk window; per (round, head) row
                   // D + 1 values: the mix, then its logsumexp
     MergeRounds,  // dims {H, D, R}: Σ_r softmax_r(logsumexp) · mix
+    ExpertAccumulate, // dims {K, H, e}, flag = has base: base + y · (the
+                      // row's weight for expert e, 0 if not chosen)
   };
   KernelSpec(Kind kind, llvm::ArrayRef<int64_t> dims,
              llvm::ArrayRef<double> params = {})
@@ -88,7 +90,8 @@ struct KernelSpec {
 enum class WeightLayout {
   Plain,    // f32, the declared shape, row-major
   Panels16, // f32 [ceil(N/16)][K][16] of a [N, K] matrix, zero-padded; a
-            // stack [E, N, K] is E such blocks
+            // stack [E, N, K] is E such blocks, or with params {e} only
+            // expert e's
   MlaUk,    // kv_b [H·(dn+dv), r] → W_uk as [H][dn][r] (params {H, dn, dv})
   MlaUv,    // kv_b [H·(dn+dv), r] → W_uv as [H][r][dv] (params {H, dn, dv})
 };

@@ -342,6 +342,31 @@ KernelPipeline expertCombine(const KernelSpec &spec) {
   return {Pipeline(out), args};
 }
 
+/// Per token m: base + y · Σ_j w[j]·(idx[j] == e), expert e's share of a
+/// dense MoE.
+KernelPipeline expertAccumulate(const KernelSpec &spec) {
+  int k = int(spec.dims[0]), width = int(spec.dims[1]);
+  int expert = int(spec.dims[2]);
+  ImageParam y(Float(32), 2, "expert_output"), w(Float(32), 2, "weights"),
+      idx(Int(32), 2, "indices");
+  std::vector<Argument> args{y, w, idx};
+  Var c("c"), m("m");
+  Expr share = 0.0f;
+  for (int j = 0; j < k; ++j) // k is small (top-k): unrolled
+    share = share + select(idx(j, m) == expert, w(j, m), 0.0f);
+  Expr sum = share * y(c, m);
+  if (spec.flag) {
+    ImageParam base(Float(32), 2, "base");
+    args.push_back(base);
+    sum = base(c, m) + sum;
+  }
+  Func out("expert_accumulate");
+  out(c, m) = sum;
+  out.bound(c, 0, width).parallel(m)
+      .vectorize(c, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), args};
+}
+
 /// A window [start, start + size) of one axis of x[inner, axis, outer, m].
 KernelPipeline slice(const KernelSpec &spec) {
   int inner = int(spec.dims[0]), start = int(spec.dims[3]);
@@ -615,6 +640,8 @@ KernelPipeline definePipeline(const KernelSpec &spec) {
     return lshAttention(spec);
   case Kind::MergeRounds:
     return mergeRounds(spec);
+  case Kind::ExpertAccumulate:
+    return expertAccumulate(spec);
   }
   return {};
 }

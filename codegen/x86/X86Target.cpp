@@ -27,7 +27,7 @@ namespace {
 
 /// Bump when a kernel's algorithm or schedule changes: cached objects built
 /// by another version are not reused.
-constexpr const char *kKernelVersion = "x86-kernels-5";
+constexpr const char *kKernelVersion = "x86-kernels-6";
 
 /// Halide target features and the CPU feature names the runtime checks.
 struct FeatureName {
@@ -116,7 +116,8 @@ public:
       size_t rank = weight.shape.size();
       uint64_t n = uint64_t(weight.shape[rank - 2]),
                k = uint64_t(weight.shape[rank - 1]);
-      uint64_t stack = rank == 3 ? uint64_t(weight.shape[0]) : 1;
+      uint64_t stack =
+          rank == 3 && weight.params.empty() ? uint64_t(weight.shape[0]) : 1;
       elements = stack * ((n + x86::kPanelWidth - 1) / x86::kPanelWidth) *
                  x86::kPanelWidth * k;
     } else if (weight.layout != WeightLayout::Plain) {
@@ -144,7 +145,8 @@ public:
       int64_t n = weight.shape[rank - 2], k = weight.shape[rank - 1];
       int64_t stack = rank == 3 ? weight.shape[0] : 1;
       for (int64_t e = 0; e < stack; ++e)
-        write(x86::packLinearWeights(data.data() + e * n * k, n, k));
+        if (weight.params.empty() || weight.params[0] == e)
+          write(x86::packLinearWeights(data.data() + e * n * k, n, k));
       return;
     }
     case WeightLayout::MlaUk:
