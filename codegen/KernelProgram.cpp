@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <tuple>
 
 using namespace mlir;
@@ -385,6 +386,9 @@ private:
       break;
     case ProgramStep::Kind::LshSort:
       break; // caches only
+    case ProgramStep::Kind::Prefill:
+    case ProgramStep::Kind::Jump:
+      break;
     }
     return slots;
   }
@@ -407,6 +411,8 @@ private:
     case ProgramStep::Kind::MemoryRecord:
       return {};
     case ProgramStep::Kind::LshSort:
+    case ProgramStep::Kind::Prefill:
+    case ProgramStep::Kind::Jump:
       return {};
     }
     return {};
@@ -1201,9 +1207,11 @@ private:
     return success();
   }
 
-  /// Absorbed MLA whatever the form attribute says (the two are equal):
-  /// q_lat = q_nope·W_uk per head, attention over the cached latent and rope
-  /// key (r + dr floats per token), output o_lat·W_uvᵀ per head.
+  /// MLA. The absorbed form serves every call: q_lat = q_nope·W_uk per
+  /// head, attention over the cached latent and rope key (r + dr floats per
+  /// token), output o_lat·W_uvᵀ per head. A call that starts the sequence
+  /// with at least `naive_prefill_rows` rows branches to the naive form over
+  /// its own rows instead (naiveMla).
   LogicalResult lowerMla(MlaAttentionOp mla) {
     if (mla.getLatentCache())
       return mla.emitOpError()
@@ -1222,12 +1230,32 @@ private:
     if (failed(qNope) || failed(qRope) || failed(latent) || failed(kRope) ||
         failed(uk) || failed(uv))
       return failure();
+    int64_t latentCache = appendToNewCaches(*latent, r, *kRope, dr);
+    FailureOr<int64_t> out = define(mla, mla.getResult());
+    if (failed(out))
+      return failure();
+    std::optional<int64_t> naiveRows;
+    if (mla.getForm() == MlaForm::naive)
+      naiveRows = 1;
+    else if (auto rows = mla.getNaivePrefillRows())
+      naiveRows = int64_t(*rows);
+    size_t jump = 0;
+    if (naiveRows) {
+      size_t branch = program.steps.size();
+      ProgramStep prefill(ProgramStep::Kind::Prefill);
+      prefill.branch.minRows = *naiveRows;
+      push(std::move(prefill));
+      if (failed(naiveMla(mla, *qNope, *qRope, *latent, *kRope, *out)))
+        return failure();
+      jump = program.steps.size();
+      push(ProgramStep(ProgramStep::Kind::Jump));
+      program.steps[branch].branch.count = int64_t(jump - branch);
+    }
     int64_t qLatent = newSlot(h * r, false);
     call(KernelSpec(Kind::HeadMatmul, {h, dn, r}),
          {slotArg(*qNope, {dn, h, KernelArg::kTokens}),
           {KernelArg::Source::Weight, *uk, {r, dn, h}}},
          slotArg(qLatent, {r, h, KernelArg::kTokens}));
-    int64_t latentCache = appendToNewCaches(*latent, r, *kRope, dr);
     int64_t oLatent = newSlot(h * r, false);
     KernelSpec attention(Kind::MlaAttention, {h, r, dr},
                          {mla.getScale().convertToDouble()});
@@ -1238,13 +1266,56 @@ private:
           {KernelArg::Source::Cache, latentCache, {r, KernelArg::kTokens}},
           {KernelArg::Source::Cache, latentCache + 1, {dr, KernelArg::kTokens}}},
          slotArg(oLatent, {r, h, KernelArg::kTokens}));
-    FailureOr<int64_t> out = define(mla, mla.getResult());
-    if (failed(out))
-      return failure();
     call(KernelSpec(Kind::HeadMatmul, {h, r, dv}),
          {slotArg(oLatent, {r, h, KernelArg::kTokens}),
           {KernelArg::Source::Weight, *uv, {dv, r, h}}},
          slotArg(*out, {dv, h, KernelArg::kTokens}));
+    if (naiveRows)
+      program.steps[jump].branch.count =
+          int64_t(program.steps.size() - jump - 1);
+    return success();
+  }
+
+  /// Naive MLA over the call's own rows (the whole sequence so far): kv =
+  /// latent·W_kv_bᵀ gives per head k_nope and v; k = [k_nope, k_rope] with
+  /// the rope key shared by every head, q = [q_nope, q_rope]; then plain
+  /// causal attention into `out`.
+  LogicalResult naiveMla(MlaAttentionOp mla, int64_t qNope, int64_t qRope,
+                         int64_t latent, int64_t kRope, int64_t out) {
+    int64_t h = mla.getNumHeads(), dn = mla.getQkNopeHeadDim(),
+            dr = mla.getQkRopeHeadDim(), dv = mla.getVHeadDim(),
+            r = mla.getKvLoraRank();
+    FailureOr<int64_t> kvB =
+        weight(mla, mla.getKvBWeight(), WeightLayout::Panels16);
+    if (failed(kvB))
+      return failure();
+    const int64_t rows = KernelArg::kTokens;
+    int64_t width = h * (dn + dv), kv = newSlot(width, false);
+    call(KernelSpec(Kind::Linear, {width, r}),
+         {slotArg(latent, {r, rows}),
+          {KernelArg::Source::Weight, *kvB, {16, r, (width + 15) / 16}}},
+         slotArg(kv, {width, rows}));
+    int64_t kNope = newSlot(h * dn, false), v = newSlot(h * dv, false);
+    call(KernelSpec(Kind::Slice, {1, dn + dv, h, 0, dn}),
+         {slotArg(kv, {1, dn + dv, h, rows})}, slotArg(kNope, {1, dn, h, rows}));
+    call(KernelSpec(Kind::Slice, {1, dn + dv, h, dn, dv}),
+         {slotArg(kv, {1, dn + dv, h, rows})}, slotArg(v, {1, dv, h, rows}));
+    int64_t kRopes = newSlot(h * dr, false);
+    call(KernelSpec(Kind::Repeat, {dr, 1, 1, h}),
+         {slotArg(kRope, {dr, 1, 1, rows})}, slotArg(kRopes, {dr, h, 1, rows}));
+    int64_t d = dn + dr, k = newSlot(h * d, false), q = newSlot(h * d, false);
+    for (auto [nope, rope, joined] :
+         {std::tuple(kNope, kRopes, k), std::tuple(qNope, qRope, q)})
+      call(KernelSpec(Kind::Concat, {1, h, dn, dr}),
+           {slotArg(nope, {1, dn, h, rows}), slotArg(rope, {1, dr, h, rows})},
+           slotArg(joined, {1, d, h, rows}));
+    KernelSpec attention(Kind::Attention, {h, h, d, dv},
+                         {mla.getScale().convertToDouble()});
+    attention.flag = mla.getCausal();
+    call(std::move(attention),
+         {slotArg(q, {d, h, rows}), slotArg(k, {d, h, rows}),
+          slotArg(v, {dv, h, rows})},
+         slotArg(out, {dv, h, rows}));
     return success();
   }
 
@@ -1621,6 +1692,15 @@ void mlir::r1::printProgram(
          << r.indices << (r.sigmoid ? " sigmoid " : " softmax ") << r.experts
          << " " << r.groups << " " << r.topkGroups << " " << r.topK << " "
          << int(r.normalize) << " " << llvm::format("%.9g", r.scaling) << "\n";
+      continue;
+    }
+    if (step.kind == ProgramStep::Kind::Prefill) {
+      os << "prefill " << step.branch.minRows << " " << step.branch.count
+         << "\n";
+      continue;
+    }
+    if (step.kind == ProgramStep::Kind::Jump) {
+      os << "jump " << step.branch.count << "\n";
       continue;
     }
     if (step.kind == ProgramStep::Kind::LshSort) {

@@ -149,6 +149,14 @@ struct SkipStep {
   int64_t count;
 };
 
+/// A choice between two forms of one computation. Prefill: unless the call
+/// starts the sequence (position 0) with at least `minRows` rows, the next
+/// `count` steps are skipped. Jump: the next `count` steps are skipped.
+struct BranchStep {
+  int64_t minRows = 0;
+  int64_t count = 0;
+};
+
 /// Memory-unit steps (run by the runtime) on session state `keys`/`values`
 /// (indices into KernelProgram::states). Read: out = x + sigmoid(gate) ⊙
 /// softmax(top-k of keys·x/√E)·values, with the state of the call's start.
@@ -186,7 +194,9 @@ struct ProgramStep {
     Skip,
     MemoryRead,
     MemoryRecord,
-    LshSort
+    LshSort,
+    Prefill,
+    Jump
   };
   explicit ProgramStep(Kind kind) : kind(kind) {}
   Kind kind;
@@ -197,6 +207,7 @@ struct ProgramStep {
   RouteStep route{};
   ExpertsStep experts{};
   SkipStep skip{};
+  BranchStep branch{};
   MemoryStep memory{};
   LshSortStep lshSort{};
 };

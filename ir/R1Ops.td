@@ -349,7 +349,10 @@ def R1_MlaAttentionOp : R1_InferOp<"mla_attention", [AttrSizedOperandSegments]> 
     `form = naive` expands k and v; `form = absorbed` folds W_uk into the
     query and W_uv into the output, so only the latent is attended. The cache
     holds the latent (`latent_cache[C, r]`) and rope key
-    (`rope_cache[C, dr]`): `r + dr` values per token.
+    (`rope_cache[C, dr]`): `r + dr` values per token. Codegen computes the
+    absorbed form, except for calls that start the sequence with at least
+    `naive_prefill_rows` rows (any such call when `form = naive`): those
+    expand k and v of their own rows, cheaper once many queries share them.
   }];
   let arguments = (ins R1_FloatTensor:$q_nope, R1_FloatTensor:$q_rope,
                        R1_FloatTensor:$kv_latent, R1_FloatTensor:$k_rope,
@@ -360,7 +363,8 @@ def R1_MlaAttentionOp : R1_InferOp<"mla_attention", [AttrSizedOperandSegments]> 
                        I64Attr:$num_heads, I64Attr:$kv_lora_rank,
                        I64Attr:$qk_nope_head_dim, I64Attr:$qk_rope_head_dim,
                        I64Attr:$v_head_dim, F32Attr:$scale, UnitAttr:$causal,
-                       DefaultValuedAttr<R1_MlaFormAttr, "MlaForm::naive">:$form);
+                       DefaultValuedAttr<R1_MlaFormAttr, "MlaForm::naive">:$form,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$naive_prefill_rows);
   let results = (outs R1_FloatTensor:$result,
                       Variadic<R1_FloatTensor>:$updated_caches);
   let assemblyFormat = [{

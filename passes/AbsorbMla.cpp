@@ -31,8 +31,9 @@ SliceOp matchHeadDimSlice(Value value) {
 }
 
 struct MlaPattern : public OpRewritePattern<AttentionOp> {
-  MlaPattern(MLIRContext *context, MlaForm form)
-      : OpRewritePattern(context), form(form) {}
+  MlaPattern(MLIRContext *context, MlaForm form, int64_t naivePrefillRows)
+      : OpRewritePattern(context), form(form),
+        naivePrefillRows(naivePrefillRows) {}
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -91,14 +92,24 @@ struct MlaPattern : public OpRewritePattern<AttentionOp> {
     auto kRopeFlat = RankedTensorType::get({kRopeType.getDimSize(0), dr},
                                            kRopeType.getElementType());
     Value kRope = rewriter.create<ReshapeOp>(loc, kRopeFlat, kRope3);
+    // Expanding k and v costs rank·(dn + dv) per key and head; the
+    // absorbed form costs (2·rank + dr) per query and key where the naive
+    // one costs (dn + dr + dv).
+    int64_t rows = naivePrefillRows;
+    if (rows < 0) {
+      int64_t extra = 2 * rank - dn - dv;
+      rows = extra > 0 ? (rank * (dn + dv) + extra - 1) / extra : 0;
+    }
     auto mla = rewriter.create<MlaAttentionOp>(
         loc, qNope, qRope, latent, kRope, weight, Value(), Value(), Value(),
-        heads, rank, dn, dr, dv, op.getScale(), op.getCausal(), form);
+        heads, rank, dn, dr, dv, op.getScale(), op.getCausal(), form,
+        rows > 0 ? rewriter.getI64IntegerAttr(rows) : IntegerAttr());
     rewriter.replaceOp(op, mla.getResult());
     return success();
   }
 
   MlaForm form;
+  int64_t naivePrefillRows;
 };
 
 struct AbsorbMlaPass : public r1::impl::AbsorbMlaBase<AbsorbMlaPass> {
@@ -113,7 +124,7 @@ struct AbsorbMlaPass : public r1::impl::AbsorbMlaBase<AbsorbMlaPass> {
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<MlaPattern>(&getContext(), *parsed);
+    patterns.add<MlaPattern>(&getContext(), *parsed, naivePrefillRows);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))
       return signalPassFailure();

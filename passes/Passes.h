@@ -21,9 +21,12 @@ namespace mlir::r1 {
 
 /// Adds the default graph pipeline (what r1c runs before codegen) to `pm`,
 /// leaving out the passes named in `disabled` (by flag, e.g.
-/// "r1-absorb-mla"); fails on a name that is not in the pipeline.
+/// "r1-absorb-mla") and giving the ones in `options` theirs
+/// ("r1-absorb-mla{naive-prefill-rows=0}"); fails on a name that is not in
+/// the pipeline or options the pass does not take.
 LogicalResult buildDefaultPipeline(OpPassManager &pm,
                                    ArrayRef<std::string> disabled,
+                                   ArrayRef<std::string> options,
                                    function_ref<void(const Twine &)> onError);
 
 /// The flags of the default pipeline's passes, in order.

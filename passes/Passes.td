@@ -52,11 +52,22 @@ def AbsorbMla : Pass<"r1-absorb-mla"> {
     the shared rope key, so the KV cache can hold `kv_lora_rank +
     qk_rope_head_dim` values per token instead of `heads · (dn + dr + dv)`.
     `form` says which computation codegen uses: `absorbed` (W_uk folded into
-    the query, W_uv into the output; best for decode) or `naive`.
+    the query, W_uv into the output; best for decode) or `naive`. With
+    `absorbed`, a call that starts the sequence with at least
+    `naive-prefill-rows` rows still computes the naive form over its own
+    rows: expanding k and v costs `r·(dn + dv)` per key and head, the
+    absorbed form `2r - dn - dv` more per query and key than the naive one,
+    so from `r·(dn + dv) / (2r - dn - dv)` queries on (171 at V3's dims) the
+    naive form is cheaper. The default, -1, takes that count; 0 never
+    switches.
   }];
   let options = [
     Option<"form", "form", "std::string", /*default=*/"\"absorbed\"",
-           "MLA computation: absorbed or naive">
+           "MLA computation: absorbed or naive">,
+    Option<"naivePrefillRows", "naive-prefill-rows", "int64_t",
+           /*default=*/"-1",
+           "fresh prefills of at least this many rows compute the naive "
+           "form (-1: from the cost model, 0: never)">
   ];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }

@@ -60,15 +60,36 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
 
 LogicalResult mlir::r1::buildDefaultPipeline(
     OpPassManager &pm, ArrayRef<std::string> disabled,
-    function_ref<void(const Twine &)> onError) {
+    ArrayRef<std::string> options, function_ref<void(const Twine &)> onError) {
   for (const std::string &name : disabled)
     if (!isStage(name)) {
       onError("'" + name + "' is not a pass of the r1 pipeline");
       return failure();
     }
-  for (const Stage &stage : kStages)
-    if (!llvm::is_contained(disabled, stage.name))
-      pm.addPass(stage.create());
+  // NAME{OPTIONS} → NAME, OPTIONS.
+  llvm::StringMap<std::string> passOptions;
+  for (StringRef text : options) {
+    auto [name, rest] = text.split('{');
+    if (!isStage(name) || !rest.consume_back("}")) {
+      onError("'" + text + "' is not NAME{OPTIONS} for a pass of the r1 "
+              "pipeline");
+      return failure();
+    }
+    passOptions[name] = rest.str();
+  }
+  for (const Stage &stage : kStages) {
+    if (llvm::is_contained(disabled, stage.name))
+      continue;
+    std::unique_ptr<Pass> pass = stage.create();
+    auto it = passOptions.find(stage.name);
+    if (it != passOptions.end() &&
+        failed(pass->initializeOptions(it->second, [&](const Twine &message) {
+          onError(Twine(stage.name) + ": " + message);
+          return failure();
+        })))
+      return failure();
+    pm.addPass(std::move(pass));
+  }
   return success();
 }
 
@@ -86,6 +107,6 @@ void mlir::r1::registerDefaultPipeline() {
         // The option's parser has refused names outside the pipeline.
         SmallVector<std::string> disabled(options.disable.begin(),
                                           options.disable.end());
-        (void)buildDefaultPipeline(pm, disabled, [](const Twine &) {});
+        (void)buildDefaultPipeline(pm, disabled, {}, [](const Twine &) {});
       });
 }

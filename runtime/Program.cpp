@@ -268,6 +268,19 @@ private:
       program.steps.push_back(std::move(step));
       return true;
     }
+    if (kind == "prefill" || kind == "jump") {
+      Step step;
+      bool prefill = kind == "prefill";
+      step.kind = prefill ? Step::Kind::Prefill : Step::Kind::Jump;
+      if (!count(f, prefill ? 3 : 2))
+        return false;
+      if ((prefill && !parseInt(f[1], step.skip.minRows)) ||
+          !parseInt(f.back(), step.skip.count) || step.skip.count < 0 ||
+          (prefill && step.skip.minRows < 1))
+        return fail("bad " + std::string(kind) + " record");
+      program.steps.push_back(std::move(step));
+      return true;
+    }
     if (kind == "append") {
       Step step;
       step.kind = Step::Kind::Append;
@@ -586,10 +599,13 @@ private:
       if (!encodersFit(program.slots[step.slot].width))
         return false;
     }
-    for (size_t i = 0; i < program.steps.size(); ++i)
-      if (program.steps[i].kind == Step::Kind::Skip &&
+    for (size_t i = 0; i < program.steps.size(); ++i) {
+      Step::Kind kind = program.steps[i].kind;
+      if ((kind == Step::Kind::Skip || kind == Step::Kind::Prefill ||
+           kind == Step::Kind::Jump) &&
           program.steps[i].skip.count >= program.tail - int64_t(i))
         return fail("a skip reaches past the steps before the tail");
+    }
     for (const char *name : {"model.so", "weights.bin"}) {
       bool found = false;
       for (const FileCheck &file : program.files)

@@ -36,6 +36,10 @@
 //                                      KEYS, VALUES states)
 //   memrecord X KEYS VALUES DECAY     (X's rows update the state when the
 //                                      call ends)
+//   prefill MIN_ROWS COUNT            (unless the call starts the sequence
+//                                      with at least MIN_ROWS rows, the next
+//                                      COUNT steps are skipped)
+//   jump COUNT                        (the next COUNT steps are skipped)
 //   lshsort BUCKETS SORTED RANK COUNT (LSH: per column of the i32 cache
 //                                      BUCKETS, every cached row stably
 //                                      counting-sorted by its bucket in
@@ -99,6 +103,7 @@ struct Skip {
   int64_t score;
   float threshold;
   int64_t count;
+  int64_t minRows; // prefill
 };
 
 struct Memory {
@@ -120,7 +125,9 @@ struct Step {
     Skip,
     MemoryRead,
     MemoryRecord,
-    LshSort
+    LshSort,
+    Prefill,
+    Jump
   };
   Kind kind = Kind::Call;
   int64_t kernel = -1;           // call
@@ -128,7 +135,7 @@ struct Step {
   int64_t cache = -1, slot = -1; // append
   Route route{};
   Experts experts{};
-  Skip skip{};
+  Skip skip{}; // skip, prefill, jump (score and threshold: skip only)
   Memory memory{};
   LshSort lshSort{};
 };

@@ -781,6 +781,13 @@ struct r1rt_session {
           s += size_t(step.skip.count);
         break;
       }
+      case Step::Kind::Prefill:
+        if (position != 0 || n < step.skip.minRows)
+          s += size_t(step.skip.count);
+        break;
+      case Step::Kind::Jump:
+        s += size_t(step.skip.count);
+        break;
       case Step::Kind::MemoryRead:
         memoryRead(step.memory, n);
         break;

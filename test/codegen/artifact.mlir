@@ -86,8 +86,9 @@
 // expert by expert.
 // RUN: %mkckpt deepseek_v3 %t/v3 --fp8 --shards 2
 // RUN: r1c %t/v3 -q -o %t/v3.r1 2>/dev/null
-// 34 = embed + dense layer 0 (13: 3 norms, q_a, q_b, kv_a, kv_b as W_uk and
-// W_uv, o, gate/up/down) + MoE layer 1 (18: the same 10 for attention, the
-// router and its bias, 3 shared, 3 stacked experts) + final norm + head.
+// 36 = embed + dense layer 0 (14: 3 norms, q_a, q_b, kv_a, kv_b as W_uk,
+// W_uv and panels for the naive prefill, o, gate/up/down) + MoE layer 1
+// (19: the same 11 for attention, the router and its bias, 3 shared, 3
+// stacked experts) + final norm + head.
 // RUN: %python %S/check_artifact.py %t/v3.r1 %t/v3 | FileCheck %s --check-prefix=V3
-// V3: ok: 34 tensors
+// V3: ok: 36 tensors

@@ -7,7 +7,8 @@ Every file's size and SHA-256 match the manifest and program.txt; every
 tensor starts on the manifest's alignment and holds exactly the checkpoint's
 values as f32 in the layout its kernel reads (plain row-major, 16-wide
 panels [N/16][K][16] for a linear's weight, MoE stacks expert by expert, or
-MLA's per-head W_uk / W_uv), FP8 weights times their block scales.
+MLA's per-head W_uk / W_uv beside kv_b_proj's panels), FP8 weights times
+their block scales.
 Prints "ok: N tensors".
 """
 import hashlib
@@ -27,7 +28,9 @@ def expected_entry(name, shape, cfg, quantized):
     layouts its kernels may read it in, their params, the FP8 block."""
     tied = cfg.get("tie_word_embeddings", False)
     if name.endswith("kv_b_proj.weight"):
-        layouts = {"mla_uk", "mla_uv"}
+        # Split for the absorbed form, or panels for the naive prefill's
+        # kv_b_proj.
+        layouts = {"mla_uk", "mla_uv", "panels16"}
         params = [cfg["num_attention_heads"], cfg["qk_nope_head_dim"], cfg["v_head_dim"]]
     elif name == "model.embed_tokens.weight":
         layouts, params = {"plain", "panels16"} if tied else {"plain"}, None
@@ -93,6 +96,8 @@ def main():
             shape = [len(parts)] + shape
         quantized = parts[0] + "_scale_inv" in tensors
         layouts, params, block = expected_entry(t["name"], shape, cfg, quantized)
+        if t["layout"] == "panels16":
+            params = None
         assert t["shape"] == shape, f"{t['name']}: shape {t['shape']}, checkpoint {shape}"
         assert t["layout"] in layouts, f"{t['name']}: layout {t['layout']}, want {layouts}"
         assert t.get("params") == params, f"{t['name']}: params {t.get('params')}"

@@ -11,7 +11,7 @@
 // RUN: r1c %t/v3 2>/dev/null | FileCheck %s --check-prefix=PIPELINE
 
 // The default pipeline makes each layer's attention one r1.mla_attention.
-// PIPELINE-COUNT-2: r1.mla_attention {{.*}}form = #r1.mla_form<absorbed>, kv_lora_rank = 32 : i64, num_heads = 4 : i64
+// PIPELINE-COUNT-2: r1.mla_attention {{.*}}form = #r1.mla_form<absorbed>, kv_lora_rank = 32 : i64, naive_prefill_rows = 32 : i64, num_heads = 4 : i64
 // PIPELINE-NOT: r1.softmax
 
 // CHECK: module attributes {r1.model = "DeepseekV3ForCausalLM"}

@@ -161,6 +161,14 @@ func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %kc: tensor<64x2x16
 
 // -----
 
+func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+1 {{'r1.mla_attention' op attribute 'naive_prefill_rows' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = r1.mla_attention %qn, %qr, %lat, %kr, %w {num_heads = 4 : i64, kv_lora_rank = 32 : i64, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, v_head_dim = 16 : i64, scale = 0.2 : f32, causal, naive_prefill_rows = 0 : i64} : (tensor<?x4x16xf32>, tensor<?x4x8xf32>, tensor<?x32xf32>, tensor<?x8xf32>, tensor<128x32xf32>) -> tensor<?x4x16xf32>
+  return
+}
+
+// -----
+
 func.func @f(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>, %kr: tensor<?x8xf32>, %w: tensor<96x32xf32>) {
   // expected-error @+2 {{'r1.mla_attention' op expects kv_b_weight of shape [128, 32] for the MLA dims, got 'tensor<96x32xf32>'}}
   // expected-error @+1 {{failed to infer returned types}}

@@ -323,6 +323,20 @@ TEST(Program, ParsesHostSteps) {
   EXPECT_EQ(program.classifier.labels, 3);
 }
 
+TEST(Program, ParsesPrefillBranches) {
+  Program program;
+  std::string error;
+  std::string text = hostStepsProgram();
+  text.replace(text.find("skip 9 0.5 1\n"), 13, "prefill 32 1\njump 0\n");
+  text.replace(text.find("tail 6"), 6, "tail 7");
+  ASSERT_TRUE(parseProgram(text, program, error)) << error;
+  EXPECT_EQ(program.steps[2].kind, Step::Kind::Prefill);
+  EXPECT_EQ(program.steps[2].skip.minRows, 32);
+  EXPECT_EQ(program.steps[2].skip.count, 1);
+  EXPECT_EQ(program.steps[3].kind, Step::Kind::Jump);
+  EXPECT_EQ(program.steps[3].skip.count, 0);
+}
+
 TEST(Program, RefusesBadHostSteps) {
   EXPECT_EQ(hostError("sigmoid 4 2 1 2", "sigmoid 4 3 1 2"),
             "program.txt:30: route groups or top-k do not fit the experts");
@@ -352,6 +366,16 @@ TEST(Program, RefusesBadHostSteps) {
             "program.txt:32: bad skip record");
   EXPECT_EQ(hostError("skip 9 0.5 1", "skip 9 0.5 4"),
             "program.txt: a skip reaches past the steps before the tail");
+  EXPECT_EQ(hostError("skip 9 0.5 1", "prefill 32 4"),
+            "program.txt: a skip reaches past the steps before the tail");
+  EXPECT_EQ(hostError("skip 9 0.5 1", "jump 4"),
+            "program.txt: a skip reaches past the steps before the tail");
+  EXPECT_EQ(hostError("skip 9 0.5 1", "prefill 0 1"),
+            "program.txt:32: bad prefill record");
+  EXPECT_EQ(hostError("skip 9 0.5 1", "jump -1"),
+            "program.txt:32: bad jump record");
+  EXPECT_EQ(hostError("skip 9 0.5 1", "jump 1 1"),
+            "program.txt:32: 'jump' takes 1 fields");
   EXPECT_EQ(hostError("memread 6 2 0 1 6 4", "memread 6 2 0 1 6 17"),
             "program.txt:33: memory top-k exceeds the slots");
   EXPECT_EQ(hostError("memread 6 2 0 1", "memread 6 2 0 9"),

@@ -34,12 +34,17 @@ namespace {
 
 enum class Emit { Mlir, MlirImported, Artifact };
 
+/// r1c's own flags: --help lists these (and LLVM's --help-hidden the rest).
+cl::OptionCategory r1cCategory("r1c options");
+
 cl::opt<std::string> modelDir(cl::Positional, cl::Required,
+    cl::cat(r1cCategory),
                               cl::desc("<checkpoint folder>"));
-cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
+cl::opt<std::string> outputFile("o",  cl::cat(r1cCategory),cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"));
 cl::opt<Emit> emit(
     "emit",
+    cl::cat(r1cCategory),
     cl::desc("What to produce (default: the artifact with -o, else mlir)"),
     cl::init(Emit::Mlir),
     cl::values(clEnumValN(Emit::MlirImported, "mlir-imported",
@@ -51,15 +56,22 @@ cl::opt<Emit> emit(
                           "weights.bin, program.txt, manifest.json")));
 cl::opt<std::string> targetName(
     "target",
+    cl::cat(r1cCategory),
     cl::desc("Target: host (default), x86-64-avx512 or x86-64-avx2"),
     cl::init("host"));
-cl::opt<bool> quiet("q", cl::desc("No progress or summary on stderr"));
+cl::opt<bool> quiet("q",  cl::cat(r1cCategory),cl::desc("No progress or summary on stderr"));
 cl::list<std::string> disabledPasses(
     "disable-pass", cl::CommaSeparated,
+    cl::cat(r1cCategory),
     cl::desc("Leave these passes out of the default pipeline "
              "(comma-separated flags)"));
+cl::list<std::string> passOptions(
+    "pass-options", cl::cat(r1cCategory),
+    cl::desc("Options of one pipeline pass, as NAME{OPTION=VALUE ...}, e.g. "
+             "r1-absorb-mla{naive-prefill-rows=0} (repeatable)"),
+    cl::value_desc("pass{options}"));
 cl::opt<std::string> computeType(
-    "dtype", cl::desc("Compute type: f32, bf16, f16 (default: checkpoint's)"),
+    "dtype",  cl::cat(r1cCategory),cl::desc("Compute type: f32, bf16, f16 (default: checkpoint's)"),
     cl::init(""));
 
 void printLocation(Location loc, llvm::raw_ostream &os) {
@@ -159,6 +171,7 @@ int main(int argc, char **argv) {
       "Leave these passes out of the default pipeline (comma-separated: " +
       llvm::join(r1::defaultPipelinePasses(), ", ") + ")";
   disabledPasses.setDescription(disableHelp);
+  cl::HideUnrelatedOptions(r1cCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
       "r1c: compile a DeepSeek-R1-family checkpoint folder\n\n"
@@ -211,7 +224,8 @@ int main(int argc, char **argv) {
     auto onError = [](const Twine &message) {
       llvm::errs() << "r1c: " << message << "\n";
     };
-    if (failed(r1::buildDefaultPipeline(pm, disabledPasses, onError)) ||
+    if (failed(r1::buildDefaultPipeline(pm, disabledPasses, passOptions,
+                                        onError)) ||
         failed(pm.run(**module)))
       return 1;
   }
