@@ -194,6 +194,20 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
       if (failed(dequantizeBlocks(module, weight, values, scales)))
         return failure();
     }
+    if (!weight.columnScaleDecl.empty()) {
+      // An RMSNorm gain folded into the weight's columns.
+      if (failed(readWeight(module, checkpoint, weight.columnScaleDecl,
+                            scales)))
+        return failure();
+      size_t columns = size_t(weight.shape.back());
+      if (scales.size() != columns || values.size() % columns != 0)
+        return emitError(module.getLoc())
+               << "@" << weight.columnScaleDecl << " has " << scales.size()
+               << " values; folding it into @" << weight.decl << " needs "
+               << columns;
+      for (size_t i = 0; i < values.size(); ++i)
+        values[i] *= scales[i % columns];
+    }
     file.padTo(kWeightAlignment);
     uint64_t offset = file.bytes();
     target.packWeight(weight, values, [&](StringRef bytes) { file.write(bytes); });
@@ -220,6 +234,8 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
       entry["scale"] = weight.scaleDecl;
       entry["block"] = json::Array(weight.block);
     }
+    if (!weight.columnScaleDecl.empty())
+      entry["column_scale"] = weight.columnScaleDecl;
     tensors.push_back(std::move(entry));
   }
   file.padTo(kWeightAlignment);

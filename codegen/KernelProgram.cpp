@@ -253,7 +253,8 @@ private:
   /// A declaration as a plain f32 weight.
   FailureOr<int64_t> declWeight(WeightDeclOp decl) {
     auto key = std::make_tuple(decl.getSymName().str(),
-                               int(WeightLayout::Plain), std::vector<int64_t>());
+                               int(WeightLayout::Plain), std::vector<int64_t>(),
+                               std::string());
     auto it = weightIndex.find(key);
     if (it != weightIndex.end())
       return it->second;
@@ -276,7 +277,17 @@ private:
 
   /// The weight declaration a weight operand names, in `layout`.
   FailureOr<int64_t> weight(Operation *user, Value value, WeightLayout layout,
-                            ArrayRef<int64_t> params = {}) {
+                            ArrayRef<int64_t> params = {},
+                            Value columnScale = {}) {
+    std::string columnScaleDecl;
+    if (columnScale) {
+      auto ref = columnScale.getDefiningOp<WeightOp>();
+      if (!ref)
+        return user->emitOpError()
+               << "takes a computed norm weight; the x86 target folds only "
+                  "weights straight from r1.weight";
+      columnScaleDecl = ref.getName().str();
+    }
     // An FP8 weight is dequantized when weights.bin is written.
     std::string scaleDecl;
     SmallVector<int64_t, 2> block;
@@ -299,7 +310,8 @@ private:
                 "straight from r1.weight";
     std::string name = ref.getName().str();
     auto key = std::make_tuple(name, int(layout),
-                               std::vector<int64_t>(params.begin(), params.end()));
+                               std::vector<int64_t>(params.begin(), params.end()),
+                               columnScaleDecl);
     auto it = weightIndex.find(key);
     if (it != weightIndex.end())
       return it->second;
@@ -313,7 +325,7 @@ private:
     program.weights.push_back({name, layout,
                                SmallVector<int64_t, 4>(type.getShape()),
                                SmallVector<int64_t, 3>(params), scaleDecl,
-                               block});
+                               block, columnScaleDecl});
     int64_t index = int64_t(program.weights.size()) - 1;
     weightIndex[key] = index;
     return index;
@@ -532,6 +544,14 @@ private:
     if (auto linear = dyn_cast<LinearOp>(op))
       return lowerLinear(op, linear.getInput(), linear.getWeight(),
                          linear.getBias(), linear.getResult());
+    if (auto fused = dyn_cast<FusedLinearOp>(op)) {
+      std::optional<double> epsilon;
+      if (auto eps = fused.getNormEpsilon())
+        epsilon = eps->convertToDouble();
+      return lowerLinear(op, fused.getInput(), fused.getWeight(),
+                         fused.getBias(), fused.getResult(), fused.getNorm(),
+                         epsilon, fused.getResidual());
+    }
     if (auto head = dyn_cast<LmHeadOp>(op))
       return lowerLinear(op, head.getHidden(), head.getWeight(), Value(),
                          head.getResult());
@@ -691,8 +711,12 @@ private:
     return success();
   }
 
+  /// x·Wᵀ (+ bias), with `norm` the input RMS-normalized first (the gain
+  /// folded into the packed weight) and with `residual` added after.
   LogicalResult lowerLinear(Operation *op, Value input, Value weightValue,
-                            Value bias, Value result) {
+                            Value bias, Value result, Value norm = {},
+                            std::optional<double> epsilon = {},
+                            Value residual = {}) {
     auto wType = cast<RankedTensorType>(weightValue.getType());
     if (wType.getRank() != 2)
       return op->emitOpError() << "has a weight of rank " << wType.getRank()
@@ -700,12 +724,14 @@ private:
     int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
     FailureOr<int64_t> width = widthOf(op, input);
     FailureOr<int64_t> in = slot(op, input);
-    FailureOr<int64_t> w = weight(op, weightValue, WeightLayout::Panels16);
+    FailureOr<int64_t> w =
+        weight(op, weightValue, WeightLayout::Panels16, {}, norm);
     if (failed(width) || failed(in) || failed(w))
       return failure();
+    int64_t rows = -(*width / k);
     int64_t panels = (n + 15) / 16;
     SmallVector<KernelArg, 4> inputs{
-        slotArg(*in, {k, -(*width / k)}),
+        slotArg(*in, {k, rows}),
         {KernelArg::Source::Weight, *w, {16, k, panels}}};
     if (bias) {
       FailureOr<int64_t> b = weight(op, bias, WeightLayout::Plain);
@@ -713,16 +739,26 @@ private:
         return failure();
       inputs.push_back({KernelArg::Source::Weight, *b, {n}});
     }
+    KernelSpec spec{Kind::Linear, {n, k}};
+    spec.flag = bool(bias);
+    if (norm)
+      spec.params.push_back(*epsilon);
+    if (residual) {
+      FailureOr<int64_t> r = slot(op, residual);
+      if (failed(r))
+        return failure();
+      if (program.slots[*r].context != program.slots[*in].context)
+        return op->emitOpError() << "adds context rows to token rows";
+      inputs.push_back(slotArg(*r, {n, rows}));
+      spec.dims.push_back(1);
+    }
     // A linear on the encoder context (cross-attention's k and v) has
     // context rows.
     FailureOr<int64_t> out =
         define(op, result, false, program.slots[*in].context);
     if (failed(out))
       return failure();
-    KernelSpec spec{Kind::Linear, {n, k}};
-    spec.flag = bool(bias);
-    call(std::move(spec), std::move(inputs),
-         slotArg(*out, {n, -(*width / k)}));
+    call(std::move(spec), std::move(inputs), slotArg(*out, {n, rows}));
     return success();
   }
 
@@ -1622,8 +1658,9 @@ private:
   ModuleOp module;
   KernelProgram program;
   llvm::DenseMap<Value, int64_t> slotOf;
-  /// (declaration, layout, layout params) → weights index.
-  std::map<std::tuple<std::string, int, std::vector<int64_t>>, int64_t>
+  /// (declaration, layout, layout params, column scale) → weights index.
+  std::map<std::tuple<std::string, int, std::vector<int64_t>, std::string>,
+           int64_t>
       weightIndex;
   llvm::DenseMap<Value, int64_t> stateOf; // memory state → states index
   /// LSH buckets → (bucket cache, bucket count); permutations → (sorted

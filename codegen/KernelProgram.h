@@ -33,7 +33,9 @@ struct KernelSpec {
   enum class Kind {
     Embed,     // dims {C, V}: out[n, C] = table[ids[n]]
     RmsNorm,   // dims {C}, params {eps}
-    Linear,    // dims {N, K}, flag = has bias; weight packed in panels
+    Linear,    // dims {N, K} or {N, K, 1} (a residual input added), flag =
+               // has bias, params {} or {eps} (the input RMS-normalized,
+               // its gain folded into the weight); weight packed in panels
     Rope,      // dims {H, D, R}, flag = interleaved, params {mscale},
                // table = inv_freq (R/2 values)
     Attention, // dims {H, KV, D, Dv}, flag = causal, params {scale};
@@ -105,6 +107,9 @@ struct ProgramWeight {
   /// declaration ([.., N/rows, K/cols]) and the block shape {rows, cols}.
   std::string scaleDecl;
   llvm::SmallVector<int64_t, 2> block;
+  /// A [K] declaration each column of a [N, K] weight is multiplied by (an
+  /// RMSNorm gain folded in at compile time), or empty.
+  std::string columnScaleDecl;
 };
 
 /// An operand of a kernel call: a slot, a weight or a cache, seen as a

@@ -342,6 +342,42 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
                          weight->getElementType(), results);
 }
 
+LogicalResult FusedLinearOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &results) {
+  ShapeDiag diag(loc, getOperationName());
+  auto weight = diag.ranked(adaptor.getWeight(), "weight");
+  if (failed(weight) ||
+      failed(diag.sameElementType(adaptor.getInput().getType(), *weight,
+                                  "input", "weight")) ||
+      failed(inferProjection(diag, adaptor.getInput(), *weight,
+                             adaptor.getBias(), weight->getElementType(),
+                             results)))
+    return failure();
+  if (Value normValue = adaptor.getNorm()) {
+    auto norm = diag.ranked(normValue, "norm");
+    if (failed(norm) || failed(diag.rank(*norm, 1, "norm")) ||
+        failed(diag.sameDim(norm->getDimSize(0), weight->getDimSize(1),
+                            "the norm size", "the weight's input size")))
+      return failure();
+  }
+  if (Value residual = adaptor.getResidual()) {
+    auto type = cast<RankedTensorType>(results.back());
+    if (!areCompatibleTensorTypes(TypeRange{residual.getType()},
+                                  TypeRange{type}))
+      return diag.fail("expects a residual of the result's type ", type,
+                       ", got ", residual.getType());
+  }
+  return success();
+}
+
+LogicalResult FusedLinearOp::verify() {
+  if (bool(getNorm()) != bool(getNormEpsilon()))
+    return emitOpError() << "takes norm_epsilon exactly when it has a norm";
+  return success();
+}
+
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,

@@ -105,4 +105,19 @@ def SpecializeRouting : Pass<"r1-specialize-routing"> {
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 
+def FuseLinear : Pass<"r1-fuse-linear"> {
+  let summary = "fold RMSNorm and residual adds into the linear between them";
+  let description = [{
+    `r1.linear(r1.rms_norm(x, g))` becomes `r1.fused_linear` of `x` with
+    `norm g`, and `r1.add(linear, r)` (the add being the linear's only user,
+    no broadcast) becomes `r1.fused_linear` with `residual r`; both together
+    give one op for norm → projection → residual. The x86 kernel folds `g`
+    into the packed weight and the inverse RMS and the residual into the
+    GEMM's epilogue: the normalised input and the pre-add product are never
+    written and read back. An rms_norm with other users stays for them.
+    Runs after r1-absorb-mla, which matches MLA's plain `kv_b_proj` linear.
+  }];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 #endif // R1_PASSES_PASSES_TD

@@ -22,13 +22,15 @@ struct Stage {
 };
 
 // In order. Shapes first, so every later pattern sees static dims; MLA
-// absorption needs fused attention; cleanups last.
+// absorption needs fused attention; linear fusion follows the passes that
+// match or make plain linears; cleanups last.
 const Stage kStages[] = {
     {"r1-infer-shapes", [] { return r1::createInferShapes(); }},
     {"r1-fuse-attention", [] { return r1::createFuseAttention(); }},
     {"r1-absorb-mla", [] { return r1::createAbsorbMla(); }},
     {"r1-specialize-lsh", [] { return r1::createSpecializeLsh(); }},
     {"r1-specialize-routing", [] { return r1::createSpecializeRouting(); }},
+    {"r1-fuse-linear", [] { return r1::createFuseLinear(); }},
     {"canonicalize", [] { return createCanonicalizerPass(); }},
     {"cse", [] { return createCSEPass(); }},
 };

@@ -54,11 +54,18 @@ KernelPipeline rmsNorm(const KernelSpec &spec) {
 }
 
 KernelPipeline linear(const KernelSpec &spec) {
-  LinearKernel kernel = defineLinear(spec.dims[0], spec.dims[1], spec.flag);
+  std::optional<float> normEpsilon;
+  if (!spec.params.empty())
+    normEpsilon = float(spec.params[0]);
+  bool withResidual = spec.dims.size() > 2 && spec.dims[2];
+  LinearKernel kernel = defineLinear(spec.dims[0], spec.dims[1], spec.flag,
+                                     withResidual, normEpsilon);
   scheduleLinear(kernel);
   std::vector<Argument> args{kernel.input, kernel.packedWeight};
   if (kernel.bias)
     args.push_back(*kernel.bias);
+  if (kernel.residual)
+    args.push_back(*kernel.residual);
   return {Pipeline(kernel.output), args};
 }
 

@@ -12,7 +12,8 @@ namespace mlir::r1::x86 {
 using namespace Halide;
 
 LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
-                          bool withBias) {
+                          bool withBias, bool withResidual,
+                          std::optional<float> normEpsilon) {
   LinearKernel kernel;
   kernel.outFeatures = outFeatures;
   kernel.inFeatures = inFeatures;
@@ -30,9 +31,23 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
       kernel.input(k, row) * kernel.packedWeight(lane, k, col);
   Func out("linear");
   Expr y = acc(n % int(kPanelWidth), n / int(kPanelWidth), m);
+  if (normEpsilon) {
+    RDom r(0, int(inFeatures), "r");
+    Func squares("sum_of_squares"), inverse("inverse_rms");
+    squares(m) = 0.0f;
+    squares(m) += kernel.input(r, m) * kernel.input(r, m);
+    inverse(m) =
+        1.0f / sqrt(squares(m) / float(inFeatures) + *normEpsilon);
+    kernel.inverseRms = inverse;
+    y *= inverse(m);
+  }
   if (withBias) {
     kernel.bias = ImageParam(Float(32), 1, "bias");
     y += (*kernel.bias)(n);
+  }
+  if (withResidual) {
+    kernel.residual = ImageParam(Float(32), 2, "residual");
+    y += (*kernel.residual)(n, m);
   }
   out(n, m) = y;
   kernel.reduction = k;
@@ -44,6 +59,9 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
 void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
   Func out = kernel.output, acc = kernel.accumulate;
   Var n = out.args()[0], m = out.args()[1];
+  // Each row's inverse RMS once per call, before the tiles.
+  if (kernel.inverseRms)
+    kernel.inverseRms->compute_root().parallel(kernel.inverseRms->args()[0]);
   Var lane = acc.args()[0], panel = acc.args()[1], am = acc.args()[2];
   Var no("no"), ni("ni"), po("po"), pi("pi"), mo("mo"), mi("mi"), tiles("tiles");
   // Output: 16-wide vectors, a tileRows × tilePanels register tile,

@@ -28,15 +28,21 @@ struct LinearKernel {
   Halide::ImageParam input;
   Halide::ImageParam packedWeight;
   std::optional<Halide::ImageParam> bias; // (n), added to each row
+  std::optional<Halide::ImageParam> residual; // (n, m), added after
+  std::optional<Halide::Func> inverseRms;     // (m), with a folded norm
   Halide::RDom reduction;  // over k
   Halide::Func accumulate; // per-panel dot products (lane, panel, m)
   Halide::Func output;
   int64_t outFeatures = 0, inFeatures = 0;
 };
 
-/// The algorithm: y[m, n] = Σ_k x[m, k] · W[n, k] (+ bias[n]).
+/// The algorithm: y[m, n] = Σ_k x[m, k] · W[n, k] (+ bias[n]) (+
+/// residual[m, n]). With `normEpsilon` the input is RMS-normalized first:
+/// the sum is scaled by x's inverse RMS per row (the norm's gain is folded
+/// into W when it is packed).
 LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
-                          bool withBias = false);
+                          bool withBias = false, bool withResidual = false,
+                          std::optional<float> normEpsilon = std::nullopt);
 
 /// The schedule: register tiles of `tileRows` rows × `tilePanels` panels
 /// (6 × 2 keeps 12 zmm accumulators live), the reduction looping around

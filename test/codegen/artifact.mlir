@@ -12,7 +12,9 @@
 // Two layers cache 2 kv heads × 16 dims for keys and for values: 512 bytes.
 // PROGRESS-NEXT: r1c: wrote {{.*}}llama.r1 ({{[0-9.]+}} MB, KV cache 512 B/token; import+passes {{.*}}s weights {{.*}}s kernels {{.*}}s link {{.*}}s)
 // RUN: %python %S/check_artifact.py %t/llama.r1 %t/llama | FileCheck %s --check-prefix=LLAMA
-// LLAMA: ok: 21 tensors
+// 17 = embed + 2 layers × (q, k, v, o, gate, up, down; the layer's two
+// norms are folded into the projections after them) + final norm + head.
+// LLAMA: ok: 17 tensors
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/llama.r1/manifest.json
 // MANIFEST: "format": "r1c-artifact",
 // MANIFEST: "kv_cache": {
@@ -86,9 +88,11 @@
 // expert by expert.
 // RUN: %mkckpt deepseek_v3 %t/v3 --fp8 --shards 2
 // RUN: r1c %t/v3 -q -o %t/v3.r1 2>/dev/null
-// 36 = embed + dense layer 0 (14: 3 norms, q_a, q_b, kv_a, kv_b as W_uk,
-// W_uv and panels for the naive prefill, o, gate/up/down) + MoE layer 1
-// (19: the same 11 for attention, the router and its bias, 3 shared, 3
+// 31 = embed + dense layer 0 (11: the kv_a norm, q_a, q_b, kv_a, kv_b as
+// W_uk, W_uv and panels for the naive prefill, o, gate/up/down; the input,
+// q_a and post-attention norms are folded into the projections after them)
+// + MoE layer 1 (17: the same 9 for attention, its post-attention norm (the
+// router and experts read it too), the router and its bias, 3 shared, 3
 // stacked experts) + final norm + head.
 // RUN: %python %S/check_artifact.py %t/v3.r1 %t/v3 | FileCheck %s --check-prefix=V3
-// V3: ok: 36 tensors
+// V3: ok: 31 tensors

@@ -107,6 +107,13 @@ def main():
             (dequantize_fp8(tensors[p][1], tensors[p + "_scale_inv"][1], block)
              if quantized else tensors[p][1].astype(np.float32)).reshape(-1)
             for p in parts])
+        if "column_scale" in t:
+            # An RMSNorm gain folded into the columns: the norm r1c fused
+            # into this linear must be the one its layer applies first.
+            gain = tensors[t["column_scale"]][1].astype(np.float32)
+            assert t["column_scale"].endswith("layernorm.weight") or \
+                t["column_scale"].endswith("norm.weight"), t["column_scale"]
+            values = (values.reshape(-1, shape[-1]) * gain).reshape(-1)
         expected = packed(values, t["layout"], t["shape"], t.get("params"))
         got = weights[t["offset"]:t["offset"] + t["bytes"]]
         assert got == expected, f"{t['name']}: bytes differ"

@@ -1,5 +1,5 @@
 // Verifier errors of rope, attention (with and without KV cache),
-// mla_attention and cross_attention.
+// mla_attention, cross_attention and fused_linear.
 // RUN: r1-opt %s -split-input-file -verify-diagnostics
 
 func.func @f(%x: tensor<?x4x16xf32>, %p: tensor<?xi64>) {
@@ -525,5 +525,31 @@ func.func @f(%q: tensor<?x4x16xf32>, %k: tensor<16x4x16xf32>) {
   // expected-error @+2 {{'r1.cross_attention' op inferred type(s) 'tensor<?x4x16xf32>' are incompatible with return type(s) of operation 'tensor<?x16x4xf32>'}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = r1.cross_attention %q, %k, %k {scale = 0.25 : f32} : (tensor<?x4x16xf32>, tensor<16x4x16xf32>, tensor<16x4x16xf32>) -> tensor<?x16x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'r1.fused_linear' op takes norm_epsilon exactly when it has a norm}}
+  %0 = r1.fused_linear %x, %w norm %g : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+2 {{'r1.fused_linear' op expects the norm size (4) to equal the weight's input size (8)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.fused_linear %x, %w norm %g {norm_epsilon = 1.0e-6 : f32} : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<4xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %r: tensor<?x8xf32>) {
+  // expected-error @+2 {{'r1.fused_linear' op expects a residual of the result's type 'tensor<?x4xf32>', got 'tensor<?x8xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.fused_linear %x, %w residual %r : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<?x8xf32>) -> tensor<?x4xf32>
   return
 }

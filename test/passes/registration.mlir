@@ -6,6 +6,8 @@
 // PASSES-DAG: --r1-fuse-attention
 // PASSES-DAG: --r1-infer-shapes
 // PASSES-DAG: --r1-specialize-lsh
+// PASSES-DAG: --r1-specialize-routing
+// PASSES-DAG: --r1-fuse-linear
 // PASSES-DAG: --canonicalize
 
 // CHECK-LABEL: func.func @upstream

@@ -1,0 +1,104 @@
+//===- FuseLinear.cpp - norm → linear → residual add as one op --*- C++ -*-===//
+//
+// This file implements r1-fuse-linear: an r1.rms_norm feeding an r1.linear
+// and an r1.add of the linear's result become one r1.fused_linear, so the
+// normalised input and the product before the add never go through memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::r1 {
+#define GEN_PASS_DEF_FUSELINEAR
+#include "passes/Passes.h.inc"
+} // namespace mlir::r1
+
+using namespace mlir;
+using namespace mlir::r1;
+
+namespace {
+
+/// The operands of a linear or fused linear, to rebuild it with more fused.
+struct LinearParts {
+  Value input, weight, bias, norm, residual;
+  FloatAttr epsilon;
+
+  static std::optional<LinearParts> of(Operation *op) {
+    if (auto linear = dyn_cast_or_null<LinearOp>(op))
+      return LinearParts{linear.getInput(), linear.getWeight(),
+                         linear.getBias(), {}, {}, {}};
+    if (auto fused = dyn_cast_or_null<FusedLinearOp>(op))
+      return LinearParts{fused.getInput(),    fused.getWeight(),
+                         fused.getBias(),     fused.getNorm(),
+                         fused.getResidual(), fused.getNormEpsilonAttr()};
+    return std::nullopt;
+  }
+
+  Value build(PatternRewriter &rewriter, Location loc, Type type) const {
+    return rewriter.create<FusedLinearOp>(loc, type, input, weight, bias, norm,
+                                          residual, epsilon);
+  }
+};
+
+/// linear(rms_norm(x, g)) → fused_linear(x) with norm g. The norm stays for
+/// its other users (each fused linear recomputes the cheap inverse RMS).
+struct FuseNorm : public RewritePattern {
+  FuseNorm(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<LinearParts> parts = LinearParts::of(op);
+    if (!parts || parts->norm)
+      return failure();
+    auto norm = parts->input.getDefiningOp<RMSNormOp>();
+    if (!norm)
+      return rewriter.notifyMatchFailure(op, "input is not an rms_norm");
+    parts->input = norm.getInput();
+    parts->norm = norm.getWeight();
+    parts->epsilon = norm.getEpsilonAttr();
+    rewriter.replaceOp(
+        op, parts->build(rewriter, op->getLoc(), op->getResult(0).getType()));
+    return success();
+  }
+};
+
+/// add(linear(x), r) → fused_linear(x) with residual r, when the add is the
+/// linear's only user and nothing broadcasts.
+struct FuseResidual : public OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AddOp add,
+                                PatternRewriter &rewriter) const override {
+    for (auto [product, residual] : {std::pair(add.getLhs(), add.getRhs()),
+                                     std::pair(add.getRhs(), add.getLhs())}) {
+      std::optional<LinearParts> parts =
+          LinearParts::of(product.getDefiningOp());
+      if (!parts || parts->residual || !product.hasOneUse() ||
+          product.getType() != add.getType() ||
+          residual.getType() != add.getType())
+        continue;
+      parts->residual = residual;
+      // Built at the add, where the residual is defined too.
+      rewriter.replaceOp(add, parts->build(rewriter, add.getLoc(),
+                                           add.getType()));
+      return success();
+    }
+    return rewriter.notifyMatchFailure(add, "no single-use linear operand");
+  }
+};
+
+struct FuseLinearPass : public r1::impl::FuseLinearBase<FuseLinearPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FuseNorm, FuseResidual>(&getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(),
+                                            std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
