@@ -550,7 +550,7 @@ private:
         epsilon = eps->convertToDouble();
       return lowerLinear(op, fused.getInput(), fused.getWeight(),
                          fused.getBias(), fused.getResult(), fused.getNorm(),
-                         epsilon, fused.getResidual());
+                         epsilon, fused.getResidual(), fused.getUp());
     }
     if (auto head = dyn_cast<LmHeadOp>(op))
       return lowerLinear(op, head.getHidden(), head.getWeight(), Value(),
@@ -712,11 +712,12 @@ private:
   }
 
   /// x·Wᵀ (+ bias), with `norm` the input RMS-normalized first (the gain
-  /// folded into the packed weight) and with `residual` added after.
+  /// folded into the packed weights), with `residual` added after, and
+  /// with `up` SwiGLU's silu(x·Wᵀ) ⊙ x·upᵀ.
   LogicalResult lowerLinear(Operation *op, Value input, Value weightValue,
                             Value bias, Value result, Value norm = {},
                             std::optional<double> epsilon = {},
-                            Value residual = {}) {
+                            Value residual = {}, Value up = {}) {
     auto wType = cast<RankedTensorType>(weightValue.getType());
     if (wType.getRank() != 2)
       return op->emitOpError() << "has a weight of rank " << wType.getRank()
@@ -733,13 +734,20 @@ private:
     SmallVector<KernelArg, 4> inputs{
         slotArg(*in, {k, rows}),
         {KernelArg::Source::Weight, *w, {16, k, panels}}};
+    KernelSpec spec{Kind::Linear, {n, k}};
+    if (up) {
+      FailureOr<int64_t> u = weight(op, up, WeightLayout::Panels16, {}, norm);
+      if (failed(u))
+        return failure();
+      inputs.push_back({KernelArg::Source::Weight, *u, {16, k, panels}});
+      spec.dims.push_back(2);
+    }
     if (bias) {
       FailureOr<int64_t> b = weight(op, bias, WeightLayout::Plain);
       if (failed(b))
         return failure();
       inputs.push_back({KernelArg::Source::Weight, *b, {n}});
     }
-    KernelSpec spec{Kind::Linear, {n, k}};
     spec.flag = bool(bias);
     if (norm)
       spec.params.push_back(*epsilon);

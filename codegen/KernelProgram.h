@@ -33,9 +33,11 @@ struct KernelSpec {
   enum class Kind {
     Embed,     // dims {C, V}: out[n, C] = table[ids[n]]
     RmsNorm,   // dims {C}, params {eps}
-    Linear,    // dims {N, K} or {N, K, 1} (a residual input added), flag =
-               // has bias, params {} or {eps} (the input RMS-normalized,
-               // its gain folded into the weight); weight packed in panels
+    Linear,    // dims {N, K}, {N, K, 1} (a residual input added) or
+               // {N, K, 2} (gated: silu(x·Wᵀ) ⊙ x·Upᵀ, Up a second weight
+               // input), flag = has bias, params {} or {eps} (the input
+               // RMS-normalized, its gain folded into the weights); weights
+               // packed in panels
     Rope,      // dims {H, D, R}, flag = interleaved, params {mscale},
                // table = inv_freq (R/2 values)
     Attention, // dims {H, KV, D, Dv}, flag = causal, params {scale};

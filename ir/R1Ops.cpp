@@ -355,6 +355,10 @@ LogicalResult FusedLinearOp::inferReturnTypes(MLIRContext *,
                              adaptor.getBias(), weight->getElementType(),
                              results)))
     return failure();
+  if (Value up = adaptor.getUp();
+      up && up.getType() != adaptor.getWeight().getType())
+    return diag.fail("expects up of the weight's type ", *weight, ", got ",
+                     up.getType());
   if (Value normValue = adaptor.getNorm()) {
     auto norm = diag.ranked(normValue, "norm");
     if (failed(norm) || failed(diag.rank(*norm, 1, "norm")) ||
@@ -375,6 +379,8 @@ LogicalResult FusedLinearOp::inferReturnTypes(MLIRContext *,
 LogicalResult FusedLinearOp::verify() {
   if (bool(getNorm()) != bool(getNormEpsilon()))
     return emitOpError() << "takes norm_epsilon exactly when it has a norm";
+  if (getUp() && (getBias() || getResidual()))
+    return emitOpError() << "is gated (up): it takes no bias or residual";
   return success();
 }
 

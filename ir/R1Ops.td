@@ -164,25 +164,28 @@ def R1_LinearOp : R1_InferOp<"linear"> {
 }
 
 def R1_FusedLinearOp : R1_InferOp<"fused_linear", [AttrSizedOperandSegments]> {
-  let summary = "RMSNorm → x·Wᵀ + b → + residual, as one kernel";
+  let summary = "RMSNorm → x·Wᵀ + b (or SwiGLU with up) → + residual, as one kernel";
   let description = [{
     `r1.linear` with its neighbours folded in: with `norm`, the input is
     first RMS-normalised over its last dim (`x / sqrt(mean(x²) +
     norm_epsilon) · norm`); then `x·weightᵀ`, plus `bias[N]` and
-    `residual[..., N]` when given. r1-fuse-linear makes it from
-    `r1.rms_norm`, `r1.linear` and `r1.add`; codegen folds the norm's gain
+    `residual[..., N]` when given. With `up` (a second `[N, K]` weight, no
+    bias or residual) the result is SwiGLU's `silu(x·weightᵀ) ⊙ x·upᵀ`.
+    r1-fuse-linear makes it from `r1.rms_norm`, `r1.linear`, `r1.silu`,
+    `r1.mul` and `r1.add`; codegen folds the norm's gain
     into the packed weight and scales each row by its inverse RMS after the
     dot products, so neither the normalised input nor the product before
     the residual add is ever stored.
   }];
   let arguments = (ins R1_FloatTensor:$input, R1_FloatTensor:$weight,
+                       Optional<R1_FloatTensor>:$up,
                        Optional<R1_FloatTensor>:$bias,
                        Optional<R1_FloatTensor>:$norm,
                        Optional<R1_FloatTensor>:$residual,
                        OptionalAttr<F32Attr>:$norm_epsilon);
   let results = (outs R1_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`bias` $bias^)? (`norm` $norm^)? (`residual` $residual^)?
+    $input `,` $weight (`up` $up^)? (`bias` $bias^)? (`norm` $norm^)? (`residual` $residual^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -111,7 +111,9 @@ def FuseLinear : Pass<"r1-fuse-linear"> {
     `r1.linear(r1.rms_norm(x, g))` becomes `r1.fused_linear` of `x` with
     `norm g`, and `r1.add(linear, r)` (the add being the linear's only user,
     no broadcast) becomes `r1.fused_linear` with `residual r`; both together
-    give one op for norm → projection → residual. The x86 kernel folds `g`
+    give one op for norm → projection → residual. SwiGLU's
+    `mul(silu(linear(x, Wg)), linear(x, Wu))` (both of the same input, used
+    only there) becomes one `r1.fused_linear` of `Wg` with `up Wu`. The x86 kernel folds `g`
     into the packed weight and the inverse RMS and the residual into the
     GEMM's epilogue: the normalised input and the pre-add product are never
     written and read back. An rms_norm with other users stays for them.

@@ -57,11 +57,15 @@ KernelPipeline linear(const KernelSpec &spec) {
   std::optional<float> normEpsilon;
   if (!spec.params.empty())
     normEpsilon = float(spec.params[0]);
-  bool withResidual = spec.dims.size() > 2 && spec.dims[2];
+  int64_t variant = spec.dims.size() > 2 ? spec.dims[2] : 0;
+  bool gated = variant == 2;
   LinearKernel kernel = defineLinear(spec.dims[0], spec.dims[1], spec.flag,
-                                     withResidual, normEpsilon);
-  scheduleLinear(kernel);
+                                     variant == 1, normEpsilon, gated);
+  // A gated tile holds one output panel's gate and up accumulators.
+  scheduleLinear(kernel, 6, gated ? 1 : 2);
   std::vector<Argument> args{kernel.input, kernel.packedWeight};
+  if (kernel.packedUp)
+    args.push_back(*kernel.packedUp);
   if (kernel.bias)
     args.push_back(*kernel.bias);
   if (kernel.residual)

@@ -13,24 +13,36 @@ using namespace Halide;
 
 LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
                           bool withBias, bool withResidual,
-                          std::optional<float> normEpsilon) {
+                          std::optional<float> normEpsilon, bool gated) {
   LinearKernel kernel;
   kernel.outFeatures = outFeatures;
   kernel.inFeatures = inFeatures;
   kernel.input = ImageParam(Float(32), 2, "input");
   kernel.packedWeight = ImageParam(Float(32), 3, "packed_weight");
-  Var lane("lane"), panel("panel"), m("m"), n("n");
+  Var lane("lane"), which("which"), panel("panel"), m("m"), n("n");
   RDom k(0, int(inFeatures), "k");
   Func acc("accumulate");
   // Register tiles are computed whole, also past the last row or panel
   // (those results are never stored): clamp the reads into the buffers.
   Expr row = clamp(m, 0, kernel.input.dim(1).max());
   Expr col = clamp(panel, 0, kernel.packedWeight.dim(2).max());
-  acc(lane, panel, m) = 0.0f;
-  acc(lane, panel, m) +=
-      kernel.input(k, row) * kernel.packedWeight(lane, k, col);
+  Expr x = kernel.input(k, row), w = kernel.packedWeight(lane, k, col);
+  Expr y;
+  if (gated) {
+    // which is unrolled in the schedule, so the select is resolved there.
+    kernel.packedUp = ImageParam(Float(32), 3, "packed_up");
+    acc(lane, which, panel, m) = 0.0f;
+    acc(lane, which, panel, m) +=
+        x * select(which == 0, w, (*kernel.packedUp)(lane, k, col));
+    Expr at = n % int(kPanelWidth), p = n / int(kPanelWidth);
+    y = acc(at, 0, p, m);
+    kernel.gateUp = acc(at, 1, p, m);
+  } else {
+    acc(lane, panel, m) = 0.0f;
+    acc(lane, panel, m) += x * w;
+    y = acc(n % int(kPanelWidth), n / int(kPanelWidth), m);
+  }
   Func out("linear");
-  Expr y = acc(n % int(kPanelWidth), n / int(kPanelWidth), m);
   if (normEpsilon) {
     RDom r(0, int(inFeatures), "r");
     Func squares("sum_of_squares"), inverse("inverse_rms");
@@ -40,7 +52,11 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
         1.0f / sqrt(squares(m) / float(inFeatures) + *normEpsilon);
     kernel.inverseRms = inverse;
     y *= inverse(m);
+    if (gated)
+      kernel.gateUp = kernel.gateUp * inverse(m);
   }
+  if (gated)
+    y = y / (1.0f + exp(-y)) * kernel.gateUp;
   if (withBias) {
     kernel.bias = ImageParam(Float(32), 1, "bias");
     y += (*kernel.bias)(n);
@@ -62,7 +78,9 @@ void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
   // Each row's inverse RMS once per call, before the tiles.
   if (kernel.inverseRms)
     kernel.inverseRms->compute_root().parallel(kernel.inverseRms->args()[0]);
-  Var lane = acc.args()[0], panel = acc.args()[1], am = acc.args()[2];
+  bool gated = bool(kernel.packedUp);
+  std::vector<Var> accArgs = acc.args();
+  Var lane = accArgs[0], panel = accArgs[gated ? 2 : 1], am = accArgs.back();
   Var no("no"), ni("ni"), po("po"), pi("pi"), mo("mo"), mi("mi"), tiles("tiles");
   // Output: 16-wide vectors, a tileRows × tilePanels register tile,
   // row blocks fastest (weight panels reused from L2), cores over tiles.
@@ -78,12 +96,14 @@ void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
       .parallel(tiles);
   // Accumulators live in registers for one tile; k loops around the whole
   // register tile, so each step is one broadcast of x and tilePanels FMAs
-  // per row.
+  // (twice that when gated) per row.
   acc.compute_at(out, tiles)
       .bound_extent(lane, int(kPanelWidth))
       .bound_extent(panel, tilePanels)
       .bound_extent(am, tileRows)
       .store_in(MemoryType::Register);
+  if (gated)
+    acc.bound_extent(accArgs[1], 2);
   auto tile = [&](Stage stage, std::vector<VarOrRVar> order) {
     stage.split(panel, po, pi, tilePanels)
         .split(am, mo, mi, tileRows, TailStrategy::GuardWithIf)
@@ -91,9 +111,25 @@ void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
         .vectorize(lane)
         .unroll(pi)
         .unroll(mi);
+    if (gated)
+      stage.unroll(accArgs[1]);
   };
-  tile(acc, {lane, pi, mi, po, mo});
-  tile(acc.update(), {lane, pi, mi, kernel.reduction.x, po, mo});
+  std::vector<VarOrRVar> pure{lane}, update{lane};
+  if (gated) {
+    pure.push_back(accArgs[1]);
+    update.push_back(accArgs[1]);
+  }
+  for (VarOrRVar v : {VarOrRVar(pi), VarOrRVar(mi)}) {
+    pure.push_back(v);
+    update.push_back(v);
+  }
+  update.push_back(kernel.reduction.x);
+  for (VarOrRVar v : {VarOrRVar(po), VarOrRVar(mo)}) {
+    pure.push_back(v);
+    update.push_back(v);
+  }
+  tile(acc, pure);
+  tile(acc.update(), update);
 }
 
 std::vector<float> packLinearWeights(const float *weight, int64_t outFeatures,

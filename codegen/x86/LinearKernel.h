@@ -29,6 +29,10 @@ struct LinearKernel {
   Halide::ImageParam packedWeight;
   std::optional<Halide::ImageParam> bias; // (n), added to each row
   std::optional<Halide::ImageParam> residual; // (n, m), added after
+  /// Gated (SwiGLU): a second packed weight; y = silu(x·Wᵀ) ⊙ (x·Upᵀ), and
+  /// `accumulate` is (lane, which, panel, m) with which 0 for W, 1 for Up.
+  std::optional<Halide::ImageParam> packedUp;
+  Halide::Expr gateUp; // the up product, when gated
   std::optional<Halide::Func> inverseRms;     // (m), with a folded norm
   Halide::RDom reduction;  // over k
   Halide::Func accumulate; // per-panel dot products (lane, panel, m)
@@ -42,10 +46,12 @@ struct LinearKernel {
 /// into W when it is packed).
 LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
                           bool withBias = false, bool withResidual = false,
-                          std::optional<float> normEpsilon = std::nullopt);
+                          std::optional<float> normEpsilon = std::nullopt,
+                          bool gated = false);
 
 /// The schedule: register tiles of `tileRows` rows × `tilePanels` panels
-/// (6 × 2 keeps 12 zmm accumulators live), the reduction looping around
+/// (6 × 2 keeps 12 zmm accumulators live; a gated kernel's tile holds one
+/// output panel's gate and up accumulators), the reduction looping around
 /// each register tile,
 /// tiles walked row-block fastest so a weight panel stays in L2 while every
 /// row block uses it, and tiles spread over the cores.

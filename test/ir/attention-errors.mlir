@@ -553,3 +553,20 @@ func.func @f(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %r: tensor<?x8xf32>) {
   %0 = r1.fused_linear %x, %w residual %r : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<?x8xf32>) -> tensor<?x4xf32>
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'r1.fused_linear' op is gated (up): it takes no bias or residual}}
+  %0 = r1.fused_linear %x, %w up %w bias %b : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %u: tensor<4x8xf32>) {
+  // expected-error @+2 {{'r1.fused_linear' op expects up of the weight's type 'tensor<8x8xf32>', got 'tensor<4x8xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = r1.fused_linear %x, %w up %u : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<4x8xf32>) -> tensor<?x8xf32>
+  return
+}

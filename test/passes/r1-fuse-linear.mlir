@@ -62,3 +62,46 @@ func.func @types(%x: tensor<3x8xf32>, %w: tensor<8x8xf32>, %r: tensor<?x8xf32>) 
   %s = r1.add %y, %r : (tensor<3x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
   return %s : tensor<?x8xf32>
 }
+
+// -----
+
+// SwiGLU: a normalised input's gate and up projections become one gated op
+// (norm folded too); down adds the residual.
+// CHECK-LABEL: func.func @mlp
+// CHECK: %[[A:.*]] = r1.fused_linear %arg0, %arg2 up %arg3 norm %arg1 {norm_epsilon = 9.99999974E-6 : f32} : (tensor<?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8xf32>) -> tensor<?x16xf32>
+// CHECK: %[[D:.*]] = r1.fused_linear %[[A]], %arg4 residual %arg0
+// CHECK-NOT: r1.silu
+// CHECK: return %[[D]]
+func.func @mlp(%x: tensor<?x8xf32>, %g: tensor<8xf32>, %wg: tensor<16x8xf32>, %wu: tensor<16x8xf32>,
+               %wd: tensor<8x16xf32>) -> tensor<?x8xf32> {
+  %n = r1.rms_norm %x, %g {epsilon = 1.0e-5 : f32} : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %gate = r1.linear %n, %wg : (tensor<?x8xf32>, tensor<16x8xf32>) -> tensor<?x16xf32>
+  %up = r1.linear %n, %wu : (tensor<?x8xf32>, tensor<16x8xf32>) -> tensor<?x16xf32>
+  %s = r1.silu %gate : tensor<?x16xf32>
+  %a = r1.mul %up, %s : (tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+  %d = r1.linear %a, %wd : (tensor<?x16xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
+  %r = r1.add %x, %d : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
+}
+
+// -----
+
+// Left alone: gate and up of different inputs, and a gate with a bias.
+// CHECK-LABEL: func.func @not_gated
+// CHECK-NOT: up
+// CHECK: r1.silu
+// CHECK: r1.mul
+// CHECK: r1.silu
+// CHECK: r1.mul
+func.func @not_gated(%x: tensor<?x8xf32>, %y: tensor<?x8xf32>, %wg: tensor<16x8xf32>, %wu: tensor<16x8xf32>,
+                     %b: tensor<16xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %gate = r1.linear %x, %wg : (tensor<?x8xf32>, tensor<16x8xf32>) -> tensor<?x16xf32>
+  %up = r1.linear %y, %wu : (tensor<?x8xf32>, tensor<16x8xf32>) -> tensor<?x16xf32>
+  %s = r1.silu %gate : tensor<?x16xf32>
+  %a = r1.mul %s, %up : (tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+  %gate2 = r1.linear %x, %wg, %b : (tensor<?x8xf32>, tensor<16x8xf32>, tensor<16xf32>) -> tensor<?x16xf32>
+  %up2 = r1.linear %x, %wu : (tensor<?x8xf32>, tensor<16x8xf32>) -> tensor<?x16xf32>
+  %s2 = r1.silu %gate2 : tensor<?x16xf32>
+  %a2 = r1.mul %s2, %up2 : (tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+  return %a, %a2 : tensor<?x16xf32>, tensor<?x16xf32>
+}
