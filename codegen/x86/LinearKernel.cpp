@@ -11,6 +11,11 @@ namespace mlir::r1::x86 {
 
 using namespace Halide;
 
+namespace {
+/// Output panels per tile when decoding one row.
+constexpr int kDecodePanels = 4;
+} // namespace
+
 LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
                           bool withBias, bool withResidual,
                           std::optional<float> normEpsilon, bool gated) {
@@ -21,27 +26,49 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
   kernel.packedWeight = ImageParam(Float(32), 3, "packed_weight");
   Var lane("lane"), which("which"), panel("panel"), m("m"), n("n");
   RDom k(0, int(inFeatures), "k");
-  Func acc("accumulate");
+  if (gated)
+    kernel.packedUp = ImageParam(Float(32), 3, "packed_up");
   // Register tiles are computed whole, also past the last row or panel
   // (those results are never stored): clamp the reads into the buffers.
-  Expr row = clamp(m, 0, kernel.input.dim(1).max());
   Expr col = clamp(panel, 0, kernel.packedWeight.dim(2).max());
-  Expr x = kernel.input(k, row), w = kernel.packedWeight(lane, k, col);
-  Expr y;
-  if (gated) {
-    // which is unrolled in the schedule, so the select is resolved there.
-    kernel.packedUp = ImageParam(Float(32), 3, "packed_up");
-    acc(lane, which, panel, m) = 0.0f;
-    acc(lane, which, panel, m) +=
-        x * select(which == 0, w, (*kernel.packedUp)(lane, k, col));
-    Expr at = n % int(kPanelWidth), p = n / int(kPanelWidth);
-    y = acc(at, 0, p, m);
-    kernel.gateUp = acc(at, 1, p, m);
-  } else {
-    acc(lane, panel, m) = 0.0f;
-    acc(lane, panel, m) += x * w;
-    y = acc(n % int(kPanelWidth), n / int(kPanelWidth), m);
-  }
+  Expr w = kernel.packedWeight(lane, k, col);
+  if (gated) // which is unrolled in the schedule, so the select goes there
+    w = select(which == 0, w, (*kernel.packedUp)(lane, k, col));
+  // The dot products per (lane, [which,] panel[, m]): `rows` over a tile of
+  // rows, or over row 0 alone for one-row calls (decode).
+  auto accumulate = [&](const char *name, bool rows) {
+    Func acc(name);
+    std::vector<Var> args{lane};
+    if (gated)
+      args.push_back(which);
+    args.push_back(panel);
+    if (rows)
+      args.push_back(m);
+    Expr x = kernel.input(k, rows ? clamp(m, 0, kernel.input.dim(1).max())
+                                  : Expr(0));
+    acc(args) = 0.0f;
+    acc(args) += x * w;
+    return acc;
+  };
+  Func acc = accumulate("accumulate", true);
+  Func one = accumulate("accumulate_one_row", false);
+  Expr single = kernel.input.dim(1).extent() == 1;
+  kernel.oneRow = single;
+  Expr at = n % int(kPanelWidth), p = n / int(kPanelWidth);
+  auto product = [&](int part) {
+    std::vector<Expr> tile{at}, row{at};
+    if (gated) {
+      tile.push_back(part);
+      row.push_back(part);
+    }
+    tile.push_back(p);
+    row.push_back(p);
+    tile.push_back(m);
+    return select(single, one(row), acc(tile));
+  };
+  Expr y = product(0);
+  if (gated)
+    kernel.gateUp = product(1);
   Func out("linear");
   if (normEpsilon) {
     RDom r(0, int(inFeatures), "r");
@@ -68,6 +95,7 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
   out(n, m) = y;
   kernel.reduction = k;
   kernel.accumulate = acc;
+  kernel.accumulateOneRow = one;
   kernel.output = out;
   return kernel;
 }
@@ -82,9 +110,36 @@ void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
   std::vector<Var> accArgs = acc.args();
   Var lane = accArgs[0], panel = accArgs[gated ? 2 : 1], am = accArgs.back();
   Var no("no"), ni("ni"), po("po"), pi("pi"), mo("mo"), mi("mi"), tiles("tiles");
+  out.bound(n, 0, int(kernel.outFeatures));
+  // One row (decode) is weight-bandwidth bound: no redundant rows, and
+  // more panels per tile keep more weight streams in flight.
+  out.specialize(kernel.oneRow)
+      .split(n, no, ni, int(kPanelWidth), TailStrategy::GuardWithIf)
+      .split(no, po, pi, kDecodePanels, TailStrategy::GuardWithIf)
+      .reorder(ni, pi, m, po)
+      .vectorize(ni)
+      .unroll(pi)
+      .fuse(m, po, tiles)
+      .parallel(tiles);
+  Func one = kernel.accumulateOneRow;
+  std::vector<Var> oneArgs = one.args();
+  one.compute_at(out, tiles)
+      .bound_extent(oneArgs[0], int(kPanelWidth))
+      .bound_extent(oneArgs.back(), kDecodePanels)
+      .store_in(MemoryType::Register);
+  if (gated)
+    one.bound_extent(oneArgs[1], 2);
+  std::vector<VarOrRVar> oneOrder(oneArgs.begin(), oneArgs.end());
+  one.vectorize(oneArgs[0]);
+  one.update().vectorize(oneArgs[0]);
+  for (size_t i = 1; i < oneArgs.size(); ++i) {
+    one.unroll(oneArgs[i]);
+    one.update().unroll(oneArgs[i]);
+  }
+  oneOrder.push_back(kernel.reduction.x);
+  one.update().reorder(oneOrder);
   // Output: 16-wide vectors, a tileRows × tilePanels register tile,
   // row blocks fastest (weight panels reused from L2), cores over tiles.
-  out.bound(n, 0, int(kernel.outFeatures));
   out.split(n, no, ni, int(kPanelWidth), TailStrategy::GuardWithIf)
       .split(no, po, pi, tilePanels, TailStrategy::GuardWithIf)
       .split(m, mo, mi, tileRows, TailStrategy::GuardWithIf)

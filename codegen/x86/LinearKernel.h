@@ -36,6 +36,8 @@ struct LinearKernel {
   std::optional<Halide::Func> inverseRms;     // (m), with a folded norm
   Halide::RDom reduction;  // over k
   Halide::Func accumulate; // per-panel dot products (lane, panel, m)
+  Halide::Func accumulateOneRow; // the same for row 0 alone (lane, panel)
+  Halide::Expr oneRow; // the call has one row: the output uses the latter
   Halide::Func output;
   int64_t outFeatures = 0, inFeatures = 0;
 };
