@@ -12,7 +12,6 @@ and attends in the naive form). r1-run prefills N random tokens; decode after
 the prompt is the absorbed form in both.
 """
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -30,21 +29,13 @@ VOCAB = 4096
 
 
 def write(path, longest):
-    mk.HIDDEN, mk.INTER, mk.VOCAB = 1024, 2048, VOCAB
-    cfg = mk.deepseek_config(q_lora=True)
-    cfg.update({"num_hidden_layers": 1, "first_k_dense_replace": 1,
-                "num_nextn_predict_layers": 0, "num_attention_heads": 16,
-                "num_key_value_heads": 16, "q_lora_rank": 384,
-                "kv_lora_rank": 512, "qk_nope_head_dim": 128,
-                "qk_rope_head_dim": 64, "v_head_dim": 128, "rope_scaling": None,
-                "max_position_embeddings": longest + 64})
-    w = mk.Weights(0)
-    mk.deepseek_weights(w, cfg)
-    os.makedirs(path, exist_ok=True)
-    json.dump(cfg, open(os.path.join(path, "config.json"), "w"))
-    mk.write_safetensors(os.path.join(path, "model.safetensors"),
-                         [(n, "F32", a.shape, a.astype(np.float32).tobytes())
-                          for n, a in w.tensors.items()])
+    mk.write_deepseek(path, {
+        "num_hidden_layers": 1, "first_k_dense_replace": 1,
+        "num_nextn_predict_layers": 0, "num_attention_heads": 16,
+        "num_key_value_heads": 16, "q_lora_rank": 384, "kv_lora_rank": 512,
+        "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
+        "rope_scaling": None, "max_position_embeddings": longest + 64},
+        hidden=1024, inter=2048, vocab=VOCAB)
 
 
 def rates(build, art, n):

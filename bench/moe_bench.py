@@ -30,22 +30,14 @@ LAYERS, HIDDEN, EXPERT = 5, 512, 512
 
 def write(path, experts):
     """A random V3-style checkpoint with `experts` routed experts."""
-    mk.HIDDEN, mk.INTER, mk.VOCAB = HIDDEN, 1024, 32000
-    cfg = mk.deepseek_config(q_lora=True)
-    cfg.update({"num_hidden_layers": LAYERS, "n_routed_experts": experts,
-                "moe_intermediate_size": EXPERT, "num_experts_per_tok": 2,
-                "n_group": 1, "topk_group": 1, "num_nextn_predict_layers": 0,
-                "num_attention_heads": 8, "q_lora_rank": 128, "kv_lora_rank": 128,
-                "qk_nope_head_dim": 32, "qk_rope_head_dim": 16, "v_head_dim": 32,
-                "rope_scaling": None, "max_position_embeddings": 4096})
-    w = mk.Weights(0)
-    mk.deepseek_weights(w, cfg)
-    os.makedirs(path, exist_ok=True)
-    import json
-    json.dump(cfg, open(os.path.join(path, "config.json"), "w"))
-    mk.write_safetensors(os.path.join(path, "model.safetensors"),
-                         [(n, "F32", a.shape, a.astype(np.float32).tobytes())
-                          for n, a in w.tensors.items()])
+    mk.write_deepseek(path, {
+        "num_hidden_layers": LAYERS, "n_routed_experts": experts,
+        "moe_intermediate_size": EXPERT, "num_experts_per_tok": 2,
+        "n_group": 1, "topk_group": 1, "num_nextn_predict_layers": 0,
+        "num_attention_heads": 8, "q_lora_rank": 128, "kv_lora_rank": 128,
+        "qk_nope_head_dim": 32, "qk_rope_head_dim": 16, "v_head_dim": 32,
+        "rope_scaling": None, "max_position_embeddings": 4096},
+        hidden=HIDDEN, inter=1024, vocab=32000)
     expert_bytes = 3 * HIDDEN * EXPERT * 4 * experts * (LAYERS - 1)
     return expert_bytes
 

@@ -59,6 +59,7 @@ namespace {
 
 using Kind = KernelSpec::Kind;
 
+/// splitmix64's finalizer (all arithmetic mod 2^64).
 uint64_t splitmix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
   uint64_t z = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;

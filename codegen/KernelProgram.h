@@ -1,10 +1,11 @@
 //===- KernelProgram.h - r1 graph lowered to kernel calls -------*- C++ -*-===//
 //
 // This file declares the kernel-level form of a model: the graph's @forward
-// lowered to a straight-line list of calls of fused kernels with static model
-// dims (hidden, heads, head dims) and a dynamic token count, plus the steps
-// the runtime does itself (appending to the KV cache, MoE routing and
-// dispatch, layer-skip branches, LSH, the memory unit, the encoders).
+// lowered to a list of calls of fused kernels with static model dims
+// (hidden, heads, head dims) and a dynamic token count, plus the steps the
+// runtime does itself (appending to the caches, MoE routing and dispatch,
+// layer-skip and MLA prefill branches, LSH's bucket sort, the memory unit,
+// the encoders).
 // Values live in slots: f32 (or i32) buffers of `width` elements per token
 // (or per encoder-context row), reused once dead.
 // Weights are named by their declaration and the layout the consuming kernel

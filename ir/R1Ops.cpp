@@ -328,18 +328,27 @@ static LogicalResult inferProjection(const ShapeDiag &diag, Value inputValue,
   return success();
 }
 
+/// x·Wᵀ (+ b) of one element type: the weight, or failure.
+static FailureOr<RankedTensorType>
+inferLinear(const ShapeDiag &diag, Value input, Value weightValue, Value bias,
+            SmallVectorImpl<Type> &results) {
+  auto weight = diag.ranked(weightValue, "weight");
+  if (failed(weight) ||
+      failed(diag.sameElementType(input.getType(), *weight, "input",
+                                  "weight")) ||
+      failed(inferProjection(diag, input, *weight, bias,
+                             weight->getElementType(), results)))
+    return failure();
+  return *weight;
+}
+
 LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
   ShapeDiag diag(loc, getOperationName());
-  auto weight = diag.ranked(adaptor.getWeight(), "weight");
-  if (failed(weight) ||
-      failed(diag.sameElementType(adaptor.getInput().getType(), *weight,
-                                  "input", "weight")))
-    return failure();
-  return inferProjection(diag, adaptor.getInput(), *weight, adaptor.getBias(),
-                         weight->getElementType(), results);
+  return inferLinear(diag, adaptor.getInput(), adaptor.getWeight(),
+                     adaptor.getBias(), results);
 }
 
 LogicalResult FusedLinearOp::inferReturnTypes(MLIRContext *,
@@ -347,13 +356,10 @@ LogicalResult FusedLinearOp::inferReturnTypes(MLIRContext *,
                                               Adaptor adaptor,
                                               SmallVectorImpl<Type> &results) {
   ShapeDiag diag(loc, getOperationName());
-  auto weight = diag.ranked(adaptor.getWeight(), "weight");
-  if (failed(weight) ||
-      failed(diag.sameElementType(adaptor.getInput().getType(), *weight,
-                                  "input", "weight")) ||
-      failed(inferProjection(diag, adaptor.getInput(), *weight,
-                             adaptor.getBias(), weight->getElementType(),
-                             results)))
+  FailureOr<RankedTensorType> weight =
+      inferLinear(diag, adaptor.getInput(), adaptor.getWeight(),
+                  adaptor.getBias(), results);
+  if (failed(weight))
     return failure();
   if (Value up = adaptor.getUp();
       up && up.getType() != adaptor.getWeight().getType())

@@ -114,7 +114,6 @@ extern "C" void recordKernelError(void *, const char *message) {
     lastKernelError.pop_back();
 }
 
-/// splitmix64's finalizer (all arithmetic mod 2^64).
 struct r1rt_model {
   Program program;
   std::string dir;
@@ -302,14 +301,9 @@ struct r1rt_session {
     }
   }
 
-  /// Shared-QK LSH attention of the call's rows over every cached row: per
-  /// head and round, buckets = argmax(concat(x·R, -x·R)), rows stably
-  /// sorted by (bucket, position) and cut into chunks; a query sees the rows
-  /// of chunks c - before .. c + after (and, causal, not later ones), its
-  /// own row at -1e5; keys are the unit-normalised rows. Rounds merge by a
-  /// softmax of their logsumexps.
-  /// Per column of the bucket cache, rows 0 .. length-1 counting-sorted by
-  /// bucket (stable: positions ascend within a bucket).
+  /// LSH's sort: per column (round and head) of the bucket cache, the
+  /// cached rows 0 .. length-1 counting-sorted by bucket (stable: positions
+  /// ascend within a bucket), into the sorted and rank caches.
   bool lshSort(const LshSort &l, int64_t length) {
     int64_t width = model->program.caches[l.buckets].width;
     const int32_t *bucket = caches[l.buckets].as<int32_t>();
