@@ -8,7 +8,8 @@ For each size, in one run on the same random Llama-style f32 checkpoint
 prompt and decodes 32 tokens (timing its second such call, after a warm-up
 one); PyTorch eager (Debian's torch, KV cache, best of 1 and 2 threads,
 after a warm-up forward) does the same; r1-roofline measures the FMA peak
-and read bandwidth. Bounds: decode = bandwidth / weight bytes, prefill =
+and read bandwidth. Bounds: decode = bandwidth / bytes read per token (every
+weight but the embedding table, a one-row gather), prefill =
 peak / FLOPs per token.
 
   small: hidden 512, 8 layers, 8/2 heads, ffn 1408   (~55M params)
@@ -213,11 +214,14 @@ def main():
         ckpt = os.path.join(args.work, size)
         params = write_checkpoint(ckpt, s)
         weight_bytes = 4 * params
-        flops = 2 * (params - VOCAB * s["hidden"])  # per token; the embedding is a gather
+        # Per token the embedding is a gather (one row), every other weight
+        # is read whole: the FLOPs and the bytes a decode step must read.
+        flops = 2 * (params - VOCAB * s["hidden"])
+        read_bytes = 4 * (params - VOCAB * s["hidden"])
         prompt = [int(t) for t in np.random.default_rng(1).integers(0, VOCAB, PROMPT)]
         compile_s, pre, dec = r1c_speed(args.build, ckpt, ckpt + ".r1", prompt)
         tpre, tdec, tthreads = torch_speed(TorchLlama(load_torch(ckpt), s), prompt)
-        dec_bound = bandwidth * 1e9 / weight_bytes
+        dec_bound = bandwidth * 1e9 / read_bytes
         pre_bound = peak * 1e9 / flops
         print(f"\n{size}: {params / 1e6:.0f}M params, {weight_bytes / 1e9:.2f} GB f32; "
               f"r1c compile {compile_s:.1f}s")
