@@ -490,6 +490,12 @@ KernelPipeline l2Normalize(const KernelSpec &spec) {
 /// its own key scores -1e5 (used only when it is alone). Keys are unit
 /// rows. Out per (round, head) row: the softmax mix of values, then the
 /// scores' logsumexp for merging the rounds.
+///
+/// Two schedules of that one definition. A call whose rows are the whole
+/// sequence (a fresh prefill) walks each round's sorted order a chunk at a
+/// time: the chunk's queries share one window, gathered and transposed once
+/// for them, and their scores are register-tiled dot products. Any other
+/// call (decode) attends row by row.
 KernelPipeline lshAttention(const KernelSpec &spec) {
   int dim = int(spec.dims[1]), chunk = int(spec.dims[3]);
   int before = int(spec.dims[4]), after = int(spec.dims[5]);
@@ -500,64 +506,137 @@ KernelPipeline lshAttention(const KernelSpec &spec) {
       values(Float(32), 3, "values"), sorted(Int(32), 3, "sorted"),
       rank(Int(32), 3, "rank");
   Expr total = keys.dim(2).extent(), n = q.dim(2).extent();
-  Var e("e"), w("w"), h("h"), r("r"), t("t"), lane("lane");
-  Expr i = total - n + t;
+  Expr whole = n == total;
+  Var e("e"), w("w"), h("h"), r("r"), u("u"), d("d"), c("c"), lane("lane");
   auto clampRow = [&](Expr row) { return clamp(row, 0, total - 1); };
-  Expr first = (rank(h, r, clampRow(i)) / chunk - before) * chunk;
-  Func position("position"), valid("valid");
-  Expr k = first + w;
-  position(w, h, r, t) = sorted(h, r, clampRow(k));
-  Expr j = position(w, h, r, t);
-  Expr inWindow = k >= 0 && k < total;
-  if (causal)
-    inWindow = inWindow && j <= i;
-  valid(w, h, r, t) = inWindow;
-  // The dot over d: vector lanes first (d in chunks of 16), then summed.
-  int lanes = dim % kVector == 0 ? kVector : 1;
-  RDom rc(0, dim / lanes, "rc"), rl(0, lanes, "rl");
-  Func partial("partial");
-  partial(lane, w, h, r, t) = 0.0f;
-  partial(lane, w, h, r, t) +=
-      q(rc * lanes + lane, h, t) * keys(rc * lanes + lane, h, clampRow(j));
-  Func dot("dot");
-  dot(w, h, r, t) = 0.0f;
-  dot(w, h, r, t) += partial(rl, w, h, r, t);
-  Func score("score");
-  score(w, h, r, t) = select(j == i, -1e5f, dot(w, h, r, t) * scale);
-  RDom rw(0, window, "rw");
-  rw.where(valid(rw, h, r, t));
-  Func top("top");
-  top(h, r, t) = Float(32).min();
-  top(h, r, t) = max(top(h, r, t), score(rw, h, r, t));
-  Func weight("weight");
-  weight(w, h, r, t) =
-      select(valid(w, h, r, t), exp(score(w, h, r, t) - top(h, r, t)), 0.0f);
-  Func sum("sum");
-  sum(h, r, t) = 0.0f;
-  sum(h, r, t) += weight(rw, h, r, t);
-  RDom rv(0, window, "rv");
-  Func mix("mix");
-  mix(e, h, r, t) = 0.0f;
-  mix(e, h, r, t) +=
-      weight(rv, h, r, t) * values(e, h, clampRow(position(rv, h, r, t)));
-  Func out("lsh_attention");
-  out(e, h, r, t) = select(e < dim, mix(clamp(e, 0, dim - 1), h, r, t) /
-                                        sum(h, r, t),
-                           top(h, r, t) + log(sum(h, r, t)));
+  auto sortedAt = [&](Expr k) { return sorted(h, r, clampRow(k)); };
 
-  Var row("row");
-  out.bound(e, 0, dim + 1).fuse(h, r, row).fuse(row, t, row).parallel(row);
-  for (Func f : {position, valid, dot, score, top, weight, sum, mix})
-    f.compute_at(out, row);
-  partial.compute_at(dot, w).bound_extent(lane, lanes);
+  // The attention of query u, at position i, whose window starts at sorted
+  // index `first`; `dotOf` gives its (unscaled) score against window key w.
+  struct Attended {
+    Func out, position, valid, score, top, weight, sum, mix;
+  };
+  auto attend = [&](const std::string &name, Expr i, Expr first,
+                    const std::function<Func(Func position)> &dotOf) {
+    Attended a;
+    a.position = Func(name + "_position");
+    a.valid = Func(name + "_valid");
+    Expr k = first + w;
+    a.position(w, h, r, u) = sortedAt(k);
+    Expr j = a.position(w, h, r, u);
+    Expr inWindow = k >= 0 && k < total;
+    if (causal)
+      inWindow = inWindow && j <= i;
+    a.valid(w, h, r, u) = inWindow;
+    Func dot = dotOf(a.position);
+    a.score = Func(name + "_score");
+    a.score(w, h, r, u) = select(j == i, -1e5f, dot(w, h, r, u) * scale);
+    RDom rw(0, window, "rw");
+    rw.where(a.valid(rw, h, r, u));
+    a.top = Func(name + "_top");
+    a.top(h, r, u) = Float(32).min();
+    a.top(h, r, u) = max(a.top(h, r, u), a.score(rw, h, r, u));
+    a.weight = Func(name + "_weight");
+    a.weight(w, h, r, u) = select(a.valid(w, h, r, u),
+                                  exp(a.score(w, h, r, u) - a.top(h, r, u)),
+                                  0.0f);
+    a.sum = Func(name + "_sum");
+    a.sum(h, r, u) = 0.0f;
+    a.sum(h, r, u) += a.weight(rw, h, r, u);
+    RDom rv(0, window, "rv");
+    a.mix = Func(name + "_mix");
+    a.mix(e, h, r, u) = 0.0f;
+    a.mix(e, h, r, u) += a.weight(rv, h, r, u) *
+                         values(e, h, clampRow(a.position(rv, h, r, u)));
+    a.out = Func(name);
+    a.out(e, h, r, u) =
+        select(e < dim, a.mix(clamp(e, 0, dim - 1), h, r, u) / a.sum(h, r, u),
+               a.top(h, r, u) + log(a.sum(h, r, u)));
+    return a;
+  };
+
+  // Row by row: u is the call's row t; the dot over d in vector lanes (d in
+  // chunks of 16), then summed.
+  int lanes = dim % kVector == 0 ? kVector : 1;
+  Func partial("partial");
+  Expr rowPosition = total - n + u;
+  Attended byRow = attend(
+      "by_row", rowPosition,
+      (rank(h, r, clampRow(rowPosition)) / chunk - before) * chunk,
+      [&](Func position) {
+        RDom rc(0, dim / lanes, "rc"), rl(0, lanes, "rl");
+        partial(lane, w, h, r, u) = 0.0f;
+        partial(lane, w, h, r, u) +=
+            q(rc * lanes + lane, h, u) *
+            keys(rc * lanes + lane, h, clampRow(position(w, h, r, u)));
+        Func dot("by_row_dot");
+        dot(w, h, r, u) = 0.0f;
+        dot(w, h, r, u) += partial(rl, w, h, r, u);
+        return dot;
+      });
+
+  // By chunk: u is a sorted index, its query the row sorted there; the
+  // chunk's window keys transposed once (keysT), so a score is one vector
+  // FMA per dim over 16 keys.
+  Func keysT("keys_t"), tileDot("by_chunk_dot");
+  RDom rd(0, dim, "rd");
+  Expr chunkFirst = (u / chunk - before) * chunk;
+  Attended byChunk = attend(
+      "by_chunk", sortedAt(u), chunkFirst, [&](Func) {
+        keysT(w, d, h, r, c) =
+            keys(d, h, clampRow(sortedAt((c - before) * chunk + w)));
+        tileDot(w, h, r, u) = 0.0f;
+        // The query's row of the call (the same index when the call is the
+        // whole sequence; clamped into q either way).
+        Expr row = clamp(sortedAt(u) - (total - n), 0, n - 1);
+        tileDot(w, h, r, u) += q(rd, h, row) * keysT(w, rd, h, r, u / chunk);
+        return tileDot;
+      });
+
+  Func out("lsh_attention");
+  Var t = u;
+  out(e, h, r, t) =
+      select(whole, byChunk.out(e, h, r, clampRow(rank(h, r, clampRow(t)))),
+             byRow.out(e, h, r, t));
+
+  Var hr("hr"), uo("uo"), ui("ui"), wo("wo"), wi("wi");
+  out.bound(e, 0, dim + 1).reorder(e, t, r, h).fuse(r, h, hr).parallel(hr);
+  out.specialize(whole);
+  // Row by row.
+  Attended &a = byRow;
+  a.out.compute_at(out, t);
+  for (Func f : {a.position, a.valid, a.score, a.top, a.weight, a.sum, a.mix})
+    f.compute_at(a.out, u);
+  partial.compute_at(a.score, u).bound_extent(lane, lanes);
   if (lanes == kVector) {
     partial.vectorize(lane);
     partial.update().vectorize(lane);
   }
-  weight.bound_extent(w, window).vectorize(w, kVector,
-                                           TailStrategy::GuardWithIf);
-  mix.bound_extent(e, dim).vectorize(e, kVector, TailStrategy::GuardWithIf);
-  mix.update().vectorize(e, kVector, TailStrategy::GuardWithIf);
+  a.weight.bound_extent(w, window).vectorize(w, kVector,
+                                             TailStrategy::GuardWithIf);
+  a.mix.bound_extent(e, dim).vectorize(e, kVector, TailStrategy::GuardWithIf);
+  a.mix.update().vectorize(e, kVector, TailStrategy::GuardWithIf);
+  // By chunk: a (round, head)'s whole sorted order, a chunk at a time.
+  Attended &b = byChunk;
+  b.out.compute_at(out, hr).bound(e, 0, dim + 1)
+      .split(u, uo, ui, chunk, TailStrategy::GuardWithIf)
+      .reorder(e, ui, uo, h, r);
+  keysT.compute_at(b.out, uo).bound_extent(w, window)
+      .vectorize(w, kVector, TailStrategy::GuardWithIf);
+  for (Func f : {b.position, b.valid, b.score, b.top, b.weight, b.sum, b.mix,
+                 tileDot})
+    f.compute_at(b.out, uo);
+  b.weight.vectorize(w, kVector, TailStrategy::GuardWithIf);
+  b.score.vectorize(w, kVector, TailStrategy::GuardWithIf);
+  // One query's window scores stay in registers over the dims.
+  tileDot.bound_extent(w, window).vectorize(w, kVector, TailStrategy::GuardWithIf);
+  tileDot.update()
+      .split(w, wo, wi, kVector, TailStrategy::GuardWithIf)
+      .reorder(wi, wo, rd, u)
+      .vectorize(wi)
+      .unroll(wo);
+  b.mix.bound_extent(e, dim).vectorize(e, kVector, TailStrategy::GuardWithIf);
+  b.mix.update().vectorize(e, kVector, TailStrategy::GuardWithIf);
   return {Pipeline(out), {q, keys, values, sorted, rank}};
 }
 

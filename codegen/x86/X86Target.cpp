@@ -27,7 +27,7 @@ namespace {
 
 /// Bump when a kernel's algorithm or schedule changes: cached objects built
 /// by another version are not reused.
-constexpr const char *kKernelVersion = "x86-kernels-10";
+constexpr const char *kKernelVersion = "x86-kernels-12";
 
 /// Halide target features and the CPU feature names the runtime checks.
 struct FeatureName {
