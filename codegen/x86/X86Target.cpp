@@ -2,8 +2,8 @@
 //
 // This file implements the x86 target. Compiled kernels are cached by a
 // hash of their symbol (which covers every static parameter), the Halide
-// target and kKernelVersion, so recompiling a model, or a model that shares
-// layer shapes with one compiled before, reuses the objects.
+// target and the compiler binary that built them, so recompiling a model, or a
+// model that shares layer shapes with one compiled before, reuses the objects.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +14,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
@@ -25,9 +26,21 @@ using namespace mlir::r1;
 
 namespace {
 
-/// Bump when a kernel's algorithm or schedule changes: cached objects built
-/// by another version are not reused.
-constexpr const char *kKernelVersion = "x86-kernels-12";
+/// What built the kernels: a hash of the running executable, which holds
+/// every kernel's algorithm and schedule, so a cached object is reused only
+/// by the very compiler that made it (no version to remember to bump).
+std::string compilerIdentity() {
+  static const std::string identity = [] {
+    auto self = llvm::MemoryBuffer::getFile("/proc/self/exe", /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+    if (!self)
+      return std::string(); // unknown: kernelCacheDir turns caching off
+    return llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(
+                           (*self)->getBuffer())),
+                       /*LowerCase=*/true);
+  }();
+  return identity;
+}
 
 /// Halide target features and the CPU feature names the runtime checks.
 struct FeatureName {
@@ -199,14 +212,17 @@ private:
     llvm::SHA256 sha;
     sha.update(symbol);
     sha.update(halide.to_string());
-    sha.update(kKernelVersion);
+    sha.update(compilerIdentity());
     return symbol.str() + "-" +
            llvm::toHex(sha.final(), /*LowerCase=*/true).substr(0, 16);
   }
 
   /// $R1C_CACHE_DIR, else $XDG_CACHE_HOME/r1c/kernels or ~/.cache/...; ""
-  /// when none can be created (compiles then just skip the cache).
+  /// when none can be created or this compiler cannot identify itself
+  /// (compiles then just skip the cache).
   static std::string kernelCacheDir() {
+    if (compilerIdentity().empty())
+      return "";
     std::string dir;
     if (auto env = llvm::sys::Process::GetEnv("R1C_CACHE_DIR")) {
       dir = *env;
