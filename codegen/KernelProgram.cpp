@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
@@ -1025,6 +1026,12 @@ private:
       return chunked.emitOpError() << "attends in an order that is not a "
                                       "bucket_sort's; the x86 target cannot "
                                       "compile it";
+    // Both results share one slot (the mix, then the logsumexp, per row),
+    // which only merge_rounds reads.
+    if (llvm::any_of(chunked->getUsers(),
+                     [](Operation *user) { return !isa<MergeRoundsOp>(user); }))
+      return chunked.emitOpError() << "has users other than merge_rounds; the "
+                                      "x86 target cannot compile it";
     int64_t hashes =
         cast<RankedTensorType>(chunked.getPermutation().getType()).getDimSize(0);
     return attendInChunks(chunked, chunked.getQk(), chunked.getValue(),
@@ -1139,17 +1146,38 @@ private:
     if (failed(layer))
       return failure();
     if (gate.getBranch()) {
-      // What the caches take is computed outside the body (the verifier
-      // checks it), so the appends can run before the skip.
-      auto begin = program.steps.begin() + ptrdiff_t(bodyStart);
-      auto skipped = std::stable_partition(begin, program.steps.end(),
-                                           [](const ProgramStep &step) {
-        return step.kind == ProgramStep::Kind::CacheAppend;
-      });
+      // Later tokens attend to every row, so what the caches take must be
+      // ready before the skip: the appends move there with the body's steps
+      // that make what they append (LSH's bucket and unit-key kernels; the
+      // rows those read, like attention's keys and values, are computed
+      // outside the body, which the verifier checks). None of those steps
+      // sits inside a prefill branch, whose counts would change.
+      std::vector<ProgramStep> early, late;
+      llvm::DenseSet<int64_t> needed;
+      std::vector<bool> moves(program.steps.size() - bodyStart);
+      for (size_t i = program.steps.size(); i-- > bodyStart;) {
+        ProgramStep &step = program.steps[i];
+        bool makesNeeded = llvm::any_of(
+            writes(step), [&](int64_t *slot) { return needed.contains(*slot); });
+        if (step.kind != ProgramStep::Kind::CacheAppend && !makesNeeded)
+          continue;
+        moves[i - bodyStart] = true;
+        for (int64_t *slot : reads(step))
+          needed.insert(*slot);
+      }
+      for (size_t i = bodyStart; i < program.steps.size(); ++i)
+        (moves[i - bodyStart] ? early : late)
+            .push_back(std::move(program.steps[i]));
+      program.steps.erase(program.steps.begin() + ptrdiff_t(bodyStart),
+                          program.steps.end());
+      for (ProgramStep &step : early)
+        program.steps.push_back(std::move(step));
       ProgramStep skip(ProgramStep::Kind::Skip);
       skip.skip = {score, gate.getThreshold().convertToDouble(),
-                   int64_t(program.steps.end() - skipped)};
-      program.steps.insert(skipped, std::move(skip));
+                   int64_t(late.size())};
+      program.steps.push_back(std::move(skip));
+      for (ProgramStep &step : late)
+        program.steps.push_back(std::move(step));
     }
     FailureOr<int64_t> out = define(gate, gate.getResult());
     if (failed(out))

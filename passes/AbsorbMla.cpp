@@ -123,6 +123,13 @@ struct AbsorbMlaPass : public r1::impl::AbsorbMlaBase<AbsorbMlaPass> {
           << form << "'";
       return signalPassFailure();
     }
+    if (naivePrefillRows < -1) {
+      emitError(getOperation()->getLoc())
+          << "r1-absorb-mla: naive-prefill-rows must be -1 (from the cost "
+             "model), 0 (never) or a row count, got "
+          << std::to_string(naivePrefillRows);
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
     patterns.add<MlaPattern>(&getContext(), *parsed, naivePrefillRows);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),

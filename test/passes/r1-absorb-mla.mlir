@@ -5,6 +5,7 @@
 // RUN: not r1-opt %s --r1-absorb-mla=form=fast --split-input-file 2>&1 | FileCheck %s --check-prefix=BADFORM
 // RUN: r1-opt %s --r1-absorb-mla=naive-prefill-rows=0 --split-input-file | FileCheck %s --check-prefix=NEVER
 // RUN: r1-opt %s --r1-absorb-mla=naive-prefill-rows=500 --split-input-file | FileCheck %s --check-prefix=ROWS
+// RUN: not r1-opt %s --r1-absorb-mla=naive-prefill-rows=-2 --split-input-file 2>&1 | FileCheck %s --check-prefix=BADROWS
 
 // 4 heads, kv_lora_rank 32, nope 16, rope 8, v 16. Fresh prefills of
 // r·(dn + dv) / (2r - dn - dv) = 32·32 / 32 = 32 rows or more take the
@@ -22,6 +23,7 @@
 // NAIVE: r1.mla_attention {{.*}}causal, kv_lora_rank
 // NAIVE-NOT: absorbed
 // BADFORM: r1-absorb-mla: form must be 'absorbed' or 'naive', got 'fast'
+// BADROWS: r1-absorb-mla: naive-prefill-rows must be -1 (from the cost model), 0 (never) or a row count, got -2
 func.func @mla(%qn: tensor<?x4x16xf32>, %qr: tensor<?x4x8xf32>, %lat: tensor<?x32xf32>,
                %kr: tensor<?x1x8xf32>, %w: tensor<128x32xf32>) -> tensor<?x4x16xf32> {
   %kv = r1.linear %lat, %w : (tensor<?x32xf32>, tensor<128x32xf32>) -> tensor<?x128xf32>
