@@ -1471,19 +1471,17 @@ private:
   }
 
   /// down·(silu(gate·x) ⊙ up·x) of slot `in` (rows of `hidden`) with
-  /// panel-packed weights, into a new slot.
+  /// panel-packed weights, into a new slot: the gated linear kernel, then
+  /// the down projection.
   int64_t swigluFfn(int64_t in, int64_t hidden, int64_t inter, int64_t gate,
                     int64_t up, int64_t down) {
     int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
-    int64_t g = newSlot(inter, false), u = newSlot(inter, false),
-            act = newSlot(inter, false), out = newSlot(hidden, false);
-    for (auto [w, s] : {std::pair(gate, g), std::pair(up, u)})
-      call(KernelSpec(Kind::Linear, {inter, hidden}),
-           {slotArg(in, {hidden, KernelArg::kTokens}),
-            {KernelArg::Source::Weight, w, {16, hidden, panelsI}}},
-           slotArg(s, {inter, KernelArg::kTokens}));
-    call(KernelSpec(Kind::SwiGlu, {}), {slotArg(g, {-inter}), slotArg(u, {-inter})},
-         slotArg(act, {-inter}));
+    int64_t act = newSlot(inter, false), out = newSlot(hidden, false);
+    call(KernelSpec(Kind::Linear, {inter, hidden, 2}),
+         {slotArg(in, {hidden, KernelArg::kTokens}),
+          {KernelArg::Source::Weight, gate, {16, hidden, panelsI}},
+          {KernelArg::Source::Weight, up, {16, hidden, panelsI}}},
+         slotArg(act, {inter, KernelArg::kTokens}));
     call(KernelSpec(Kind::Linear, {hidden, inter}),
          {slotArg(act, {inter, KernelArg::kTokens}),
           {KernelArg::Source::Weight, down, {16, inter, panelsH}}},

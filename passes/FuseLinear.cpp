@@ -47,23 +47,22 @@ struct LinearParts {
 
 /// linear(rms_norm(x, g)) → fused_linear(x) with norm g. The norm stays for
 /// its other users (each fused linear recomputes the cheap inverse RMS).
-struct FuseNorm : public RewritePattern {
-  FuseNorm(MLIRContext *context)
-      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+template <typename OpT> struct FuseNorm : public OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(Operation *op,
+  LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
     std::optional<LinearParts> parts = LinearParts::of(op);
-    if (!parts || parts->norm)
-      return failure();
-    auto norm = parts->input.getDefiningOp<RMSNormOp>();
+    if (parts->norm)
+      return rewriter.notifyMatchFailure(op, "already normalises its input");
+    auto norm = parts->input.template getDefiningOp<RMSNormOp>();
     if (!norm)
       return rewriter.notifyMatchFailure(op, "input is not an rms_norm");
     parts->input = norm.getInput();
     parts->norm = norm.getWeight();
     parts->epsilon = norm.getEpsilonAttr();
-    rewriter.replaceOp(
-        op, parts->build(rewriter, op->getLoc(), op->getResult(0).getType()));
+    rewriter.replaceOp(op,
+                       parts->build(rewriter, op.getLoc(), op.getType()));
     return success();
   }
 };
@@ -131,7 +130,8 @@ struct FuseGate : public OpRewritePattern<MulOp> {
 struct FuseLinearPass : public r1::impl::FuseLinearBase<FuseLinearPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseNorm, FuseResidual, FuseGate>(&getContext());
+    patterns.add<FuseNorm<LinearOp>, FuseNorm<FusedLinearOp>, FuseResidual,
+                 FuseGate>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))
       return signalPassFailure();

@@ -61,11 +61,16 @@ std::string parseError(const std::string &text) {
   return error;
 }
 
-std::string replaced(const std::string &from, const std::string &to) {
-  std::string text = validProgram();
+/// `text` with its first `from` replaced by `to` (which must be there).
+std::string replacedIn(std::string text, const std::string &from,
+                       const std::string &to) {
   size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
-  return text.replace(at, from.size(), to);
+  return at == std::string::npos ? text : text.replace(at, from.size(), to);
+}
+
+std::string replaced(const std::string &from, const std::string &to) {
+  return replacedIn(validProgram(), from, to);
 }
 
 TEST(Program, ParsesAValidProgram) {
@@ -194,14 +199,9 @@ std::string lshSortProgram(const std::string &caches = "cache 2 i32\n"
                                                        "cache 2 i32\n"
                                                        "cache 2 i32\n",
                            const std::string &sort = "lshsort 1 2 3 64\n") {
-  std::string text = validProgram();
-  for (auto [from, to] :
-       {std::pair<std::string, std::string>("cache 8 f32\n",
-                                            "cache 8 f32\n" + caches),
-        {"tail 2\n", "tail 3\n"},
-        {"append 0 2\n", "append 0 2\n" + sort}})
-    text.replace(text.find(from), from.size(), to);
-  return text;
+  std::string text = replaced("cache 8 f32\n", "cache 8 f32\n" + caches);
+  text = replacedIn(text, "tail 2\n", "tail 3\n");
+  return replacedIn(text, "append 0 2\n", "append 0 2\n" + sort);
 }
 
 TEST(Program, ParsesCacheTypesAndAnLshSort) {
@@ -303,10 +303,7 @@ std::string hostStepsProgram() {
 }
 
 std::string hostError(const std::string &from, const std::string &to) {
-  std::string text = hostStepsProgram();
-  size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return parseError(text.replace(at, from.size(), to));
+  return parseError(replacedIn(hostStepsProgram(), from, to));
 }
 
 TEST(Program, ParsesHostSteps) {
@@ -326,9 +323,9 @@ TEST(Program, ParsesHostSteps) {
 TEST(Program, ParsesPrefillBranches) {
   Program program;
   std::string error;
-  std::string text = hostStepsProgram();
-  text.replace(text.find("skip 9 0.5 1\n"), 13, "prefill 32 1\njump 0\n");
-  text.replace(text.find("tail 6"), 6, "tail 7");
+  std::string text = replacedIn(hostStepsProgram(), "skip 9 0.5 1\n",
+                                "prefill 32 1\njump 0\n");
+  text = replacedIn(text, "tail 6", "tail 7");
   ASSERT_TRUE(parseProgram(text, program, error)) << error;
   EXPECT_EQ(program.steps[2].kind, Step::Kind::Prefill);
   EXPECT_EQ(program.steps[2].skip.minRows, 32);
