@@ -1459,8 +1459,7 @@ private:
     e.input = *in;
     e.indices = *indices;
     e.output = *out;
-    e.gateUpKernel = kernel(KernelSpec(Kind::Linear, {inter, hidden}));
-    e.actKernel = kernel(KernelSpec(Kind::SwiGlu, {}));
+    e.gatedKernel = kernel(KernelSpec(Kind::Linear, {inter, hidden, 2}));
     e.downKernel = kernel(KernelSpec(Kind::Linear, {hidden, inter}));
     int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
     e.gate = {KernelArg::Source::Weight, *g, {16, hidden, panelsI}};
@@ -1797,7 +1796,7 @@ void mlir::r1::printProgram(
       const ExpertsStep &e = step.experts;
       os << "experts " << e.experts << " " << e.topK << " " << e.intermediate
          << " " << e.hidden << " " << e.input << " " << e.indices << " "
-         << e.output << " " << e.gateUpKernel << " " << e.actKernel << " "
+         << e.output << " " << e.gatedKernel << " "
          << e.downKernel;
       printArg(e.gate);
       printArg(e.up);

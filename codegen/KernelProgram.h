@@ -140,12 +140,12 @@ struct RouteStep {
 
 /// Routed experts (r1.expert_ffn, run by the runtime): the (token, choice)
 /// rows grouped by expert (counting sort), each chosen expert's SwiGLU run
-/// once over its rows with the gate/up, act and down kernels, each result
-/// put back at its (token, choice) row of `output` ([K·H] per token).
+/// once over its rows with the gated (gate and up) and down kernels, each
+/// result put back at its (token, choice) row of `output` ([K·H] per token).
 struct ExpertsStep {
   int64_t experts, topK, intermediate, hidden;
   int64_t input, indices, output; // slots
-  int64_t gateUpKernel, actKernel, downKernel;
+  int64_t gatedKernel, downKernel; // silu(x·gateᵀ) ⊙ x·upᵀ, then ·downᵀ
   KernelArg gate, up, down; // one expert's view of each stacked weight
 };
 

@@ -474,7 +474,7 @@ private:
     Step step;
     step.kind = Step::Kind::Experts;
     Experts &e = step.experts;
-    if (!count(f, 14) || !positive(f[1], e.experts) ||
+    if (!count(f, 13) || !positive(f[1], e.experts) ||
         !positive(f[2], e.topK) || !positive(f[3], e.intermediate) ||
         !positive(f[4], e.hidden))
       return false;
@@ -485,13 +485,12 @@ private:
         !slotOf(f[6], e.indices, e.topK, true, "experts indices") ||
         !slotOf(f[7], e.output, rowWidth, false, "experts output"))
       return false;
-    if (!index(f[8], program.kernels.size(), e.gateUpKernel, "kernel") ||
-        !index(f[9], program.kernels.size(), e.actKernel, "kernel") ||
-        !index(f[10], program.kernels.size(), e.downKernel, "kernel"))
+    if (!index(f[8], program.kernels.size(), e.gatedKernel, "kernel") ||
+        !index(f[9], program.kernels.size(), e.downKernel, "kernel"))
       return false;
-    for (auto [text, arg] : {std::pair(f[11], &e.gate),
-                             std::pair(f[12], &e.up),
-                             std::pair(f[13], &e.down)}) {
+    for (auto [text, arg] : {std::pair(f[10], &e.gate),
+                             std::pair(f[11], &e.up),
+                             std::pair(f[12], &e.down)}) {
       if (!argument(text, *arg, e.experts))
         return false;
       if (arg->source != Arg::Source::Weight)

@@ -46,8 +46,8 @@
 //                                      [0, COUNT); row k of SORTED holds the
 //                                      k-th position, row j of RANK where
 //                                      position j went)
-//   experts E K I H IN INDICES OUT GATE_UP_KERNEL ACT_KERNEL DOWN_KERNEL
-//           GATE UP DOWN              (routed experts: each token's K chosen
+//   experts E K I H IN INDICES OUT GATED_KERNEL DOWN_KERNEL GATE UP DOWN
+//                                     (routed experts: each token's K chosen
 //                                      experts' SwiGLU outputs → OUT, K·H per
 //                                      token; GATE/UP/DOWN: weight args
 //                                      viewing one expert of E stacked ones)
@@ -95,7 +95,7 @@ struct Route {
 struct Experts {
   int64_t experts, topK, intermediate, hidden;
   int64_t input, indices, output;
-  int64_t gateUpKernel, actKernel, downKernel;
+  int64_t gatedKernel, downKernel;
   Arg gate, up, down;
 };
 

@@ -213,7 +213,7 @@ struct r1rt_session {
   std::vector<std::vector<float>> states;
   std::vector<std::vector<float>> recorded;
   // MoE scratch: rows grouped by expert, and their intermediates.
-  AlignedBuffer moeIn, moeGate, moeUp, moeAct, moeOut;
+  AlignedBuffer moeIn, moeAct, moeOut;
   int64_t cacheCapacity = 0;
   // Encoder inputs by name ("image", "audio") and the context rows they make.
   std::vector<std::pair<std::string, std::vector<float>>> inputs;
@@ -659,10 +659,8 @@ struct r1rt_session {
       order[size_t(fill[size_t(idx[r])]++)] = r;
     for (AlignedBuffer *b : {&moeIn, &moeOut})
       b->grow(size_t(rows * H) * 4, /*keep=*/false);
-    for (AlignedBuffer *b : {&moeGate, &moeUp, &moeAct})
-      b->grow(size_t(rows * I) * 4, /*keep=*/false);
-    float *xs = moeIn.as<float>(), *gs = moeGate.as<float>(),
-          *us = moeUp.as<float>(), *as = moeAct.as<float>(),
+    moeAct.grow(size_t(rows * I) * 4, /*keep=*/false);
+    float *xs = moeIn.as<float>(), *as = moeAct.as<float>(),
           *ys = moeOut.as<float>();
     for (int64_t r = 0; r < rows; ++r)
       std::memcpy(xs + r * H, in + order[r] / m.topK * H, size_t(H) * 4);
@@ -677,19 +675,11 @@ struct r1rt_session {
       if (c == 0)
         continue;
       View x{xs + o * H, false, {H, c}, 2};
-      View g{gs + o * I, false, {I, c}, 2};
-      View u{us + o * I, false, {I, c}, 2};
       View a{as + o * I, false, {I, c}, 2};
       View y{ys + o * H, false, {H, c}, 2};
-      View flatG{g.host, false, {I * c}, 1}, flatU{u.host, false, {I * c}, 1},
-          flatA{a.host, false, {I * c}, 1};
-      View gateCall[] = {x, expertView(m.gate, e), g};
-      View upCall[] = {x, expertView(m.up, e), u};
-      View actCall[] = {flatG, flatU, flatA};
+      View gatedCall[] = {x, expertView(m.gate, e), expertView(m.up, e), a};
       View downCall[] = {a, expertView(m.down, e), y};
-      if (!invoke(m.gateUpKernel, gateCall, 3) ||
-          !invoke(m.gateUpKernel, upCall, 3) ||
-          !invoke(m.actKernel, actCall, 3) ||
+      if (!invoke(m.gatedKernel, gatedCall, 4) ||
           !invoke(m.downKernel, downCall, 3))
         return false;
     }

@@ -295,7 +295,7 @@ std::string hostStepsProgram() {
          "tail 6\n"
          "classify 6 4 -1 3 last\n"
          "route 3 0 4 5 sigmoid 4 2 1 2 1 2.5\n"
-         "experts 4 2 16 16 2 5 8 0 1 0 w1:16,16,1 w1:16,16,1 w1:16,16,1\n"
+         "experts 4 2 16 16 2 5 8 0 1 w1:16,16,1 w1:16,16,1 w1:16,16,1\n"
          "skip 9 0.5 1\n"
          "memread 6 2 0 1 6 4\n"
          "memrecord 6 0 1 0.9\n"
