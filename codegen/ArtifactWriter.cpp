@@ -11,6 +11,7 @@
 #include "codegen/ArtifactWriter.h"
 
 #include "codegen/KernelProgram.h"
+#include "codegen/host/HostProgram.h"
 
 #include "frontend/CheckpointIndex.h"
 #include "ir/R1Dialect.h"
@@ -327,6 +328,18 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
       [&](size_t i, size_t n) { report("kernels", i, n); });
   if (!objectFiles)
     return emitError(module.getLoc()) << llvm::toString(objectFiles.takeError());
+  // The host program: host.mlir as built, then compiled beside the kernels.
+  OwningOpRef<ModuleOp> host =
+      buildHostProgram(*module.getContext(), *program, ranges);
+  std::string hostIr;
+  llvm::raw_string_ostream hostStream(hostIr);
+  host->print(hostStream);
+  SmallString<256> hostObject(objects);
+  llvm::sys::path::append(hostObject, "host.o");
+  if (llvm::Error error =
+          emitHostObject(*host, target.hostTriple(), hostObject))
+    return emitError(module.getLoc()) << llvm::toString(std::move(error));
+  objectFiles->push_back(std::string(hostObject));
   report("link", 0, 0);
   if (llvm::Error error = target.link(*objectFiles, library))
     return emitError(module.getLoc()) << llvm::toString(std::move(error));
@@ -353,6 +366,8 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   llvm::raw_string_ostream irStream(ir);
   module.print(irStream);
   if (failed(writeTextFile(module, tmp, "model.mlir", irStream.str(), files)))
+    return failure();
+  if (failed(writeTextFile(module, tmp, "host.mlir", hostStream.str(), files)))
     return failure();
   SmallString<256> tokenizer(checkpointDir);
   llvm::sys::path::append(tokenizer, "tokenizer.json");

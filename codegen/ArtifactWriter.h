@@ -22,7 +22,7 @@ namespace mlir::r1 {
 inline constexpr uint64_t kWeightAlignment = 64;
 /// manifest.json's format_version and program.txt's version, which the
 /// runtime checks (runtime/Program.h: kProgramVersion).
-inline constexpr int64_t kArtifactFormatVersion = 3;
+inline constexpr int64_t kArtifactFormatVersion = 4;
 
 /// Called as each stage starts: ("weights"|"kernels"|"link", i, n), where
 /// i of n counts kernels.

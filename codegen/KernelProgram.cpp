@@ -1738,8 +1738,7 @@ void mlir::r1::printProgram(
     os << "state " << state.initial << " " << state.rows << " " << state.width
        << "\n";
   os << "ids " << program.idsSlot << "\npositions " << program.positionsSlot
-     << "\nlogits " << program.logitsSlot << "\ntail " << program.rowwiseTail
-     << "\n";
+     << "\nlogits " << program.logitsSlot << "\n";
   if (const auto &c = program.classifier; c.labels)
     os << "classify " << c.hidden << " " << c.weight << " " << c.bias << " "
        << c.labels << (c.meanPooling ? " mean" : " last") << "\n";
@@ -1748,11 +1747,8 @@ void mlir::r1::printProgram(
     os << " " << prefix[int(arg.source)] << arg.index << ":";
     llvm::interleave(arg.dims, os, ",");
   };
+  // The runtime's steps; the rest are compiled into the host program.
   for (const ProgramStep &step : program.steps) {
-    if (step.kind == ProgramStep::Kind::CacheAppend) {
-      os << "append " << step.cache << " " << step.slot << "\n";
-      continue;
-    }
     if (step.kind == ProgramStep::Kind::Encode) {
       os << "encode " << step.slot << "\n";
       continue;
@@ -1763,15 +1759,6 @@ void mlir::r1::printProgram(
          << r.indices << (r.sigmoid ? " sigmoid " : " softmax ") << r.experts
          << " " << r.groups << " " << r.topkGroups << " " << r.topK << " "
          << int(r.normalize) << " " << llvm::format("%.9g", r.scaling) << "\n";
-      continue;
-    }
-    if (step.kind == ProgramStep::Kind::Prefill) {
-      os << "prefill " << step.branch.minRows << " " << step.branch.count
-         << "\n";
-      continue;
-    }
-    if (step.kind == ProgramStep::Kind::Jump) {
-      os << "jump " << step.branch.count << "\n";
       continue;
     }
     if (step.kind == ProgramStep::Kind::LshSort) {
@@ -1804,16 +1791,5 @@ void mlir::r1::printProgram(
       os << "\n";
       continue;
     }
-    if (step.kind == ProgramStep::Kind::Skip) {
-      os << "skip " << step.skip.score << " "
-         << llvm::format("%.9g", step.skip.threshold) << " " << step.skip.count
-         << "\n";
-      continue;
-    }
-    os << "call " << step.kernel;
-    for (const KernelArg &arg : step.inputs)
-      printArg(arg);
-    printArg(step.output);
-    os << "\n";
   }
 }

@@ -11,8 +11,10 @@
 // Weights are named by their declaration and the layout the consuming kernel
 // reads (a linear's weight is packed into 16-wide panels at compile time).
 //
-// Targets turn KernelSpecs into code; the runtime executes the steps; the
-// program's text form (runtime/Program.h) is what joins them.
+// Targets turn KernelSpecs into code; codegen/host compiles the steps into
+// model.so's host program, which hands the runtime its own steps; the
+// program's text form (runtime/Program.h) lists the buffers, weights,
+// kernels and those runtime steps.
 //
 //===----------------------------------------------------------------------===//
 
@@ -273,7 +275,8 @@ struct KernelProgram {
 FailureOr<KernelProgram> lowerToKernels(ModuleOp module);
 
 /// Prints the program's records (vocab onwards) in the text form
-/// runtime/Program.h defines; `weightRanges` are the (offset, bytes) of each
+/// runtime/Program.h defines: everything but the steps the host program
+/// compiles (calls, appends, branches); `weightRanges` are the (offset, bytes) of each
 /// weight in weights.bin.
 void printProgram(const KernelProgram &program,
                   llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges,

@@ -40,6 +40,9 @@ public:
                           llvm::function_ref<void(llvm::StringRef)> out) = 0;
   /// Bytes packWeight writes for `weight`.
   virtual uint64_t packedBytes(const ProgramWeight &weight) = 0;
+  /// The LLVM triple the host program (codegen/host) is compiled for: the
+  /// CPU that runs the runtime and calls the kernels.
+  virtual std::string hostTriple() const = 0;
   /// Links `objects` into the shared library `output`.
   virtual llvm::Error link(llvm::ArrayRef<std::string> objects,
                            llvm::StringRef output) = 0;

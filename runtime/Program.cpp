@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Program.h"
+#include "runtime/r1host.h"
 
 #include <cctype>
 #include <cerrno>
@@ -21,7 +22,6 @@ namespace {
 constexpr size_t kMaxRecords = 1 << 22;
 constexpr int64_t kMaxWidth = int64_t(1) << 31;
 constexpr int64_t kMaxImage = int64_t(1) << 28; // values in one image
-constexpr size_t kMaxCallArgs = 8;
 
 std::vector<std::string_view> split(std::string_view line, char sep) {
   std::vector<std::string_view> fields;
@@ -218,11 +218,6 @@ private:
         return fail("bad classify bias");
       return true;
     }
-    if (kind == "tail") {
-      if (!count(f, 2) || !parseInt(f[1], program.tail) || program.tail < 0)
-        return fail("bad tail record");
-      return true;
-    }
     if (kind == "state") {
       Program::State st;
       if (!count(f, 4) ||
@@ -256,67 +251,6 @@ private:
       return route(f);
     if (kind == "experts")
       return experts(f);
-    if (kind == "skip") {
-      Step step;
-      step.kind = Step::Kind::Skip;
-      if (!count(f, 4) ||
-          !slotOf(f[1], step.skip.score, 1, false, "skip score"))
-        return false;
-      if (!parseFloat(f[2], step.skip.threshold) ||
-          !parseInt(f[3], step.skip.count) || step.skip.count < 0)
-        return fail("bad skip record");
-      program.steps.push_back(std::move(step));
-      return true;
-    }
-    if (kind == "prefill" || kind == "jump") {
-      Step step;
-      bool prefill = kind == "prefill";
-      step.kind = prefill ? Step::Kind::Prefill : Step::Kind::Jump;
-      if (!count(f, prefill ? 3 : 2))
-        return false;
-      if ((prefill && !parseInt(f[1], step.skip.minRows)) ||
-          !parseInt(f.back(), step.skip.count) || step.skip.count < 0 ||
-          (prefill && step.skip.minRows < 1))
-        return fail("bad " + std::string(kind) + " record");
-      program.steps.push_back(std::move(step));
-      return true;
-    }
-    if (kind == "append") {
-      Step step;
-      step.kind = Step::Kind::Append;
-      if (!count(f, 3) ||
-          !index(f[1], program.caches.size(), step.cache, "cache") ||
-          !index(f[2], program.slots.size(), step.slot, "slot"))
-        return false;
-      const Program::Cache &cache = program.caches[step.cache];
-      const Program::Slot &slot = program.slots[step.slot];
-      if (cache.width != slot.width || cache.isInt != slot.isInt ||
-          slot.context)
-        return fail("appends a slot whose width or type is not the cache's");
-      program.steps.push_back(std::move(step));
-      return true;
-    }
-    if (kind == "call") {
-      Step step;
-      step.kind = Step::Kind::Call;
-      if (f.size() < 3)
-        return fail("a call needs a kernel and an output");
-      if (!index(f[1], program.kernels.size(), step.kernel, "kernel"))
-        return false;
-      for (size_t i = 2; i < f.size(); ++i) {
-        Arg arg;
-        if (!argument(f[i], arg))
-          return false;
-        step.args.push_back(std::move(arg));
-      }
-      if (step.args.size() > kMaxCallArgs)
-        return fail("a call takes at most " + std::to_string(kMaxCallArgs) +
-                    " arguments");
-      if (step.args.back().source != Arg::Source::Slot)
-        return fail("a call's output must be a slot");
-      program.steps.push_back(std::move(step));
-      return true;
-    }
     return fail("unknown record '" + std::string(kind) + "'");
   }
 
@@ -581,15 +515,6 @@ private:
       return fail("logits must be an f32 slot of width vocab");
     if (ids.context || positions.context || logits.context)
       return fail("ids, positions and logits must be token rows");
-    if (program.tail < 0 || size_t(program.tail) > program.steps.size())
-      return fail("has no tail record within its steps");
-    for (size_t i = size_t(program.tail); i < program.steps.size(); ++i) {
-      if (program.steps[i].kind != Step::Kind::Call)
-        return fail("its row-wise tail holds a step that is not a call");
-      for (const Arg &arg : program.steps[i].args)
-        if (arg.source == Arg::Source::Slot && program.slots[arg.index].context)
-          return fail("its row-wise tail reads the encoder context");
-    }
     for (const Step &step : program.steps) {
       if (step.kind != Step::Kind::Encode)
         continue;
@@ -597,13 +522,6 @@ private:
         return fail("has an encode step but no encoder records");
       if (!encodersFit(program.slots[step.slot].width))
         return false;
-    }
-    for (size_t i = 0; i < program.steps.size(); ++i) {
-      Step::Kind kind = program.steps[i].kind;
-      if ((kind == Step::Kind::Skip || kind == Step::Kind::Prefill ||
-           kind == Step::Kind::Jump) &&
-          program.steps[i].skip.count >= program.tail - int64_t(i))
-        return fail("a skip reaches past the steps before the tail");
     }
     for (const char *name : {"model.so", "weights.bin"}) {
       bool found = false;
@@ -627,6 +545,31 @@ bool parseProgram(std::string_view text, Program &program,
                   std::string &error) {
   program = Program();
   return Parser(program, error).run(text);
+}
+
+std::string hostLayout(const Program &program) {
+  std::string layout = "r1-host " + std::to_string(R1_HOST_VERSION);
+  // One list field: its elements joined by commas, "-" when it has none.
+  auto list = [&](const char *name, size_t size, auto element) {
+    layout += std::string(" ") + name + " ";
+    if (size == 0)
+      layout += "-";
+    for (size_t i = 0; i < size; ++i)
+      layout += (i ? "," : "") + element(i);
+  };
+  list("slots", program.slots.size(), [&](size_t i) {
+    const Program::Slot &slot = program.slots[i];
+    return std::to_string(slot.width) + (slot.context ? "c" : "");
+  });
+  list("caches", program.caches.size(),
+       [&](size_t i) { return std::to_string(program.caches[i].width); });
+  list("weights", program.weights.size(), [&](size_t i) {
+    const Program::Weight &w = program.weights[i];
+    return std::to_string(w.offset) + "+" + std::to_string(w.bytes);
+  });
+  layout += " kernels " + std::to_string(program.kernels.size());
+  layout += " steps " + std::to_string(program.steps.size());
+  return layout;
 }
 
 } // namespace r1rt

@@ -1,7 +1,8 @@
 //===- Program.h - the artifact's program.txt -------------------*- C++ -*-===//
 //
-// program.txt is the kernel-level model r1c writes and the runtime runs,
-// one record per line, fields separated by single spaces:
+// program.txt describes what model.so's compiled host program (r1host.h)
+// assumes and the steps the runtime performs for it, one record per line,
+// fields separated by single spaces:
 //
 //   r1-program VERSION
 //   target NAME FEATURE,FEATURE,...   ("-" for none)
@@ -21,25 +22,20 @@
 //   classify HIDDEN WEIGHT BIAS LABELS last|mean
 //                                     (label logits = WEIGHT·pool(HIDDEN's
 //                                      rows) + BIAS; BIAS a weight or -1)
-//   tail STEP                         (steps from STEP on are row-wise: for
-//                                      the last token's logits alone they
-//                                      run on the last row only)
-//   call KERNEL ARG... OUT            (inputs, then the output)
-//   append CACHE SLOT                 (slot rows → cache at the position)
+//   state WEIGHT ROWS WIDTH           (session state, e.g. memory keys,
+//                                      starting as weight WEIGHT)
+//
+// and the runtime steps, numbered from 0 in file order; the host program
+// calls them by that number:
+//
 //   encode SLOT                       (the encoders → the context SLOT)
 //   route LOGITS BIAS WEIGHTS INDICES sigmoid|softmax E GROUPS TOPK_GROUPS K
 //         NORMALIZE SCALING           (MoE router selection; BIAS a weight
 //                                      or -1)
-//   state WEIGHT ROWS WIDTH           (session state, e.g. memory keys,
-//                                      starting as weight WEIGHT)
 //   memread X GATE KEYS VALUES OUT K  (memory read: X, GATE, OUT slots;
 //                                      KEYS, VALUES states)
 //   memrecord X KEYS VALUES DECAY     (X's rows update the state when the
 //                                      call ends)
-//   prefill MIN_ROWS COUNT            (unless the call starts the sequence
-//                                      with at least MIN_ROWS rows, the next
-//                                      COUNT steps are skipped)
-//   jump COUNT                        (the next COUNT steps are skipped)
 //   lshsort BUCKETS SORTED RANK COUNT (LSH: per column of the i32 cache
 //                                      BUCKETS, every cached row stably
 //                                      counting-sorted by its bucket in
@@ -51,9 +47,6 @@
 //                                      experts' SwiGLU outputs → OUT, K·H per
 //                                      token; GATE/UP/DOWN: weight args
 //                                      viewing one expert of E stacked ones)
-//   skip SCORE THRESHOLD COUNT        (layer-skip branch: when no row of
-//                                      SCORE reaches THRESHOLD, the next
-//                                      COUNT steps are skipped)
 //
 // An ARG is s|w|c (slot, weight, cache), an index, ':' and its dims,
 // innermost first: a positive dim is static; -r is r × the rows (the
@@ -62,6 +55,9 @@
 //
 // parseProgram validates every index, width and dim product, so a hostile
 // program can only be refused, never make the runtime read out of bounds.
+// The kernel calls, cache appends and branches are model.so's; the runtime
+// checks that model.so was compiled against these records by comparing its
+// r1_host_layout with hostLayout(program).
 //
 //===----------------------------------------------------------------------===//
 
@@ -75,7 +71,7 @@
 
 namespace r1rt {
 
-inline constexpr int64_t kProgramVersion = 3;
+inline constexpr int64_t kProgramVersion = 4;
 
 struct Arg {
   enum class Source { Slot, Weight, Cache };
@@ -99,13 +95,6 @@ struct Experts {
   Arg gate, up, down;
 };
 
-struct Skip {
-  int64_t score;
-  float threshold;
-  int64_t count;
-  int64_t minRows; // prefill
-};
-
 struct Memory {
   int64_t input, gate, keys, values, output, topK;
   float decay;
@@ -115,27 +104,13 @@ struct LshSort {
   int64_t buckets, sorted, rank, count;
 };
 
+/// A runtime step: work the compiled host program hands back to the runtime.
 struct Step {
-  enum class Kind {
-    Call,
-    Append,
-    Encode,
-    Route,
-    Experts,
-    Skip,
-    MemoryRead,
-    MemoryRecord,
-    LshSort,
-    Prefill,
-    Jump
-  };
-  Kind kind = Kind::Call;
-  int64_t kernel = -1;           // call
-  std::vector<Arg> args;         // call: inputs then output
-  int64_t cache = -1, slot = -1; // append
+  enum class Kind { Encode, Route, Experts, MemoryRead, MemoryRecord, LshSort };
+  Kind kind = Kind::Encode;
+  int64_t slot = -1; // encode
   Route route{};
   Experts experts{};
-  Skip skip{}; // skip, prefill, jump (score and threshold: skip only)
   Memory memory{};
   LshSort lshSort{};
 };
@@ -180,17 +155,21 @@ struct Program {
   std::vector<Weight> weights;
   std::vector<std::string> kernels;
   int64_t ids = -1, positions = -1, logits = -1;
-  int64_t tail = -1;
   struct Classifier {
     int64_t hidden = -1, weight = -1, bias = -1, labels = 0;
     bool mean = false;
   } classifier;
-  std::vector<Step> steps;
+  std::vector<Step> steps; // the runtime steps, by index
 };
 
 /// Parses and validates `text`; on failure returns false with a message
 /// naming the line.
 bool parseProgram(std::string_view text, Program &program, std::string &error);
+
+/// The r1_host_layout string a host program compiled against `program`
+/// carries (r1host.h): "r1-host 1 slots 8,4c caches 8 weights 0+512 kernels
+/// 2 steps 1" and the like, "-" for an empty list.
+std::string hostLayout(const Program &program);
 
 } // namespace r1rt
 

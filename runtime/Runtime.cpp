@@ -1,10 +1,11 @@
 //===- Runtime.cpp - the r1c runtime --------------------------------------===//
 //
 // This file implements the r1rt C API. A model maps weights.bin, loads
-// model.so and resolves every kernel once; a session owns the slot buffers
-// (sized for the largest call so far), the KV caches and the position, and
-// runs the program's steps in order, describing each buffer to the kernels
-// as a halide_buffer_t.
+// model.so, resolves every kernel and the compiled host program once and
+// checks that the host program was compiled against program.txt; a session
+// owns the slot buffers (sized for the largest call so far), the KV caches
+// and the position, and runs the host program on them, which calls the
+// kernels and hands the runtime steps back through the frame's callbacks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 #include "runtime/MappedFile.h"
 #include "runtime/Program.h"
 #include "runtime/Sha256.h"
+#include "runtime/r1host.h"
 
 #include "HalideRuntime.h"
 
@@ -38,6 +40,7 @@ using namespace r1rt;
 namespace {
 
 using KernelFn = int (*)(void **);
+using HostRunFn = int32_t (*)(const r1_host_frame *);
 
 /// Whether this CPU has `feature` (a name program.txt may list).
 bool cpuHas(const std::string &feature) {
@@ -120,6 +123,7 @@ struct r1rt_model {
   MappedFile weights;
   void *library = nullptr;
   std::vector<KernelFn> kernels;
+  HostRunFn hostRun = nullptr;
   int (*setThreads)(int) = nullptr;
   /// The widest slot or cache row, which bounds the rows a call may have.
   int64_t widestRow = 1;
@@ -180,6 +184,23 @@ struct r1rt_model {
       }
       kernels.push_back(reinterpret_cast<KernelFn>(fn));
     }
+    hostRun = reinterpret_cast<HostRunFn>(dlsym(library, "r1_host_run"));
+    const char *layout =
+        static_cast<const char *>(dlsym(library, "r1_host_layout"));
+    if (!hostRun || !layout) {
+      error = std::string("model.so has no host program (") +
+              (hostRun ? "r1_host_layout" : "r1_host_run") + ")";
+      return false;
+    }
+    // The host program indexes slots, caches, weights, kernels and steps as
+    // program.txt numbers them; a model.so from another compile would run
+    // past them. Reading at most the expected length + 1 bytes stays inside
+    // a shorter layout string, whose terminator ends the comparison.
+    std::string expected = hostLayout(program);
+    if (std::strncmp(layout, expected.c_str(), expected.size() + 1) != 0) {
+      error = "program.txt does not match model.so's host program";
+      return false;
+    }
     setThreads =
         reinterpret_cast<int (*)(int)>(dlsym(library, "halide_set_num_threads"));
     using ErrorHandler = void (*)(void *, const char *);
@@ -219,6 +240,9 @@ struct r1rt_session {
   std::vector<std::pair<std::string, std::vector<float>>> inputs;
   int64_t contextRows = 0;
   int64_t position = 0;
+  // The running call's tokens and cached rows after it, for runtime steps.
+  int64_t callRows = 0, callLength = 0;
+  bool callbackFailed = false; // a callback set `error` during the call
   std::string error;
   /// With R1RT_PROFILE set: seconds per kernel and how often layer-skip
   /// branches ran or skipped their layer, printed when the session ends.
@@ -491,13 +515,12 @@ struct r1rt_session {
   };
 
   /// `arg` for a call on `n` tokens with `length` cached rows.
-  /// A slot is seen from token row `first` on.
-  View describe(const Arg &arg, int64_t n, int64_t length, int64_t first = 0) {
+  View describe(const Arg &arg, int64_t n, int64_t length) {
     const Program &p = model->program;
     View view{};
     switch (arg.source) {
     case Arg::Source::Slot:
-      view.host = slots[arg.index].data() + first * p.slots[arg.index].width * 4;
+      view.host = slots[arg.index].data();
       view.isInt = p.slots[arg.index].isInt;
       if (p.slots[arg.index].context)
         n = contextRows;
@@ -543,6 +566,12 @@ struct r1rt_session {
       }
       argv[i] = &buffers[i];
     }
+    return callKernel(k, argv);
+  }
+
+  /// Calls kernel `k` on `argv` (one halide_buffer_t per argument), timed
+  /// when profiling; a failure's message names the kernel and Halide's error.
+  bool callKernel(int64_t k, void **argv) {
     auto begin = profile ? std::chrono::steady_clock::now()
                          : std::chrono::steady_clock::time_point();
     lastKernelError.clear(); // not an earlier call's message
@@ -688,6 +717,74 @@ struct r1rt_session {
     return true;
   }
 
+  /// Runtime step `s` of the running call (program.txt's step records).
+  bool runStep(int64_t s) {
+    const Program &p = model->program;
+    const Step &step = p.steps[size_t(s)];
+    switch (step.kind) {
+    case Step::Kind::Encode:
+      encode(step.slot);
+      return true;
+    case Step::Kind::Route:
+      return route(step.route, callRows);
+    case Step::Kind::Experts:
+      return experts(step.experts, callRows);
+    case Step::Kind::MemoryRead:
+      memoryRead(step.memory, callRows);
+      return true;
+    case Step::Kind::LshSort:
+      return lshSort(step.lshSort, callLength);
+    case Step::Kind::MemoryRecord: {
+      const float *x = slots[step.memory.input].as<float>();
+      int64_t width = p.states[step.memory.keys].width;
+      recorded[size_t(s)].insert(recorded[size_t(s)].end(), x,
+                                 x + callRows * width);
+      return true;
+    }
+    }
+    return fail("unknown runtime step");
+  }
+
+  /// A frame callback's status: 0, or 1 with the session's error set. No
+  /// exception leaves a callback: the host program's frames have no unwind
+  /// tables.
+  template <typename Body> int32_t callback(Body body) {
+    bool ok;
+    try {
+      ok = body();
+    } catch (const std::bad_alloc &) {
+      ok = fail("out of memory");
+    }
+    callbackFailed |= !ok;
+    return ok ? 0 : 1;
+  }
+
+  static int32_t hostCall(void *opaque, int64_t kernel, void **argv) {
+    auto *session = static_cast<r1rt_session *>(opaque);
+    return session->callback([&] {
+      if (kernel < 0 || size_t(kernel) >= session->model->kernels.size())
+        return session->fail("the host program called kernel " +
+                             std::to_string(kernel) + ", which does not exist");
+      return session->callKernel(kernel, argv);
+    });
+  }
+
+  static int32_t hostStep(void *opaque, int64_t step) {
+    auto *session = static_cast<r1rt_session *>(opaque);
+    return session->callback([&] {
+      if (step < 0 || size_t(step) >= session->model->program.steps.size())
+        return session->fail("the host program ran step " +
+                             std::to_string(step) + ", which does not exist");
+      return session->runStep(step);
+    });
+  }
+
+  static void hostBranch(void *opaque, int64_t ran) {
+    auto *session = static_cast<r1rt_session *>(opaque);
+    if (session->profile)
+      ++(ran ? session->profile->branchTaken : session->profile->branchSkipped);
+  }
+
   bool run(const int32_t *tokens, int64_t n, float *logits, bool lastOnly) {
     // A failed run leaves the session as it was, recorded rows included.
     std::vector<size_t> before;
@@ -724,68 +821,32 @@ struct r1rt_session {
     for (int64_t i = 0; i < n; ++i)
       positions[i] = int32_t(position + i);
 
-    for (size_t s = 0; s < p.steps.size(); ++s) {
-      const Step &step = p.steps[s];
-      switch (step.kind) {
-      case Step::Kind::Append: {
-        size_t rowBytes = size_t(p.caches[step.cache].width) * 4;
-        std::memcpy(caches[step.cache].data() + size_t(position) * rowBytes,
-                    slots[step.slot].data(), size_t(n) * rowBytes);
-        break;
-      }
-      case Step::Kind::Call: {
-        View views[8]; // the parser allows at most 8 arguments
-        bool lastRow = lastOnly && int64_t(s) >= p.tail;
-        for (size_t i = 0; i < step.args.size(); ++i)
-          views[i] = lastRow ? describe(step.args[i], 1, length, n - 1)
-                             : describe(step.args[i], n, length);
-        if (!invoke(step.kernel, views, step.args.size()))
-          return false;
-        break;
-      }
-      case Step::Kind::Encode:
-        encode(step.slot);
-        break;
-      case Step::Kind::Route:
-        if (!route(step.route, n))
-          return false;
-        break;
-      case Step::Kind::Experts:
-        if (!experts(step.experts, n))
-          return false;
-        break;
-      case Step::Kind::Skip: {
-        const float *score = slots[step.skip.score].as<float>();
-        bool taken = std::any_of(score, score + n, [&](float x) {
-          return x >= step.skip.threshold;
-        });
-        if (profile)
-          ++(taken ? profile->branchTaken : profile->branchSkipped);
-        if (!taken)
-          s += size_t(step.skip.count);
-        break;
-      }
-      case Step::Kind::Prefill:
-        if (position != 0 || n < step.skip.minRows)
-          s += size_t(step.skip.count);
-        break;
-      case Step::Kind::Jump:
-        s += size_t(step.skip.count);
-        break;
-      case Step::Kind::MemoryRead:
-        memoryRead(step.memory, n);
-        break;
-      case Step::Kind::LshSort:
-        if (!lshSort(step.lshSort, length))
-          return false;
-        break;
-      case Step::Kind::MemoryRecord: {
-        const float *x = slots[step.memory.input].as<float>();
-        int64_t width = p.states[step.memory.keys].width;
-        recorded[s].insert(recorded[s].end(), x, x + n * width);
-        break;
-      }
-      }
+    // The buffers as the host program sees them; reserve() has grown them
+    // for this call and nothing reallocates them until it ends.
+    std::vector<uint8_t *> slotData, cacheData;
+    for (const AlignedBuffer &b : slots)
+      slotData.push_back(b.data());
+    for (const AlignedBuffer &b : caches)
+      cacheData.push_back(b.data());
+    r1_host_frame frame{};
+    frame.session = this;
+    frame.slots = slotData.data();
+    frame.caches = cacheData.data();
+    frame.weights = model->weights.data;
+    frame.rows = n;
+    frame.position = position;
+    frame.context_rows = contextRows;
+    frame.last_only = lastOnly;
+    frame.call = hostCall;
+    frame.step = hostStep;
+    frame.branch = hostBranch;
+    callRows = n;
+    callLength = length;
+    callbackFailed = false;
+    if (int32_t status = model->hostRun(&frame)) {
+      if (!callbackFailed)
+        fail("the host program failed with status " + std::to_string(status));
+      return false;
     }
     if (logits && lastOnly)
       std::memcpy(logits,

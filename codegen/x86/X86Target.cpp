@@ -184,6 +184,8 @@ public:
     }
   }
 
+  std::string hostTriple() const override { return "x86_64-unknown-linux-gnu"; }
+
   llvm::Error link(llvm::ArrayRef<std::string> objects,
                    llvm::StringRef output) override {
     llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("c++");

@@ -1,6 +1,6 @@
 // r1c MODEL -o NAME.r1 writes the compiled artifact: model.so, weights.bin
 // (every weight the kernels read as f32 in their layout, 64-byte aligned),
-// program.txt, model.mlir and manifest.json with SHA-256s; a failed compile
+// program.txt, model.mlir, host.mlir and manifest.json with SHA-256s; a failed compile
 // leaves an existing artifact as it was.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %mkckpt llama %t/llama --dtype bf16
@@ -28,14 +28,33 @@
 // MANIFEST: "layout": "panels16",
 // MANIFEST-NEXT: "name": "model.layers.0.self_attn.q_proj.weight",
 // RUN: FileCheck %s --check-prefix=PROGRAM < %t/llama.r1/program.txt
-// PROGRAM: r1-program 3
+// PROGRAM: r1-program 4
 // PROGRAM-NEXT: target host
 // PROGRAM-NEXT: file weights.bin
 // PROGRAM-NEXT: file model.so
 // PROGRAM-NEXT: vocab 256
-// PROGRAM: append 0 [[K:[0-9]+]]
-// PROGRAM-NEXT: append 1 [[V:[0-9]+]]
-// PROGRAM-NEXT: call {{[0-9]+}} s{{[0-9]+}}:16,4,-1 c0:16,2,-1 c1:16,2,-1 s{{[0-9]+}}:16,4,-1
+// PROGRAM-NOT: call
+// PROGRAM-NOT: append
+//
+// The host program is compiled into model.so; host.mlir is its source. The
+// layout it was compiled against names program.txt's slots, caches and
+// weights. Each layer appends its keys and values to the caches, then calls
+// attention: 4 query heads of 16 over the 2-head caches, `length` rows.
+// RUN: nm -D %t/llama.r1/model.so | FileCheck %s --check-prefix=SYMBOLS
+// SYMBOLS-DAG: R r1_host_layout
+// SYMBOLS-DAG: T r1_host_run
+// RUN: FileCheck %s --check-prefix=HOST < %t/llama.r1/host.mlir
+// HOST: llvm.mlir.global external constant @r1_host_layout("r1-host 1 slots 1,1,{{[0-9,]+}} caches 32,32,32,32 weights 0+65536,
+// HOST-SAME: kernels {{[0-9]+}} steps 0\00")
+// HOST: func.func @r1_host_run(%arg0: !llvm.ptr) -> i32
+// HOST: %[[ROWS:.*]] = llvm.load {{.*}} -> i64
+// HOST: %[[POS:.*]] = llvm.load {{.*}} -> i64
+// HOST: %[[LENGTH:.*]] = arith.addi %[[POS]], %[[ROWS]]
+// HOST: "llvm.intr.memcpy"
+// HOST: "llvm.intr.memcpy"
+// HOST: %[[LEN32:.*]] = arith.trunci %[[LENGTH]] : i64 to i32
+// HOST: call @r1_buffer({{.*}}, %c16_i32, %c2_i32, %[[LEN32]], %c1_i32)
+// HOST: call @r1_call(%arg0,
 //
 // Identical kernels are compiled once: two layers, one q/o kernel.
 // RUN: grep -c "^kernel r1k_linear_64x64_" %t/llama.r1/program.txt | FileCheck %s --check-prefix=ONCE

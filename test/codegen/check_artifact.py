@@ -65,7 +65,7 @@ def packed(values, layout, shape, params):
 def main():
     art, ckpt = sys.argv[1], sys.argv[2]
     manifest = json.load(open(os.path.join(art, "manifest.json")))
-    assert manifest["format"] == "r1c-artifact" and manifest["format_version"] == 3
+    assert manifest["format"] == "r1c-artifact" and manifest["format_version"] == 4
     for name, entry in manifest["files"].items():
         data = open(os.path.join(art, name), "rb").read()
         assert len(data) == entry["bytes"], name

@@ -29,9 +29,10 @@ TEST(Sha256, KnownVectors) {
 
 const std::string kHash(64, 'a');
 
-/// A small valid program: embed, then a linear to the logits.
+/// A small valid program: the slots, cache, weights and kernels of an
+/// embedding and a linear to the logits (model.so holds their calls).
 std::string validProgram() {
-  return "r1-program 3\n"
+  return "r1-program 4\n"
          "target host avx2,fma\n"
          "file weights.bin 4096 " + kHash + "\n"
          "file model.so 100 " + kHash + "\n"
@@ -47,11 +48,7 @@ std::string validProgram() {
          "kernel r1k_linear_16x8_0\n"
          "ids 0\n"
          "positions 1\n"
-         "logits 3\n"
-         "tail 2\n"
-         "call 0 s0:-1 w0:8,16 s2:8,-1\n"
-         "append 0 2\n"
-         "call 1 s2:8,-1 w1:16,8,1 s3:16,-1\n";
+         "logits 3\n";
 }
 
 std::string parseError(const std::string &text) {
@@ -73,6 +70,13 @@ std::string replaced(const std::string &from, const std::string &to) {
   return replacedIn(validProgram(), from, to);
 }
 
+Program parsed(const std::string &text) {
+  Program program;
+  std::string error;
+  EXPECT_TRUE(parseProgram(text, program, error)) << error;
+  return program;
+}
+
 TEST(Program, ParsesAValidProgram) {
   Program program;
   std::string error;
@@ -80,16 +84,18 @@ TEST(Program, ParsesAValidProgram) {
   EXPECT_EQ(program.target, "host");
   EXPECT_EQ(program.features, (std::vector<std::string>{"avx2", "fma"}));
   EXPECT_EQ(program.vocab, 16);
-  ASSERT_EQ(program.steps.size(), 3u);
-  EXPECT_EQ(program.steps[0].kind, Step::Kind::Call);
-  EXPECT_EQ(program.steps[1].kind, Step::Kind::Append);
-  EXPECT_EQ(program.steps[2].args[1].dims, (std::vector<int64_t>{16, 8, 1}));
+  EXPECT_EQ(program.slots.size(), 4u);
+  EXPECT_EQ(program.caches.size(), 1u);
+  EXPECT_EQ(program.weights[1].offset, 512u);
+  EXPECT_EQ(program.kernels[1], "r1k_linear_16x8_0");
+  EXPECT_TRUE(program.steps.empty());
   EXPECT_EQ(program.logits, 3);
 }
 
 TEST(Program, RefusesOtherVersionsAndFormats) {
-  EXPECT_EQ(parseError(replaced("r1-program 3", "r1-program 4")),
-            "program.txt:1: has format version 4; this runtime reads version 3");
+  EXPECT_EQ(
+      parseError(replaced("r1-program 4", "r1-program 3")),
+      "program.txt:1: has format version 3; this runtime reads version 4");
   EXPECT_EQ(parseError("hello\n"),
             "program.txt:1: is not an r1 program (no 'r1-program VERSION' "
             "header)");
@@ -118,43 +124,21 @@ TEST(Program, RefusesBadRecords) {
             "program.txt:3: has a bad size or SHA-256");
 }
 
+TEST(Program, RefusesTheCompiledHostProgramsRecords) {
+  // Version 3's kernel calls, appends, branches and tail are model.so's
+  // host program now.
+  for (const char *record :
+       {"call 0 s0:-1 w0:8,16 s2:8,-1", "append 0 2", "skip 2 0.5 1",
+        "prefill 32 1", "jump 1", "tail 0"}) {
+    std::string kind(record, std::string_view(record).find(' '));
+    EXPECT_EQ(parseError(validProgram() + record + "\n"),
+              "program.txt:18: unknown record '" + kind + "'");
+  }
+}
+
 TEST(Program, RefusesDanglingReferences) {
   EXPECT_EQ(parseError(replaced("logits 3", "logits 9")),
             "program.txt:17: names slot '9', which does not exist");
-  EXPECT_EQ(parseError(replaced("call 1 s2", "call 7 s2")),
-            "program.txt:21: names kernel '7', which does not exist");
-  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w5:16,8,1")),
-            "program.txt:21: names a buffer '5', which does not exist");
-  EXPECT_EQ(parseError(replaced("append 0 2", "append 3 2")),
-            "program.txt:20: names cache '3', which does not exist");
-}
-
-TEST(Program, RefusesArgumentsThatDoNotFit) {
-  // A view wider than its slot would let a kernel read past it.
-  EXPECT_EQ(parseError(replaced("s2:8,-1 w1", "s2:9,-1 w1")),
-            "program.txt:21: argument 's2:9,-1' does not view its slot's width");
-  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:16,8,2")),
-            "program.txt:21: argument 'w1:16,8,2' does not view its weight's "
-            "bytes");
-  EXPECT_EQ(parseError(replaced("s0:-1 w0", "s0:1 w0")),
-            "program.txt:19: argument 's0:1' does not view its slot's width");
-  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:16,8,0")),
-            "program.txt:21: bad dim '0'");
-  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:4294967296,4294967296,1")),
-            "program.txt:21: bad dim '4294967296'");
-  EXPECT_EQ(parseError(replaced("s3:16,-1\n", "w1:16,8,1\n")),
-            "program.txt:21: a call's output must be a slot");
-  EXPECT_EQ(parseError(replaced("append 0 2", "append 0 3")),
-            "program.txt:20: appends a slot whose width or type is not the cache's");
-  // 2^30 × 2^30 × 4 bytes wraps to 0 in 64 bits; Halide's dims are int32.
-  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:1073741824,1073741824,4")),
-            "program.txt:21: argument dims overflow");
-  EXPECT_EQ(parseError(replaced("w1:16,8,1", "w1:2147483648,1,1")),
-            "program.txt:21: bad dim '2147483648'");
-  EXPECT_EQ(parseError(replaced("call 1 s2:8,-1 w1:16,8,1 s3:16,-1",
-                                "call 1 s2:8,-1 s2:8,-1 s2:8,-1 s2:8,-1 "
-                                "s2:8,-1 s2:8,-1 s2:8,-1 s2:8,-1 s3:16,-1")),
-            "program.txt:21: a call takes at most 8 arguments");
 }
 
 /// validProgram plus a 2×2 one-channel image encoder into a 4-wide context.
@@ -164,11 +148,8 @@ std::string encoderProgram(const std::string &encoder,
   text.replace(text.find("kernel r1k_embed"), 0,
                "weight 1024 16\nweight 1088 16\nweight 1152 64\n"
                "weight 1216 16\nweight 1280 16\n");
-  text.replace(text.find("tail 2"), 6, "tail 3");
   std::string encode = "encode 4\n";
-  text.replace(text.find("call 0"), 0,
-               encoderAfterEncode ? encode + encoder : encoder + encode);
-  return text;
+  return text + (encoderAfterEncode ? encode + encoder : encoder + encode);
 }
 const char *const kImage = "encoder image 1 2 2 1 4 2 3 5 6 1e-05\n";
 
@@ -177,7 +158,9 @@ TEST(Program, ParsesAnEncoder) {
   std::string error;
   ASSERT_TRUE(parseProgram(encoderProgram(kImage), program, error)) << error;
   ASSERT_EQ(program.encoders.size(), 1u);
+  ASSERT_EQ(program.steps.size(), 1u);
   EXPECT_EQ(program.steps[0].kind, Step::Kind::Encode);
+  EXPECT_EQ(program.steps[0].slot, 4);
 }
 
 TEST(Program, RefusesEncodersThatDoNotFit) {
@@ -185,13 +168,13 @@ TEST(Program, RefusesEncodersThatDoNotFit) {
   EXPECT_EQ(parseError(encoderProgram(
                 "encoder image 16 1073741824 1073741824 1073741824 "
                 "4 2 3 5 6 1e-05\n")),
-            "program.txt:25: the image is larger than 2^28 values");
+            "program.txt:24: the image is larger than 2^28 values");
   // Weights are checked against the context whatever the record order.
   EXPECT_EQ(parseError(encoderProgram("encoder image 1 2 2 1 4 0 3 5 6 1e-05\n",
                                       /*encoderAfterEncode=*/true)),
             "program.txt: an encoder's weights do not fit the context width");
-  EXPECT_EQ(parseError(replaced("call 0", "encode 2\ncall 0")),
-            "program.txt:19: encode needs a context slot");
+  EXPECT_EQ(parseError(validProgram() + "encode 2\n"),
+            "program.txt:18: encode needs a context slot");
 }
 
 /// validProgram with three i32 caches of width 2 and an LSH sort of them.
@@ -199,9 +182,7 @@ std::string lshSortProgram(const std::string &caches = "cache 2 i32\n"
                                                        "cache 2 i32\n"
                                                        "cache 2 i32\n",
                            const std::string &sort = "lshsort 1 2 3 64\n") {
-  std::string text = replaced("cache 8 f32\n", "cache 8 f32\n" + caches);
-  text = replacedIn(text, "tail 2\n", "tail 3\n");
-  return replacedIn(text, "append 0 2\n", "append 0 2\n" + sort);
+  return replaced("cache 8 f32\n", "cache 8 f32\n" + caches) + sort;
 }
 
 TEST(Program, ParsesCacheTypesAndAnLshSort) {
@@ -211,8 +192,9 @@ TEST(Program, ParsesCacheTypesAndAnLshSort) {
   ASSERT_EQ(program.caches.size(), 4u);
   EXPECT_FALSE(program.caches[0].isInt);
   EXPECT_TRUE(program.caches[3].isInt);
-  EXPECT_EQ(program.steps[2].kind, Step::Kind::LshSort);
-  EXPECT_EQ(program.steps[2].lshSort.count, 64);
+  ASSERT_EQ(program.steps.size(), 1u);
+  EXPECT_EQ(program.steps[0].kind, Step::Kind::LshSort);
+  EXPECT_EQ(program.steps[0].lshSort.count, 64);
 }
 
 TEST(Program, RefusesBadCachesAndLshSorts) {
@@ -220,28 +202,24 @@ TEST(Program, RefusesBadCachesAndLshSorts) {
             "program.txt:10: 'cache' takes 2 fields");
   EXPECT_EQ(parseError(replaced("cache 8 f32", "cache 8 f64")),
             "program.txt:10: cache type must be f32 or i32");
-  // An f32 slot's rows cannot go into an i32 cache.
-  EXPECT_EQ(parseError(replaced("cache 8 f32", "cache 8 i32")),
-            "program.txt:20: appends a slot whose width or type is not the "
-            "cache's");
   EXPECT_EQ(parseError(lshSortProgram("cache 2 i32\ncache 2 f32\n"
                                       "cache 2 i32\n")),
-            "program.txt:24: lshsort caches must be i32 of one width");
+            "program.txt:21: lshsort caches must be i32 of one width");
   EXPECT_EQ(parseError(lshSortProgram("cache 2 i32\ncache 2 i32\n"
                                       "cache 3 i32\n")),
-            "program.txt:24: lshsort caches must be i32 of one width");
+            "program.txt:21: lshsort caches must be i32 of one width");
   EXPECT_EQ(parseError(lshSortProgram(
                 "cache 2 i32\ncache 2 i32\ncache 2 i32\n",
                 "lshsort 1 1 3 64\n")),
-            "program.txt:24: bad lshsort record");
+            "program.txt:21: bad lshsort record");
   EXPECT_EQ(parseError(lshSortProgram(
                 "cache 2 i32\ncache 2 i32\ncache 2 i32\n",
                 "lshsort 1 2 3 65537\n")),
-            "program.txt:24: bad lshsort record");
+            "program.txt:21: bad lshsort record");
   EXPECT_EQ(parseError(lshSortProgram(
                 "cache 2 i32\ncache 2 i32\ncache 2 i32\n",
                 "lshsort 1 2 4 64\n")),
-            "program.txt:24: names cache '4', which does not exist");
+            "program.txt:21: names cache '4', which does not exist");
 }
 
 TEST(Program, RefusesContextRowsWhereTokenRowsAreRead) {
@@ -249,23 +227,16 @@ TEST(Program, RefusesContextRowsWhereTokenRowsAreRead) {
   auto contextSlot = [](const std::string &from, const std::string &to) {
     return parseError(replaced(from, to));
   };
-  EXPECT_EQ(contextSlot("slot 8 f32\n", "slot 8 f32 context\n"),
-            "program.txt:20: appends a slot whose width or type is not the cache's");
   EXPECT_EQ(contextSlot("slot 16 f32\n", "slot 16 f32 context\n"),
             "program.txt: ids, positions and logits must be token rows");
   EXPECT_EQ(contextSlot("slot 1 i32\nslot 1 i32\n",
                         "slot 1 i32 context\nslot 1 i32\n"),
             "program.txt: ids, positions and logits must be token rows");
-  // Tail steps run on the last token row alone.
-  std::string text = replaced("slot 16 f32\n", "slot 16 f32\nslot 8 f32 context\n");
-  text.replace(text.find("s2:8,-1 w1"), 7, "s4:8,-1");
-  EXPECT_EQ(parseError(text),
-            "program.txt: its row-wise tail reads the encoder context");
 }
 
 /// A program with a router, routed experts, memory state and a classifier.
 std::string hostStepsProgram() {
-  return "r1-program 3\n"
+  return "r1-program 4\n"
          "target host -\n"
          "file weights.bin 8192 " + kHash + "\n"
          "file model.so 100 " + kHash + "\n"
@@ -279,7 +250,6 @@ std::string hostStepsProgram() {
          "slot 16 f32\n"  // 6 hidden
          "slot 16 f32\n"  // 7 logits
          "slot 32 f32\n"  // 8 expert outputs (2 × 16 per token)
-         "slot 1 f32\n"   // 9 gate score
          "weight 0 16\n"      // 0 router bias (4 experts)
          "weight 64 4096\n"   // 1 gate: 4 experts × [16, 16, 1]
          "weight 4160 1024\n" // 2 memory keys [16, 16]
@@ -292,106 +262,100 @@ std::string hostStepsProgram() {
          "ids 0\n"
          "positions 1\n"
          "logits 7\n"
-         "tail 6\n"
          "classify 6 4 -1 3 last\n"
          "route 3 0 4 5 sigmoid 4 2 1 2 1 2.5\n"
          "experts 4 2 16 16 2 5 8 0 1 w1:16,16,1 w1:16,16,1 w1:16,16,1\n"
-         "skip 9 0.5 1\n"
          "memread 6 2 0 1 6 4\n"
-         "memrecord 6 0 1 0.9\n"
-         "call 0 s6:16,-1 w1:16,16,4 s7:16,-1\n";
+         "memrecord 6 0 1 0.9\n";
 }
 
 std::string hostError(const std::string &from, const std::string &to) {
   return parseError(replacedIn(hostStepsProgram(), from, to));
 }
 
-TEST(Program, ParsesHostSteps) {
+TEST(Program, ParsesRuntimeSteps) {
   Program program;
   std::string error;
   ASSERT_TRUE(parseProgram(hostStepsProgram(), program, error)) << error;
+  ASSERT_EQ(program.steps.size(), 4u);
   EXPECT_EQ(program.steps[0].kind, Step::Kind::Route);
   EXPECT_FLOAT_EQ(program.steps[0].route.scaling, 2.5f);
   EXPECT_EQ(program.steps[1].kind, Step::Kind::Experts);
-  EXPECT_EQ(program.steps[2].kind, Step::Kind::Skip);
-  EXPECT_EQ(program.steps[2].skip.count, 1);
-  EXPECT_EQ(program.steps[3].kind, Step::Kind::MemoryRead);
-  EXPECT_EQ(program.steps[4].kind, Step::Kind::MemoryRecord);
+  EXPECT_EQ(program.steps[1].experts.gate.dims,
+            (std::vector<int64_t>{16, 16, 1}));
+  EXPECT_EQ(program.steps[2].kind, Step::Kind::MemoryRead);
+  EXPECT_EQ(program.steps[3].kind, Step::Kind::MemoryRecord);
   EXPECT_EQ(program.classifier.labels, 3);
 }
 
-TEST(Program, ParsesPrefillBranches) {
-  Program program;
-  std::string error;
-  std::string text = replacedIn(hostStepsProgram(), "skip 9 0.5 1\n",
-                                "prefill 32 1\njump 0\n");
-  text = replacedIn(text, "tail 6", "tail 7");
-  ASSERT_TRUE(parseProgram(text, program, error)) << error;
-  EXPECT_EQ(program.steps[2].kind, Step::Kind::Prefill);
-  EXPECT_EQ(program.steps[2].skip.minRows, 32);
-  EXPECT_EQ(program.steps[2].skip.count, 1);
-  EXPECT_EQ(program.steps[3].kind, Step::Kind::Jump);
-  EXPECT_EQ(program.steps[3].skip.count, 0);
-}
-
-TEST(Program, RefusesBadHostSteps) {
+TEST(Program, RefusesBadRuntimeSteps) {
   EXPECT_EQ(hostError("sigmoid 4 2 1 2", "sigmoid 4 3 1 2"),
-            "program.txt:30: route groups or top-k do not fit the experts");
+            "program.txt:28: route groups or top-k do not fit the experts");
   EXPECT_EQ(hostError("sigmoid 4 2 1 2", "sigmoid 4 2 1 5"),
-            "program.txt:30: route groups or top-k do not fit the experts");
+            "program.txt:28: route groups or top-k do not fit the experts");
   EXPECT_EQ(hostError("sigmoid", "relu"),
-            "program.txt:30: route scoring must be sigmoid or softmax");
+            "program.txt:28: route scoring must be sigmoid or softmax");
   EXPECT_EQ(hostError("route 3 0 4 5", "route 3 1 4 5"),
-            "program.txt:30: route bias is not one float per expert");
+            "program.txt:28: route bias is not one float per expert");
   EXPECT_EQ(hostError("route 3 0 4 5", "route 3 0 5 4"),
-            "program.txt:30: route weights slot has the wrong width or type");
-  EXPECT_EQ(hostError("1 2.5", "1 nan"), "program.txt:30: bad route record");
-  // Four experts of [16, 16, 1] panels fill weight 1 exactly; five do not.
-  EXPECT_EQ(hostError("experts 4 2", "experts 5 2"),
-            "program.txt:31: argument 'w1:16,16,1' does not view its "
-            "weight's bytes");
+            "program.txt:28: route weights slot has the wrong width or type");
+  EXPECT_EQ(hostError("1 2.5", "1 nan"), "program.txt:28: bad route record");
+  // A runtime step reads token rows, never the encoder context's.
+  EXPECT_EQ(hostError("slot 4 f32\n", "slot 4 f32 context\n"),
+            "program.txt:28: route logits slot has the wrong width or type");
   EXPECT_EQ(hostError("experts 4 2 16 16 2", "experts 4 2 16 16 3"),
-            "program.txt:31: experts input slot has the wrong width or type");
+            "program.txt:29: experts input slot has the wrong width or type");
   EXPECT_EQ(hostError("2 5 8 0", "2 5 6 0"),
-            "program.txt:31: experts output slot has the wrong width or type");
+            "program.txt:29: experts output slot has the wrong width or type");
+  EXPECT_EQ(hostError("2 5 8 0 1", "2 5 8 0 7"),
+            "program.txt:29: names kernel '7', which does not exist");
   EXPECT_EQ(hostError("w1:16,16,1 w1:16,16,1 w1:16,16,1",
                       "w1:16,16,1 w1:16,16,1 s2:16,-1"),
-            "program.txt:31: expert weights must be weights");
-  EXPECT_EQ(hostError("skip 9 0.5 1", "skip 6 0.5 1"),
-            "program.txt:32: skip score slot has the wrong width or type");
-  EXPECT_EQ(hostError("skip 9 0.5 1", "skip 9 0.5 -1"),
-            "program.txt:32: bad skip record");
-  EXPECT_EQ(hostError("skip 9 0.5 1", "skip 9 0.5 4"),
-            "program.txt: a skip reaches past the steps before the tail");
-  EXPECT_EQ(hostError("skip 9 0.5 1", "prefill 32 4"),
-            "program.txt: a skip reaches past the steps before the tail");
-  EXPECT_EQ(hostError("skip 9 0.5 1", "jump 4"),
-            "program.txt: a skip reaches past the steps before the tail");
-  EXPECT_EQ(hostError("skip 9 0.5 1", "prefill 0 1"),
-            "program.txt:32: bad prefill record");
-  EXPECT_EQ(hostError("skip 9 0.5 1", "jump -1"),
-            "program.txt:32: bad jump record");
-  EXPECT_EQ(hostError("skip 9 0.5 1", "jump 1 1"),
-            "program.txt:32: 'jump' takes 1 fields");
+            "program.txt:29: expert weights must be weights");
   EXPECT_EQ(hostError("memread 6 2 0 1 6 4", "memread 6 2 0 1 6 17"),
-            "program.txt:33: memory top-k exceeds the slots");
+            "program.txt:30: memory top-k exceeds the slots");
   EXPECT_EQ(hostError("memread 6 2 0 1", "memread 6 2 0 9"),
-            "program.txt:33: names state '9', which does not exist");
+            "program.txt:30: names state '9', which does not exist");
   EXPECT_EQ(hostError("memrecord 6 0 1 0.9", "memrecord 6 0 1 x"),
-            "program.txt:34: bad memory decay");
+            "program.txt:31: bad memory decay");
   EXPECT_EQ(hostError("state 2 16 16", "state 2 16 17"),
-            "program.txt:23: state does not match its initial weight's bytes");
+            "program.txt:22: state does not match its initial weight's bytes");
   EXPECT_EQ(hostError("classify 6 4 -1 3 last", "classify 6 4 -1 4 last"),
-            "program.txt:29: classify weight does not match labels × hidden");
+            "program.txt:27: classify weight does not match labels × hidden");
   EXPECT_EQ(hostError("classify 6 4 -1 3 last", "classify 6 4 -1 3 max"),
-            "program.txt:29: classify pooling must be last or mean");
+            "program.txt:27: classify pooling must be last or mean");
 }
 
-TEST(Program, TailHoldsOnlyCalls) {
-  EXPECT_EQ(parseError(replaced("tail 2", "tail 1")),
-            "program.txt: its row-wise tail holds a step that is not a call");
-  EXPECT_EQ(parseError(replaced("tail 2", "tail 4")),
-            "program.txt: has no tail record within its steps");
+TEST(Program, RefusesArgumentsThatDoNotFit) {
+  // The experts record's weight views: a view wider than what it views
+  // would let a kernel read past it.
+  auto downView = [](const std::string &arg) {
+    return hostError("w1:16,16,1\n", arg + "\n");
+  };
+  // Four experts of [16, 16, 1] panels fill weight 1 exactly; five do not.
+  EXPECT_EQ(hostError("experts 4 2", "experts 5 2"),
+            "program.txt:29: argument 'w1:16,16,1' does not view its "
+            "weight's bytes");
+  EXPECT_EQ(downView("w1:16,16,2"),
+            "program.txt:29: argument 'w1:16,16,2' does not view its "
+            "weight's bytes");
+  EXPECT_EQ(downView("s2:9,-1"),
+            "program.txt:29: argument 's2:9,-1' does not view its slot's "
+            "width");
+  EXPECT_EQ(downView("w5:16,16,1"),
+            "program.txt:29: names a buffer '5', which does not exist");
+  EXPECT_EQ(downView("x1:16,16,1"),
+            "program.txt:29: bad argument 'x1:16,16,1'");
+  EXPECT_EQ(downView("w1:16,16,0"), "program.txt:29: bad dim '0'");
+  EXPECT_EQ(downView("w1:4,4,4,4,1"),
+            "program.txt:29: argument has more than 4 dims");
+  EXPECT_EQ(downView("w1:4294967296,4294967296,1"),
+            "program.txt:29: bad dim '4294967296'");
+  // 2^30 × 2^30 × 4 bytes wraps to 0 in 64 bits; Halide's dims are int32.
+  EXPECT_EQ(downView("w1:1073741824,1073741824,4"),
+            "program.txt:29: argument dims overflow");
+  EXPECT_EQ(downView("w1:2147483648,1,1"),
+            "program.txt:29: bad dim '2147483648'");
 }
 
 TEST(Program, NeedsItsFixedSlots) {
@@ -401,6 +365,21 @@ TEST(Program, NeedsItsFixedSlots) {
             "program.txt: ids and positions must be i32 slots of width 1");
   EXPECT_EQ(parseError(replaced("file model.so 100 " + kHash + "\n", "")),
             "program.txt: has no 'file model.so' record");
+}
+
+TEST(HostLayout, NamesWhatTheHostProgramIndexes) {
+  EXPECT_EQ(hostLayout(parsed(validProgram())),
+            "r1-host 1 slots 1,1,8,16 caches 8 weights 0+512,512+512 "
+            "kernels 2 steps 0");
+  // A context slot's width carries a "c"; the encode is a runtime step.
+  EXPECT_EQ(hostLayout(parsed(encoderProgram(kImage))),
+            "r1-host 1 slots 1,1,8,16,4c caches 8 weights "
+            "0+512,512+512,1024+16,1088+16,1152+64,1216+16,1280+16 "
+            "kernels 2 steps 1");
+  // No caches: an empty list is "-".
+  EXPECT_EQ(hostLayout(parsed(hostStepsProgram())),
+            "r1-host 1 slots 1,1,16,4,2,2,16,16,32 caches - weights "
+            "0+16,64+4096,4160+1024,5184+1024,6208+192 kernels 2 steps 4");
 }
 
 } // namespace

@@ -1,0 +1,43 @@
+//===- HostProgram.h - the kernel program as compiled host code -*- C++ -*-===//
+//
+// This file declares the host program: a KernelProgram's steps as the
+// function r1_host_run (runtime/r1host.h), built in the func, cf, arith
+// and llvm dialects, then lowered by MLIR's conversions to the LLVM
+// dialect, translated to LLVM IR and compiled to an object file that the
+// target links into model.so beside its kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef R1_CODEGEN_HOST_HOSTPROGRAM_H
+#define R1_CODEGEN_HOST_HOSTPROGRAM_H
+
+#include "codegen/KernelProgram.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <utility>
+
+namespace mlir::r1 {
+
+/// The layout string r1_host_layout holds (runtime/r1host.h): what the
+/// compiled program assumes of program.txt's slots, caches and weights.
+std::string hostLayout(const KernelProgram &program,
+                       llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges);
+
+/// Builds r1_host_run for `program` in `context`; `weightRanges` are the
+/// (offset, bytes) of each weight in weights.bin.
+OwningOpRef<ModuleOp>
+buildHostProgram(MLIRContext &context, const KernelProgram &program,
+                 llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges);
+
+/// Lowers `host` (in place) to the LLVM dialect, optimizes it and writes
+/// an object file for `triple` (position independent, for model.so).
+llvm::Error emitHostObject(ModuleOp host, llvm::StringRef triple,
+                           llvm::StringRef path);
+
+} // namespace mlir::r1
+
+#endif // R1_CODEGEN_HOST_HOSTPROGRAM_H
