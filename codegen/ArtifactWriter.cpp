@@ -279,19 +279,95 @@ LogicalResult writeTextFile(ModuleOp module, StringRef dir, StringRef name,
   return success();
 }
 
+/// lib/libr1runner.a beside this r1c's bin/ (r1-run and the runtime).
+std::string runnerArchive() {
+  std::string self = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
+  SmallString<256> path(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(self)));
+  llvm::sys::path::append(path, "lib", "libr1runner.a");
+  return std::string(path);
+}
+
+/// Links the artifact in `dir` (its kernel and host objects, and its
+/// program.txt, weights.bin and tokenizer.json as embedded data) with r1-run
+/// into the executable `output`, written atomically.
+LogicalResult linkExecutable(ModuleOp module, Target &target, StringRef dir,
+                             ArrayRef<std::string> objects, StringRef output) {
+  std::string runner = runnerArchive();
+  if (!llvm::sys::fs::exists(runner))
+    return emitError(module.getLoc())
+           << "--emit=exe needs " << runner << " (r1c's runner library)";
+  // r1_embedded_files (runtime/r1host.h): each file's name, address and
+  // size. The contents go to large-data sections (flag "l"), so a weights
+  // file over 2 GiB never pushes code or small data out of reach.
+  std::string assembly = "\t.section .data.rel.ro.r1_embedded,\"aw\"\n"
+                         "\t.balign 8\n\t.globl r1_embedded_files\n"
+                         "r1_embedded_files:\n";
+  std::string contents;
+  int index = 0;
+  for (StringRef name : {"program.txt", "weights.bin", "tokenizer.json"}) {
+    SmallString<256> path(dir);
+    llvm::sys::path::append(path, name);
+    if (!llvm::sys::fs::exists(path))
+      continue;
+    SmallString<256> absolute(path);
+    (void)llvm::sys::fs::make_absolute(absolute);
+    if (StringRef(absolute).find_first_of("\"\\\n") != StringRef::npos)
+      return emitError(module.getLoc())
+             << "cannot embed " << absolute << ": an odd character in its path";
+    std::string i = std::to_string(index++);
+    assembly += "\t.quad .Lname" + i + ", .Ldata" + i + ", .Lend" + i +
+                " - .Ldata" + i + "\n";
+    contents += ".Lname" + i + ":\n\t.asciz \"" + name.str() + "\"\n";
+    contents += "\t.section .lrodata.r1_embedded,\"al\",@progbits\n"
+                "\t.balign 4096\n.Ldata" + i + ":\n\t.incbin \"" +
+                std::string(absolute) + "\"\n.Lend" + i +
+                ":\n\t.section .rodata.r1_embedded_names,\"a\"\n";
+  }
+  assembly += "\t.quad 0, 0, 0\n\t.section .rodata.r1_embedded_names,\"a\"\n" +
+              contents + "\t.section .note.GNU-stack,\"\",@progbits\n";
+  SmallString<256> source(dir);
+  llvm::sys::path::append(source, "objects", "embedded.S");
+  std::error_code ec;
+  {
+    llvm::raw_fd_ostream out(source, ec);
+    if (ec)
+      return emitError(module.getLoc())
+             << "cannot write " << source << ": " << ec.message();
+    out << assembly;
+  }
+  std::vector<std::string> inputs(objects.begin(), objects.end());
+  inputs.push_back(std::string(source));
+  inputs.push_back(runner);
+  SmallString<256> tmp;
+  llvm::sys::fs::createUniquePath(output + ".tmp-%%%%%%", tmp, false);
+  if (llvm::Error error = target.linkExecutable(inputs, tmp)) {
+    llvm::sys::fs::remove(tmp);
+    return emitError(module.getLoc()) << llvm::toString(std::move(error));
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, output)) {
+    llvm::sys::fs::remove(tmp);
+    return emitError(module.getLoc())
+           << "cannot create " << output << ": " << ec.message();
+  }
+  return success();
+}
+
 } // namespace
 
 FailureOr<ArtifactSummary>
 mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
-                        StringRef outDir, Target &target, ProgressFn report) {
+                        StringRef outDir, Target &target, ProgressFn report,
+                        StringRef executable) {
   auto checkpoint = Checkpoint::open(checkpointDir);
   if (!checkpoint)
     return emitError(module.getLoc()) << llvm::toString(checkpoint.takeError());
 
   // Build everything in a sibling temporary folder, then rename it in.
   SmallString<256> tmp;
-  llvm::sys::fs::createUniquePath(outDir + ".tmp-%%%%%%", tmp,
-                                  /*MakeAbsolute=*/false);
+  llvm::sys::fs::createUniquePath(
+      (outDir.empty() ? executable : outDir) + ".tmp-%%%%%%", tmp,
+      /*MakeAbsolute=*/false);
   namespace fs = llvm::sys::fs;
   if (std::error_code ec = fs::create_directory(
           tmp, /*IgnoreExisting=*/false,
@@ -343,7 +419,6 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   report("link", 0, 0);
   if (llvm::Error error = target.link(*objectFiles, library))
     return emitError(module.getLoc()) << llvm::toString(std::move(error));
-  fs::remove_directories(objects);
   if (failed(hashFile(module, tmp, "model.so", files)))
     return failure();
 
@@ -427,6 +502,16 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   summary.kvCacheBytesPerToken = kvBytesPerToken;
   for (const FileEntry &f : files)
     summary.bytes += f.bytes;
+  if (!executable.empty()) {
+    if (failed(linkExecutable(module, target, tmp, *objectFiles, executable)))
+      return failure();
+    uint64_t bytes = 0;
+    (void)fs::file_size(executable, bytes);
+    summary.bytes = bytes;
+  }
+  fs::remove_directories(objects);
+  if (outDir.empty()) // an executable alone
+    return summary;
 
   // Swap in: an old artifact moves aside first and goes only once the new
   // one is in place.

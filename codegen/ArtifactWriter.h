@@ -39,10 +39,14 @@ struct ArtifactSummary {
   uint64_t bytes = 0;               // all files together
   int64_t kvCacheBytesPerToken = 0; // every layer's cache
 };
+/// With `executable`, the artifact is also linked with r1-run into that
+/// self-contained executable (its files embedded; `r1-run` options, no
+/// folder argument); an empty `outDir` then keeps no folder.
 FailureOr<ArtifactSummary> writeArtifact(ModuleOp module,
                                          llvm::StringRef checkpointDir,
                                          llvm::StringRef outDir,
-                                         Target &target, ProgressFn report);
+                                         Target &target, ProgressFn report,
+                                         llvm::StringRef executable = {});
 
 } // namespace mlir::r1
 

@@ -46,6 +46,10 @@ public:
   /// Links `objects` into the shared library `output`.
   virtual llvm::Error link(llvm::ArrayRef<std::string> objects,
                            llvm::StringRef output) = 0;
+  /// Links `inputs` (objects, assembly sources, archives; one defines
+  /// main) into the executable `output`, its symbols visible to dlsym.
+  virtual llvm::Error linkExecutable(llvm::ArrayRef<std::string> inputs,
+                                     llvm::StringRef output) = 0;
 };
 
 /// The target named `name` ("host", "x86-64-avx512", "x86-64-avx2"), or an

@@ -117,11 +117,29 @@ extern "C" void recordKernelError(void *, const char *message) {
     lastKernelError.pop_back();
 }
 
+/// The files r1c --emit=exe embedded in this executable (r1host.h); weak,
+/// so null in a program without them.
+extern "C" const r1_embedded_file r1_embedded_files[] __attribute__((weak));
+
+namespace {
+/// The embedded file `name`, or null.
+const r1_embedded_file *embeddedFile(const std::string &name) {
+  if (!r1_embedded_files)
+    return nullptr;
+  for (const r1_embedded_file *f = r1_embedded_files; f->name; ++f)
+    if (name == f->name)
+      return f;
+  return nullptr;
+}
+} // namespace
+
 struct r1rt_model {
   Program program;
-  std::string dir;
-  MappedFile weights;
+  MappedFile weightsFile; // a folder's weights.bin, mapped
+  const uint8_t *weights = nullptr;
+  uint64_t weightBytes = 0;
   void *library = nullptr;
+  std::string libraryName; // for errors: "model.so" or "the executable"
   std::vector<KernelFn> kernels;
   HostRunFn hostRun = nullptr;
   int (*setThreads)(int) = nullptr;
@@ -133,12 +151,70 @@ struct r1rt_model {
       dlclose(library);
   }
 
-  bool open(const std::string &path, unsigned flags, std::string &error) {
-    dir = path;
+  /// An artifact folder: program.txt, weights.bin mapped, model.so loaded.
+  bool open(const std::string &dir, unsigned flags, std::string &error) {
     std::string text;
     if (!readText(dir + "/program.txt", text, error) ||
-        !parseProgram(text, program, error))
+        !parseProgram(text, program, error) || !checkCpu(error))
       return false;
+    // Check both files before loading any code from them. weights.bin is
+    // checked in the mapping the kernels will read.
+    for (const FileCheck &check : program.files) {
+      MappedFile other;
+      MappedFile &file = check.name == "weights.bin" ? weightsFile : other;
+      if (!file.open(dir + "/" + check.name, error,
+                     /*populate=*/&file == &weightsFile) ||
+          !checkFile(check, file.data, file.size, flags, error))
+        return false;
+    }
+    weights = weightsFile.data;
+    weightBytes = weightsFile.size;
+    std::string path = dir + "/model.so";
+    library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+      error = std::string("cannot load model.so: ") + dlerror();
+      return false;
+    }
+    libraryName = "model.so";
+    return link(error);
+  }
+
+  /// The model r1c --emit=exe linked into this executable: its kernels and
+  /// host program are the executable's own code, its files embedded data.
+  bool openEmbedded(unsigned flags, std::string &error) {
+    const r1_embedded_file *text = embeddedFile("program.txt"),
+                           *data = embeddedFile("weights.bin");
+    if (!text || !data) {
+      error = "this executable has no embedded model";
+      return false;
+    }
+    if (!parseProgram(std::string_view(reinterpret_cast<const char *>(text->data),
+                                       size_t(text->bytes)),
+                      program, error) ||
+        !checkCpu(error))
+      return false;
+    for (const FileCheck &check : program.files)
+      if (check.name == "weights.bin" &&
+          !checkFile(check, data->data, data->bytes, flags, error))
+        return false;
+    if (reinterpret_cast<uintptr_t>(data->data) % 64) {
+      error = "the embedded weights.bin is not 64-byte aligned";
+      return false;
+    }
+    weights = data->data;
+    weightBytes = data->bytes;
+    library = dlopen(nullptr, RTLD_NOW);
+    if (!library) {
+      error = std::string("cannot look up this executable's symbols: ") +
+              dlerror();
+      return false;
+    }
+    libraryName = "the executable";
+    return link(error);
+  }
+
+private:
+  bool checkCpu(std::string &error) {
     for (const std::string &feature : program.features)
       if (!cpuHas(feature)) {
         error = "the model was compiled for " + program.target +
@@ -146,40 +222,36 @@ struct r1rt_model {
                 "' this CPU lacks; recompile with r1c --target=host";
         return false;
       }
-    // Check both files before loading any code from them. weights.bin is
-    // checked in the mapping the kernels will read.
-    for (const FileCheck &check : program.files) {
-      MappedFile other;
-      MappedFile &file = check.name == "weights.bin" ? weights : other;
-      if (!file.open(dir + "/" + check.name, error,
-                     /*populate=*/&file == &weights))
-        return false;
-      if (file.size != check.bytes) {
-        error = check.name + " has " + std::to_string(file.size) +
-                " bytes, the program expects " + std::to_string(check.bytes);
-        return false;
-      }
-      if (!(flags & R1RT_OPEN_SKIP_CHECKSUMS) &&
-          sha256Hex(file.data, file.size) != check.sha256) {
-        error = check.name + " does not match its SHA-256 in program.txt";
-        return false;
-      }
+    return true;
+  }
+
+  static bool checkFile(const FileCheck &check, const uint8_t *data,
+                        uint64_t bytes, unsigned flags, std::string &error) {
+    if (bytes != check.bytes) {
+      error = check.name + " has " + std::to_string(bytes) +
+              " bytes, the program expects " + std::to_string(check.bytes);
+      return false;
     }
+    if (!(flags & R1RT_OPEN_SKIP_CHECKSUMS) &&
+        sha256Hex(data, bytes) != check.sha256) {
+      error = check.name + " does not match its SHA-256 in program.txt";
+      return false;
+    }
+    return true;
+  }
+
+  /// Resolves the kernels, the host program and the Halide runtime in
+  /// `library`, and checks the host program against program.txt.
+  bool link(std::string &error) {
     for (const Program::Weight &w : program.weights)
-      if (w.offset > weights.size || w.bytes > weights.size - w.offset) {
+      if (w.offset > weightBytes || w.bytes > weightBytes - w.offset) {
         error = "a weight lies outside weights.bin";
         return false;
       }
-    std::string library_path = dir + "/model.so";
-    library = dlopen(library_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-      error = std::string("cannot load model.so: ") + dlerror();
-      return false;
-    }
     for (const std::string &symbol : program.kernels) {
       void *fn = dlsym(library, (symbol + "_argv").c_str());
       if (!fn) {
-        error = "model.so has no kernel " + symbol;
+        error = libraryName + " has no kernel " + symbol;
         return false;
       }
       kernels.push_back(reinterpret_cast<KernelFn>(fn));
@@ -188,7 +260,7 @@ struct r1rt_model {
     const char *layout =
         static_cast<const char *>(dlsym(library, "r1_host_layout"));
     if (!hostRun || !layout) {
-      error = std::string("model.so has no host program (") +
+      error = libraryName + " has no host program (" +
               (hostRun ? "r1_host_layout" : "r1_host_run") + ")";
       return false;
     }
@@ -198,7 +270,7 @@ struct r1rt_model {
     // a shorter layout string, whose terminator ends the comparison.
     std::string expected = hostLayout(program);
     if (std::strncmp(layout, expected.c_str(), expected.size() + 1) != 0) {
-      error = "program.txt does not match model.so's host program";
+      error = "program.txt does not match " + libraryName + "'s host program";
       return false;
     }
     setThreads =
@@ -207,7 +279,7 @@ struct r1rt_model {
     auto setErrorHandler = reinterpret_cast<ErrorHandler (*)(ErrorHandler)>(
         dlsym(library, "halide_set_error_handler"));
     if (!setErrorHandler) {
-      error = "model.so has no Halide runtime";
+      error = libraryName + " has no Halide runtime";
       return false;
     }
     setErrorHandler(recordKernelError);
@@ -282,7 +354,7 @@ struct r1rt_session {
     states.resize(p.states.size());
     for (size_t i = 0; i < p.states.size(); ++i) {
       const float *initial = reinterpret_cast<const float *>(
-          model->weights.data + p.weights[p.states[i].initial].offset);
+          model->weights + p.weights[p.states[i].initial].offset);
       states[i].assign(initial, initial + p.states[i].rows * p.states[i].width);
     }
     for (std::vector<float> &rows : recorded)
@@ -459,7 +531,7 @@ struct r1rt_session {
     int64_t hidden = p.slots[slot].width;
     float *out = slots[slot].as<float>();
     auto weight = [&](int64_t w) {
-      return reinterpret_cast<const float *>(model->weights.data +
+      return reinterpret_cast<const float *>(model->weights +
                                              p.weights[w].offset);
     };
     int64_t row = 0;
@@ -526,7 +598,7 @@ struct r1rt_session {
         n = contextRows;
       break;
     case Arg::Source::Weight:
-      view.host = const_cast<uint8_t *>(model->weights.data) +
+      view.host = const_cast<uint8_t *>(model->weights) +
                   p.weights[arg.index].offset;
       break;
     case Arg::Source::Cache:
@@ -594,7 +666,7 @@ struct r1rt_session {
     const float *bias =
         r.bias < 0 ? nullptr
                    : reinterpret_cast<const float *>(
-                         model->weights.data + model->program.weights[r.bias].offset);
+                         model->weights + model->program.weights[r.bias].offset);
     auto *weights = reinterpret_cast<float *>(slots[r.weights].data());
     auto *indices = reinterpret_cast<int32_t *>(slots[r.indices].data());
     int64_t E = r.experts, size = E / r.groups;
@@ -832,7 +904,7 @@ struct r1rt_session {
     frame.session = this;
     frame.slots = slotData.data();
     frame.caches = cacheData.data();
-    frame.weights = model->weights.data;
+    frame.weights = model->weights;
     frame.rows = n;
     frame.position = position;
     frame.context_rows = contextRows;
@@ -890,6 +962,26 @@ r1rt_model *r1rt_open(const char *dir, unsigned flags, char *error,
   return nullptr;
 }
 
+r1rt_model *r1rt_open_embedded(unsigned flags, char *error,
+                               size_t error_size) {
+  auto model = std::make_unique<r1rt_model>();
+  std::string message;
+  if (model->openEmbedded(flags, message))
+    return model.release();
+  if (error && error_size) {
+    std::strncpy(error, message.c_str(), error_size - 1);
+    error[error_size - 1] = '\0';
+  }
+  return nullptr;
+}
+
+const char *r1rt_embedded_file(const char *name, size_t *size) {
+  const r1_embedded_file *file = name ? embeddedFile(name) : nullptr;
+  if (size)
+    *size = file ? size_t(file->bytes) : 0;
+  return file ? reinterpret_cast<const char *>(file->data) : nullptr;
+}
+
 void r1rt_close(r1rt_model *model) { delete model; }
 
 int64_t r1rt_vocab_size(const r1rt_model *model) {
@@ -921,7 +1013,7 @@ int r1rt_classify(r1rt_session *session, const int32_t *tokens, size_t n,
       for (int64_t i = 0; i < width; ++i)
         pooled[size_t(i)] += hidden[int64_t(t) * width + i] / float(n);
   }
-  const uint8_t *weights = session->model->weights.data;
+  const uint8_t *weights = session->model->weights;
   const float *w = reinterpret_cast<const float *>(weights + p.weights[c.weight].offset);
   const float *b = c.bias < 0 ? nullptr
                               : reinterpret_cast<const float *>(

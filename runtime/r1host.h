@@ -55,6 +55,15 @@ extern const char r1_host_layout[];
 
 #define R1_HOST_VERSION 1
 
+/* A file of the artifact that r1c --emit=exe embedded in the executable
+ * (program.txt, weights.bin, tokenizer.json). The executable defines
+ * r1_embedded_files, ended by an entry whose name is NULL. */
+typedef struct r1_embedded_file {
+  const char *name;
+  const uint8_t *data;
+  uint64_t bytes;
+} r1_embedded_file;
+
 #ifdef __cplusplus
 }
 #endif

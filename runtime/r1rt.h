@@ -33,6 +33,15 @@ enum {
  * `error_size` bytes, always NUL-terminated). */
 r1rt_model *r1rt_open(const char *dir, unsigned flags, char *error,
                       size_t error_size);
+/* Opens the model `r1c --emit=exe` linked into this executable, as
+ * r1rt_open opens a folder (weights.bin's size and SHA-256 are checked; the
+ * kernels and host program are the executable's own code). NULL with an
+ * error when the executable has none. */
+r1rt_model *r1rt_open_embedded(unsigned flags, char *error, size_t error_size);
+/* The bytes of the file `name` (e.g. "tokenizer.json") embedded in this
+ * executable beside its model, with their count in `size`; NULL (and 0)
+ * when there is none. */
+const char *r1rt_embedded_file(const char *name, size_t *size);
 void r1rt_close(r1rt_model *model);
 
 int64_t r1rt_vocab_size(const r1rt_model *model);

@@ -188,15 +188,33 @@ public:
 
   llvm::Error link(llvm::ArrayRef<std::string> objects,
                    llvm::StringRef output) override {
+    return runDriver({"-shared"}, objects, output);
+  }
+
+  llvm::Error linkExecutable(llvm::ArrayRef<std::string> inputs,
+                             llvm::StringRef output) override {
+    // -rdynamic: the runtime finds the kernels and host program with dlsym.
+    return runDriver({"-rdynamic"}, inputs, output);
+  }
+
+private:
+  /// The system C++ driver: `mode`, -o `output`, `inputs`, the libraries
+  /// the Halide runtime needs.
+  static llvm::Error runDriver(llvm::ArrayRef<llvm::StringRef> mode,
+                               llvm::ArrayRef<std::string> inputs,
+                               llvm::StringRef output) {
     llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("c++");
     if (!driver)
       driver = llvm::sys::findProgramByName("g++");
     if (!driver)
       return llvm::createStringError(
-          "no C++ driver (c++ or g++) on PATH to link model.so");
-    std::vector<llvm::StringRef> args{*driver, "-shared", "-o", output};
-    for (const std::string &object : objects)
-      args.push_back(object);
+          "no C++ driver (c++ or g++) on PATH to link " + output);
+    std::vector<llvm::StringRef> args{*driver};
+    args.insert(args.end(), mode.begin(), mode.end());
+    args.push_back("-o");
+    args.push_back(output);
+    for (const std::string &input : inputs)
+      args.push_back(input);
     for (const char *flag : {"-Wl,-z,noexecstack", "-lm", "-lpthread", "-ldl"})
       args.push_back(flag);
     std::string error;
@@ -209,7 +227,6 @@ public:
     return llvm::Error::success();
   }
 
-private:
   std::string cacheKey(llvm::StringRef symbol) const {
     llvm::SHA256 sha;
     sha.update(symbol);

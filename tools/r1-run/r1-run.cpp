@@ -33,6 +33,7 @@ namespace {
 
 const char kUsage[] =
     "usage: r1-run NAME.r1 (--prompt TEXT | --tokens ID,ID,...) [options]\n"
+    "       (an executable from r1c --emit=exe takes no NAME.r1)\n"
     "  --prompt TEXT        prompt text, encoded with the artifact's\n"
     "                       tokenizer.json; the output streams as text and\n"
     "                       stops at end-of-sequence\n"
@@ -193,7 +194,8 @@ Options parseOptions(int argc, char **argv) {
       usageError("more than one artifact given");
     }
   }
-  if (o.artifact.empty())
+  // An executable from r1c --emit=exe carries its model: no folder.
+  if (o.artifact.empty() && !r1rt_embedded_file("program.txt", nullptr))
     usageError("no artifact given");
   if (o.chat && (o.hasPrompt || !o.tokens.empty()))
     usageError("--chat reads its turns from stdin; drop --prompt/--tokens");
@@ -387,9 +389,11 @@ int chat(r1rt_session *session, int64_t vocab,
 int main(int argc, char **argv) {
   Options o = parseOptions(argc, argv);
   char error[1024];
-  r1rt_model *model = r1rt_open(o.artifact.c_str(),
-                                o.verify ? 0 : R1RT_OPEN_SKIP_CHECKSUMS, error,
-                                sizeof(error));
+  unsigned flags = o.verify ? 0 : R1RT_OPEN_SKIP_CHECKSUMS;
+  r1rt_model *model =
+      o.artifact.empty()
+          ? r1rt_open_embedded(flags, error, sizeof(error))
+          : r1rt_open(o.artifact.c_str(), flags, error, sizeof(error));
   if (!model) {
     std::fprintf(stderr, "r1-run: %s\n", error);
     return 1;
@@ -424,7 +428,17 @@ int main(int argc, char **argv) {
   using r1::tokenizer::Tokenizer;
   std::optional<Tokenizer> tokenizer;
   if (o.hasPrompt || o.chat) {
-    auto loaded = Tokenizer::fromFile(o.artifact + "/tokenizer.json");
+    size_t embeddedBytes = 0;
+    const char *embedded = r1rt_embedded_file("tokenizer.json", &embeddedBytes);
+    if (o.artifact.empty() && !embedded) {
+      std::fprintf(stderr, "r1-run: this executable has no tokenizer.json "
+                           "for --prompt; use --tokens\n");
+      return 1;
+    }
+    auto loaded =
+        o.artifact.empty()
+            ? Tokenizer::fromJson(std::string_view(embedded, embeddedBytes))
+            : Tokenizer::fromFile(o.artifact + "/tokenizer.json");
     if (!loaded) {
       std::fprintf(stderr, "r1-run: %s (the artifact needs the checkpoint's "
                    "tokenizer.json for --prompt; use --tokens)\n",

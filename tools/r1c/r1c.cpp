@@ -32,7 +32,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Mlir, MlirImported, Artifact };
+enum class Emit { Mlir, MlirImported, Artifact, Exe };
 
 /// r1c's own flags: --help lists these (and LLVM's --help-hidden the rest).
 cl::OptionCategory r1cCategory("r1c options");
@@ -53,7 +53,11 @@ cl::opt<Emit> emit(
                           "the r1 module after the graph pipeline"),
                clEnumValN(Emit::Artifact, "artifact",
                           "the compiled artifact folder -o NAME.r1: model.so, "
-                          "weights.bin, program.txt, manifest.json")));
+                          "weights.bin, program.txt, manifest.json"),
+               clEnumValN(Emit::Exe, "exe",
+                          "a self-contained executable -o NAME: the "
+                          "artifact's files embedded in r1-run (run it with "
+                          "r1-run's options, no folder)")));
 cl::opt<std::string> targetName(
     "target",
     cl::cat(r1cCategory),
@@ -177,7 +181,9 @@ int main(int argc, char **argv) {
       "r1c: compile a DeepSeek-R1-family checkpoint folder\n\n"
       "  r1c MODEL_DIR --emit=mlir                 print the r1 module\n"
       "  r1c MODEL_DIR -o m.r1                     compile for this CPU\n"
-      "  r1c MODEL_DIR -o m.r1 --target=x86-64-avx2\n");
+      "  r1c MODEL_DIR -o m.r1 --target=x86-64-avx2\n"
+      "  r1c MODEL_DIR -o model --emit=exe         one executable: ./model "
+      "--prompt ...\n");
 
   Clock::time_point startTime = Clock::now();
   // -o without --emit compiles: r1c MODEL_DIR -o NAME.r1.
@@ -187,6 +193,11 @@ int main(int argc, char **argv) {
     llvm::errs() << "r1c: --emit=artifact needs -o NAME.r1\n";
     return 1;
   }
+  if (emit == Emit::Exe && outputFile == "-") {
+    llvm::errs() << "r1c: --emit=exe needs -o NAME\n";
+    return 1;
+  }
+  bool compile = emit == Emit::Artifact || emit == Emit::Exe;
 
   DialectRegistry registry;
   registry.insert<r1::R1Dialect, func::FuncDialect>();
@@ -196,7 +207,7 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   // Every diagnostic (warnings about unused tensors and remarks too) is one
   // line: "where: severity: message", where is the tensor or file.
-  Stages stages(quiet || emit != Emit::Artifact);
+  Stages stages(quiet || !compile);
   ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diag) {
     stages.endLine();
     return printDiagnostic(diag);
@@ -230,7 +241,7 @@ int main(int argc, char **argv) {
       return 1;
   }
 
-  if (emit == Emit::Artifact) {
+  if (compile) {
     stages.start("import+passes", startTime);
     auto report = [&](llvm::StringRef stage, size_t i, size_t n) {
       stages.start(stage);
@@ -238,7 +249,11 @@ int main(int argc, char **argv) {
         llvm::errs() << " " << (i + 1) << "/" << n;
     };
     FailureOr<r1::ArtifactSummary> summary =
-        r1::writeArtifact(**module, modelDir, outputFile, **target, report);
+        emit == Emit::Exe
+            ? r1::writeArtifact(**module, modelDir, "", **target, report,
+                                outputFile)
+            : r1::writeArtifact(**module, modelDir, outputFile, **target,
+                                report);
     if (failed(summary))
       return 1;
     stages.finish(outputFile, *summary);
