@@ -2,9 +2,10 @@
 //
 // This file implements writeArtifact: lower the module to kernels, write
 // each weight the kernels read (one tensor at a time, converted to f32 and
-// packed by the target) while hashing weights.bin, compile and link the
-// kernels into model.so, and describe it all in program.txt and
-// manifest.json.
+// packed by the target) while hashing weights.bin, compile the kernels and
+// the host program and link them into model.so, and describe it all in
+// program.txt and manifest.json; for --emit=exe, link the same objects with
+// r1-run and the files embedded into one executable.
 //
 //===----------------------------------------------------------------------===//
 
@@ -339,6 +340,10 @@ LogicalResult linkExecutable(ModuleOp module, Target &target, StringRef dir,
   std::vector<std::string> inputs(objects.begin(), objects.end());
   inputs.push_back(std::string(source));
   inputs.push_back(runner);
+  // The runner's objects were built with r1c's sanitizers, if any.
+  for (StringRef flag : llvm::split(R1_RUNNER_LINK_FLAGS, ' '))
+    if (!flag.empty())
+      inputs.push_back(flag.str());
   SmallString<256> tmp;
   llvm::sys::fs::createUniquePath(output + ".tmp-%%%%%%", tmp, false);
   if (llvm::Error error = target.linkExecutable(inputs, tmp)) {
@@ -405,15 +410,16 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   if (!objectFiles)
     return emitError(module.getLoc()) << llvm::toString(objectFiles.takeError());
   // The host program: host.mlir as built, then compiled beside the kernels.
-  OwningOpRef<ModuleOp> host =
-      buildHostProgram(*module.getContext(), *program, ranges);
+  auto host = buildHostProgram(*module.getContext(), *program, ranges);
+  if (!host)
+    return emitError(module.getLoc()) << llvm::toString(host.takeError());
   std::string hostIr;
   llvm::raw_string_ostream hostStream(hostIr);
-  host->print(hostStream);
+  (*host)->print(hostStream);
   SmallString<256> hostObject(objects);
   llvm::sys::path::append(hostObject, "host.o");
   if (llvm::Error error =
-          emitHostObject(*host, target.hostTriple(), hostObject))
+          emitHostObject(**host, target.hostTriple(), hostObject))
     return emitError(module.getLoc()) << llvm::toString(std::move(error));
   objectFiles->push_back(std::string(hostObject));
   report("link", 0, 0);

@@ -30,9 +30,10 @@ using ProgressFn = llvm::function_ref<void(llvm::StringRef, size_t, size_t)>;
 
 /// Compiles `module` for `target` into the artifact folder `outDir`; its
 /// weights come from the checkpoint folder `checkpointDir`. The folder holds
-/// model.so (the kernels), weights.bin (packed for them), program.txt (the
-/// kernel calls, runtime/Program.h), model.mlir, tokenizer.json when the
-/// checkpoint has one, and manifest.json (format version, model, target,
+/// model.so (the kernels and the compiled host program), weights.bin
+/// (packed for them), program.txt (buffers, weights, kernels and runtime
+/// steps, runtime/Program.h), host.mlir (the host program), model.mlir,
+/// tokenizer.json when the checkpoint has one, and manifest.json (format version, model, target,
 /// kernels, inputs/outputs, weight table, SHA-256 of every file). Errors are
 /// reported on the module and leave any previous `outDir` untouched.
 struct ArtifactSummary {

@@ -559,10 +559,13 @@ std::string hostLayout(const Program &program) {
   };
   list("slots", program.slots.size(), [&](size_t i) {
     const Program::Slot &slot = program.slots[i];
-    return std::to_string(slot.width) + (slot.context ? "c" : "");
+    return std::to_string(slot.width) + (slot.isInt ? "i" : "") +
+           (slot.context ? "c" : "");
   });
-  list("caches", program.caches.size(),
-       [&](size_t i) { return std::to_string(program.caches[i].width); });
+  list("caches", program.caches.size(), [&](size_t i) {
+    return std::to_string(program.caches[i].width) +
+           (program.caches[i].isInt ? "i" : "");
+  });
   list("weights", program.weights.size(), [&](size_t i) {
     const Program::Weight &w = program.weights[i];
     return std::to_string(w.offset) + "+" + std::to_string(w.bytes);

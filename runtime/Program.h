@@ -167,8 +167,8 @@ struct Program {
 bool parseProgram(std::string_view text, Program &program, std::string &error);
 
 /// The r1_host_layout string a host program compiled against `program`
-/// carries (r1host.h): "r1-host 1 slots 8,4c caches 8 weights 0+512 kernels
-/// 2 steps 1" and the like, "-" for an empty list.
+/// carries (r1host.h): "r1-host 1 slots 1i,8,4c caches 8 weights 0+512
+/// kernels 2 steps 1" and the like, "-" for an empty list.
 std::string hostLayout(const Program &program);
 
 } // namespace r1rt

@@ -818,14 +818,15 @@ struct r1rt_session {
   }
 
   /// A frame callback's status: 0, or 1 with the session's error set. No
-  /// exception leaves a callback: the host program's frames have no unwind
-  /// tables.
-  template <typename Body> int32_t callback(Body body) {
-    bool ok;
+  /// exception leaves a callback into the compiled host program.
+  template <typename Body> int32_t callback(Body body) noexcept {
+    bool ok = false;
     try {
       ok = body();
     } catch (const std::bad_alloc &) {
-      ok = fail("out of memory");
+      error = "out of memory";
+    } catch (...) {
+      error = "runtime error"; // short: fits without allocating
     }
     callbackFailed |= !ok;
     return ok ? 0 : 1;

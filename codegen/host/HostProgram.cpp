@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
@@ -474,9 +475,10 @@ std::string mlir::r1::hostLayout(
   };
   SmallVector<std::string> slots, caches, weights;
   for (const ProgramSlot &slot : program.slots)
-    slots.push_back(std::to_string(slot.width) + (slot.context ? "c" : ""));
+    slots.push_back(std::to_string(slot.width) + (slot.isInt ? "i" : "") +
+                    (slot.context ? "c" : ""));
   for (const ProgramCache &cache : program.caches)
-    caches.push_back(std::to_string(cache.width));
+    caches.push_back(std::to_string(cache.width) + (cache.isInt ? "i" : ""));
   for (auto [offset, bytes] : weightRanges)
     weights.push_back(std::to_string(offset) + "+" + std::to_string(bytes));
   int64_t runtimeSteps = llvm::count_if(program.steps, [](const ProgramStep &s) {
@@ -488,9 +490,23 @@ std::string mlir::r1::hostLayout(
          " steps " + std::to_string(runtimeSteps);
 }
 
-OwningOpRef<ModuleOp> mlir::r1::buildHostProgram(
+llvm::Expected<OwningOpRef<ModuleOp>> mlir::r1::buildHostProgram(
     MLIRContext &context, const KernelProgram &program,
     llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges) {
+  // A call's buffers live in fixed frame arrays.
+  for (const ProgramStep &step : program.steps) {
+    if (step.kind != ProgramStep::Kind::Call)
+      continue;
+    if (int64_t(step.inputs.size()) + 1 > kMaxArgs)
+      return llvm::createStringError(
+          "a kernel call has more than " + std::to_string(kMaxArgs) +
+          " arguments");
+    for (const KernelArg &arg : step.inputs)
+      if (arg.dims.size() > 4)
+        return llvm::createStringError("a kernel argument has more than 4 dims");
+    if (step.output.dims.size() > 4)
+      return llvm::createStringError("a kernel argument has more than 4 dims");
+  }
   context.loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
                       func::FuncDialect, LLVM::LLVMDialect>();
   OwningOpRef<ModuleOp> host =
@@ -499,7 +515,8 @@ OwningOpRef<ModuleOp> mlir::r1::buildHostProgram(
   PassManager pm(&context);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  (void)pm.run(*host);
+  if (failed(verify(*host)) || failed(pm.run(*host)))
+    return llvm::createStringError("the host program failed to verify");
   return host;
 }
 
@@ -534,6 +551,11 @@ llvm::Error mlir::r1::emitHostObject(ModuleOp host, llvm::StringRef triple,
       triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
   module->setTargetTriple(triple);
   module->setDataLayout(machine->createDataLayout());
+  // Only the entry point and the layout are model.so's interface; the
+  // helpers inline and go.
+  for (llvm::Function &fn : *module)
+    if (!fn.isDeclaration() && fn.getName() != "r1_host_run")
+      fn.setLinkage(llvm::GlobalValue::InternalLinkage);
 
   // -O2: @r1_buffer and the hooks inline into r1_host_run.
   llvm::LoopAnalysisManager lam;

@@ -28,8 +28,9 @@ std::string hostLayout(const KernelProgram &program,
                        llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges);
 
 /// Builds r1_host_run for `program` in `context`; `weightRanges` are the
-/// (offset, bytes) of each weight in weights.bin.
-OwningOpRef<ModuleOp>
+/// (offset, bytes) of each weight in weights.bin. Fails on a call with more
+/// than 8 arguments or 4 dims, which its frame arrays do not hold.
+llvm::Expected<OwningOpRef<ModuleOp>>
 buildHostProgram(MLIRContext &context, const KernelProgram &program,
                  llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges);
 

@@ -369,16 +369,17 @@ TEST(Program, NeedsItsFixedSlots) {
 
 TEST(HostLayout, NamesWhatTheHostProgramIndexes) {
   EXPECT_EQ(hostLayout(parsed(validProgram())),
-            "r1-host 1 slots 1,1,8,16 caches 8 weights 0+512,512+512 "
+            "r1-host 1 slots 1i,1i,8,16 caches 8 weights 0+512,512+512 "
             "kernels 2 steps 0");
-  // A context slot's width carries a "c"; the encode is a runtime step.
+  // An i32 slot's width carries an "i", a context slot's a "c"; the
+  // encode is a runtime step.
   EXPECT_EQ(hostLayout(parsed(encoderProgram(kImage))),
-            "r1-host 1 slots 1,1,8,16,4c caches 8 weights "
+            "r1-host 1 slots 1i,1i,8,16,4c caches 8 weights "
             "0+512,512+512,1024+16,1088+16,1152+64,1216+16,1280+16 "
             "kernels 2 steps 1");
   // No caches: an empty list is "-".
   EXPECT_EQ(hostLayout(parsed(hostStepsProgram())),
-            "r1-host 1 slots 1,1,16,4,2,2,16,16,32 caches - weights "
+            "r1-host 1 slots 1i,1i,16,4,2,2i,16,16,32 caches - weights "
             "0+16,64+4096,4160+1024,5184+1024,6208+192 kernels 2 steps 4");
 }
 
