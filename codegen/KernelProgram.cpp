@@ -34,7 +34,8 @@ std::string KernelSpec::symbol() const {
       "mul",   "silu",     "swiglu", "slice", "head_matmul", "mla_attention",
       "gate_score", "gate_select", "expert_combine", "concat", "repeat",
       "lsh_hash", "l2_normalize", "lsh_attention", "merge_rounds",
-      "expert_accumulate"};
+      "expert_accumulate", "swap_outer", "repeat_outer", "batch_matmul",
+      "scale", "causal_mask", "softmax"};
   std::string name = std::string("r1k_") + names[int(kind)];
   for (size_t i = 0; i < dims.size(); ++i)
     name += (i ? "x" : "_") + std::to_string(dims[i]);
@@ -144,6 +145,15 @@ public:
       return failure();
     program.logitsSlot = *logits;
     program.vocab = logitsType.getDimSize(1);
+    // LSH defines each row by the sequence ending at it; a replay would
+    // redo earlier rows over a longer one.
+    if (program.replay && llvm::any_of(program.kernels, [](const KernelSpec &k) {
+          return k.kind == Kind::LshHash;
+        }))
+      return forward.emitOpError()
+             << "has plain attention, which replays the sequence each call, "
+                "and LSH attention, whose rows must not be recomputed: "
+                "compile with r1-fuse-attention";
     if (failed(lowerClassifier(forward)))
       return failure();
     program.rowwiseTail = int64_t(program.steps.size());
@@ -599,11 +609,18 @@ private:
     if (auto concat = dyn_cast<ConcatOp>(op))
       return lowerConcat(concat);
     if (auto repeat = dyn_cast<RepeatOp>(op))
-      return lowerRepeat(repeat);
+      return repeat.getAxis() == 0 ? lowerPlain(op, Kind::RepeatOuter)
+                                   : lowerRepeat(repeat);
+    if (isa<TransposeOp>(op))
+      return lowerPlain(op, Kind::SwapOuter);
+    if (isa<MatmulOp>(op))
+      return lowerPlain(op, Kind::BatchMatmul);
+    if (isa<ScaleOp>(op))
+      return lowerPlain(op, Kind::Scale);
+    if (isa<CausalMaskOp>(op))
+      return lowerPlain(op, Kind::CausalMask);
     if (isa<SoftmaxOp>(op))
-      return op->emitOpError()
-             << "is plain attention, which has no x86 kernel: the x86 target "
-                "compiles attention fused (r1-fuse-attention)";
+      return lowerPlain(op, Kind::Softmax);
     if (auto mla = dyn_cast<MlaAttentionOp>(op))
       return lowerMla(mla);
     if (auto router = dyn_cast<RouterOp>(op))
@@ -1243,6 +1260,117 @@ private:
     return success();
   }
 
+  /// Whose rows each dynamic dim of a plain-attention value counts, in
+  /// shape order: false for the tokens, true for the encoder context.
+  using RowKinds = SmallVector<bool, 2>;
+
+  RowKinds rowKinds(Value value) {
+    auto it = plainRows.find(value);
+    if (it != plainRows.end())
+      return it->second;
+    auto s = slotOf.find(value);
+    return {s != slotOf.end() && program.slots[size_t(s->second)].context};
+  }
+
+  /// `value` as a 3-d row-major buffer, innermost dim first: a dynamic dim
+  /// is the call's rows (kTokens; a context slot's are the context's), or
+  /// in a cross slot the context's (kContext); outer dims of extent 1 pad
+  /// it.
+  FailureOr<SmallVector<int64_t, 4>> view3d(Operation *op, Value value,
+                                           const RowKinds &kinds) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (type.getRank() > 3)
+      return op->emitOpError() << "has a value of rank above 3, which plain "
+                                  "attention's kernels do not take";
+    bool cross = kinds.size() == 2 && kinds[1];
+    SmallVector<int64_t, 4> dims;
+    size_t dynamic = 0;
+    for (int64_t d : type.getShape()) {
+      if (!ShapedType::isDynamic(d)) {
+        dims.push_back(d);
+        continue;
+      }
+      bool context = dynamic < kinds.size() && kinds[dynamic];
+      ++dynamic;
+      dims.push_back(cross && context ? KernelArg::kContext
+                                      : KernelArg::kTokens);
+    }
+    std::reverse(dims.begin(), dims.end());
+    dims.resize(3, 1);
+    return dims;
+  }
+
+  /// A slot for `value` of plain attention: its static elements per row
+  /// (of the tokens or the context), per (token, token) pair (square) or
+  /// per (token, context row) pair (cross). Such a model attends over each
+  /// call's own rows, so the runtime replays the sequence.
+  FailureOr<int64_t> definePlain(Operation *op, Value value,
+                                 const RowKinds &kinds) {
+    auto type = cast<RankedTensorType>(value.getType());
+    int64_t width = 1;
+    size_t dynamic = 0;
+    for (int64_t d : type.getShape())
+      ShapedType::isDynamic(d) ? void(++dynamic) : void(width *= d);
+    if (dynamic != kinds.size() || dynamic == 0 || dynamic > 2 ||
+        (dynamic == 2 && kinds[0]))
+      return op->emitOpError() << "has a value of type " << type
+                               << " whose rows the kernels cannot lay out";
+    int64_t s = newSlot(width, /*isInt=*/false, /*context=*/dynamic == 1 &&
+                                                             kinds[0]);
+    program.slots[size_t(s)].square = dynamic == 2 && !kinds[1];
+    program.slots[size_t(s)].cross = dynamic == 2 && kinds[1];
+    slotOf[value] = s;
+    plainRows[value] = kinds;
+    program.replay = true;
+    return s;
+  }
+
+  /// Plain attention's ops, each a kernel on 3-d views of its operands
+  /// (see the plain-attention kinds of KernelSpec).
+  LogicalResult lowerPlain(Operation *op, Kind kind) {
+    KernelSpec spec(kind, {});
+    RowKinds kinds = rowKinds(op->getOperand(0));
+    if (auto transpose = dyn_cast<TransposeOp>(op)) {
+      if (transpose.getPermutation() != ArrayRef<int64_t>{1, 0, 2})
+        return op->emitOpError() << "permutes other than [1, 0, 2], which "
+                                    "the kernels do not";
+    } else if (auto repeat = dyn_cast<RepeatOp>(op)) {
+      spec.dims = {int64_t(repeat.getCount())};
+    } else if (auto matmul = dyn_cast<MatmulOp>(op)) {
+      spec.flag = matmul.getTransposeRhs();
+      // [B, M, K]·[B, K, N]: M's rows, then N's (the rhs's last dynamic
+      // dim when transposed, its only one otherwise).
+      RowKinds lhs = kinds, rhs = rowKinds(matmul.getRhs());
+      kinds = {lhs.front()};
+      auto rhsType = cast<RankedTensorType>(matmul.getRhs().getType());
+      int64_t nDim = spec.flag ? rhsType.getRank() - 2 : rhsType.getRank() - 1;
+      if (ShapedType::isDynamic(rhsType.getDimSize(nDim)))
+        kinds.push_back(rhs.back());
+    } else if (auto scale = dyn_cast<ScaleOp>(op)) {
+      spec.params = {double(scale.getFactor().convertToFloat())};
+    } else if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
+      if (normalAxis(softmax.getType(), softmax.getAxis()) !=
+          softmax.getType().getRank() - 1)
+        return op->emitOpError() << "is not along the last axis";
+    }
+    SmallVector<KernelArg, 4> inputs;
+    for (Value operand : op->getOperands()) {
+      auto dims = view3d(op, operand, rowKinds(operand));
+      FailureOr<int64_t> in = slot(op, operand);
+      if (failed(dims) || failed(in))
+        return failure();
+      inputs.push_back(slotArg(*in, *dims));
+    }
+    auto dims = view3d(op, op->getResult(0), kinds);
+    if (failed(dims))
+      return failure();
+    FailureOr<int64_t> out = definePlain(op, op->getResult(0), kinds);
+    if (failed(out))
+      return failure();
+    call(std::move(spec), std::move(inputs), slotArg(*out, *dims));
+    return success();
+  }
+
   LogicalResult lowerRepeat(RepeatOp repeat) {
     FailureOr<AxisView> in =
         axisView(repeat, repeat.getInput().getType(), repeat.getAxis());
@@ -1635,7 +1763,7 @@ private:
         lastUse[*slot] = int64_t(i);
     std::vector<int64_t> physical(program.slots.size(), -1);
     std::vector<ProgramSlot> slots;
-    std::multimap<std::tuple<int64_t, bool, bool>, int64_t> free;
+    std::multimap<std::tuple<int64_t, bool, bool, bool, bool>, int64_t> free;
     auto pinned = [&](int64_t v) {
       return v == program.idsSlot || v == program.positionsSlot ||
              v == program.logitsSlot || v == program.classifier.hidden;
@@ -1644,7 +1772,9 @@ private:
       if (physical[v] >= 0)
         return;
       auto key = std::make_tuple(program.slots[v].width, program.slots[v].isInt,
-                                 program.slots[v].context);
+                                 program.slots[v].context,
+                                 program.slots[v].square,
+                                 program.slots[v].cross);
       auto it = pinned(v) ? free.end() : free.find(key);
       if (it != free.end()) {
         physical[v] = it->second;
@@ -1660,7 +1790,8 @@ private:
       if (lastUse[v] != step || pinned(v) || physical[v] < 0)
         return;
       free.insert({{program.slots[v].width, program.slots[v].isInt,
-                    program.slots[v].context},
+                    program.slots[v].context, program.slots[v].square,
+                    program.slots[v].cross},
                    physical[v]});
       physical[v] = -1 - physical[v]; // freed, remembered
     };
@@ -1701,6 +1832,7 @@ private:
   /// cache, 0).
   llvm::DenseMap<Value, std::pair<int64_t, int64_t>> lshCaches;
   llvm::DenseMap<Value, std::string> inputOf; // image / audio inputs
+  llvm::DenseMap<Value, RowKinds> plainRows; // plain attention's values
   Value positionsValue;
   SmallVector<Value> calleePositions;
 };
@@ -1718,7 +1850,9 @@ void mlir::r1::printProgram(
   os << "vocab " << program.vocab << "\n";
   for (const ProgramSlot &slot : program.slots)
     os << "slot " << slot.width << (slot.isInt ? " i32" : " f32")
-       << (slot.context ? " context" : "") << "\n";
+       << (slot.context ? " context" : "") << (slot.square ? " square" : "")
+       << (slot.cross ? " cross" : "")
+       << "\n";
   for (const ProgramCache &cache : program.caches)
     os << "cache " << cache.width << (cache.isInt ? " i32" : " f32") << "\n";
   for (auto [offset, bytes] : weightRanges)
@@ -1739,6 +1873,8 @@ void mlir::r1::printProgram(
        << "\n";
   os << "ids " << program.idsSlot << "\npositions " << program.positionsSlot
      << "\nlogits " << program.logitsSlot << "\n";
+  if (program.replay)
+    os << "replay\n";
   if (const auto &c = program.classifier; c.labels)
     os << "classify " << c.hidden << " " << c.weight << " " << c.bias << " "
        << c.labels << (c.meanPooling ? " mean" : " last") << "\n";

@@ -72,6 +72,14 @@ struct KernelSpec {
     MergeRounds,  // dims {H, D, R}: Σ_r softmax_r(logsumexp) · mix
     ExpertAccumulate, // dims {K, H, e}, flag = has base: base + y · (the
                       // row's weight for expert e, 0 if not chosen)
+    // Plain (unfused) attention, on 3-d buffers of any extents:
+    SwapOuter,   // out(x, y, z) = in(x, z, y) (transpose [1, 0, 2])
+    RepeatOuter, // dims {count}: out(x, y, z) = in(x, y, z / count)
+    BatchMatmul, // flag = transpose_rhs: per z, a[M, K]·b[K, N] (or b[N, K]ᵀ)
+    Scale,       // params {factor}
+    CausalMask,  // scores [z][query][key]: key > query + (keys - queries)
+                 // gets the lowest float
+    Softmax,     // along the innermost dim
   };
   KernelSpec(Kind kind, llvm::ArrayRef<int64_t> dims,
              llvm::ArrayRef<double> params = {})
@@ -120,10 +128,12 @@ struct ProgramWeight {
 /// An operand of a kernel call: a slot, a weight or a cache, seen as a
 /// Halide-style buffer (dims innermost first). A negative dim -r is r × the
 /// slot's rows (tokens, or context rows); kTokens (-1) is the row dim itself,
-/// and for a cache its filled length.
+/// and for a cache its filled length. kContext is the encoder context's
+/// rows in a cross slot's view.
 struct KernelArg {
   enum class Source { Slot, Weight, Cache };
   static constexpr int64_t kTokens = -1;
+  static constexpr int64_t kContext = -(int64_t(1) << 40);
   Source source;
   int64_t index;
   llvm::SmallVector<int64_t, 4> dims;
@@ -232,6 +242,10 @@ struct ProgramSlot {
   int64_t width;        // elements per row
   bool isInt;           // i32 (ids, positions) rather than f32
   bool context = false; // rows are the encoder context's, not the tokens'
+  bool square = false;  // width elements per (row, row) pair: plain
+                        // attention's scores
+  bool cross = false;   // width elements per (row, context row) pair: plain
+                        // cross-attention's scores
 };
 
 /// One encoder of the r1 extension, run by the runtime at the start of each
@@ -261,6 +275,9 @@ struct KernelProgram {
   /// the last token's logits are wanted they run on the last row alone.
   int64_t rowwiseTail = 0;
   int64_t vocab = 0;
+  /// Attention runs over the call's own rows (plain attention, no KV
+  /// cache): every call re-runs the whole sequence from position 0.
+  bool replay = false;
   /// The classification head (@classify): label logits = W·pool(hidden)
   /// (+ b) of the decoder's final hidden slot; labels = 0 when there is none.
   struct Classifier {

@@ -153,6 +153,10 @@ private:
       Program::Slot slot;
       if (f.size() == 4 && f[3] == "context")
         slot.context = true;
+      else if (f.size() == 4 && f[3] == "square")
+        slot.square = true;
+      else if (f.size() == 4 && f[3] == "cross")
+        slot.cross = true;
       else if (!count(f, 3))
         return false;
       if (!width(f[1], slot.width))
@@ -186,6 +190,12 @@ private:
       if (!count(f, 2) || !isSymbol(f[1]))
         return fail("bad kernel symbol");
       program.kernels.emplace_back(f[1]);
+      return true;
+    }
+    if (kind == "replay") {
+      if (!count(f, 1))
+        return false;
+      program.replay = true;
       return true;
     }
     if (kind == "ids" || kind == "positions" || kind == "logits") {
@@ -513,8 +523,12 @@ private:
       return fail("ids and positions must be i32 slots of width 1");
     if (logits.isInt || logits.width != program.vocab)
       return fail("logits must be an f32 slot of width vocab");
-    if (ids.context || positions.context || logits.context)
+    auto tokenRows = [](const Program::Slot &s) {
+      return !s.context && !s.square && !s.cross;
+    };
+    if (!tokenRows(ids) || !tokenRows(positions) || !tokenRows(logits))
       return fail("ids, positions and logits must be token rows");
+
     for (const Step &step : program.steps) {
       if (step.kind != Step::Kind::Encode)
         continue;
@@ -560,7 +574,8 @@ std::string hostLayout(const Program &program) {
   list("slots", program.slots.size(), [&](size_t i) {
     const Program::Slot &slot = program.slots[i];
     return std::to_string(slot.width) + (slot.isInt ? "i" : "") +
-           (slot.context ? "c" : "");
+           (slot.context ? "c" : "") + (slot.square ? "s" : "") +
+           (slot.cross ? "x" : "");
   });
   list("caches", program.caches.size(), [&](size_t i) {
     return std::to_string(program.caches[i].width) +

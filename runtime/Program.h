@@ -8,8 +8,11 @@
 //   target NAME FEATURE,FEATURE,...   ("-" for none)
 //   file NAME BYTES SHA256            (model.so, weights.bin)
 //   vocab V
-//   slot WIDTH f32|i32 [context]      (slot i: WIDTH elements per token, or
-//                                      per row of the encoder context)
+//   slot WIDTH f32|i32 [context|square|cross]
+//                                     (slot i: WIDTH elements per token, per
+//                                      row of the encoder context, per pair
+//                                      of tokens or per (token, context row)
+//                                      pair: plain attention's scores)
 //   encoder image C H W PATCH POSITION EMBED BIAS NORM_W NORM_B EPS
 //   encoder audio LENGTH HOP EMBED BIAS NORM_W NORM_B EPS
 //                                     (the context's parts, in order; the
@@ -19,6 +22,9 @@
 //   weight OFFSET BYTES               (weight i in weights.bin, f32)
 //   kernel SYMBOL                     (kernel i: SYMBOL_argv in model.so)
 //   ids SLOT / positions SLOT / logits SLOT
+//   replay                            (attention sees only a call's rows:
+//                                      each call re-runs the whole
+//                                      sequence from position 0)
 //   classify HIDDEN WEIGHT BIAS LABELS last|mean
 //                                     (label logits = WEIGHT·pool(HIDDEN's
 //                                      rows) + BIAS; BIAS a weight or -1)
@@ -130,6 +136,8 @@ struct Program {
     int64_t width;
     bool isInt;
     bool context = false;
+    bool square = false;
+    bool cross = false;
   };
   struct Encoder {
     bool image;
@@ -155,6 +163,7 @@ struct Program {
   std::vector<Weight> weights;
   std::vector<std::string> kernels;
   int64_t ids = -1, positions = -1, logits = -1;
+  bool replay = false;
   struct Classifier {
     int64_t hidden = -1, weight = -1, bias = -1, labels = 0;
     bool mean = false;

@@ -40,6 +40,10 @@ using namespace r1rt;
 namespace {
 
 using KernelFn = int (*)(void **);
+
+/// The longest sequence a replayed program (plain attention, n × n scores
+/// per head) runs.
+constexpr int64_t kMaxReplayRows = int64_t(1) << 14;
 using HostRunFn = int32_t (*)(const r1_host_frame *);
 
 /// Whether this CPU has `feature` (a name program.txt may list).
@@ -312,8 +316,11 @@ struct r1rt_session {
   std::vector<std::pair<std::string, std::vector<float>>> inputs;
   int64_t contextRows = 0;
   int64_t position = 0;
+  // A replayed program's tokens so far (it re-runs them every call).
+  std::vector<int32_t> history;
   // The running call's tokens and cached rows after it, for runtime steps.
   int64_t callRows = 0, callLength = 0;
+  int64_t callFresh = 0; // the rows new to the session (all unless replayed)
   bool callbackFailed = false; // a callback set `error` during the call
   std::string error;
   /// With R1RT_PROFILE set: seconds per kernel and how often layer-skip
@@ -471,7 +478,11 @@ struct r1rt_session {
 
   /// Rows of a slot in a call on `n` tokens.
   int64_t rowsOf(int64_t slot, int64_t n) const {
-    return model->program.slots[slot].context ? contextRows : n;
+    const Program::Slot &s = model->program.slots[slot];
+    return s.context  ? contextRows
+           : s.square ? n * n
+           : s.cross  ? n * contextRows
+                      : n;
   }
 
   /// Grows the slot buffers for `n` tokens and the caches to `length` rows.
@@ -807,10 +818,12 @@ struct r1rt_session {
     case Step::Kind::LshSort:
       return lshSort(step.lshSort, callLength);
     case Step::Kind::MemoryRecord: {
-      const float *x = slots[step.memory.input].as<float>();
+      // The call's own rows: a replayed program's earlier ones are in.
       int64_t width = p.states[step.memory.keys].width;
+      const float *x =
+          slots[step.memory.input].as<float>() + (callRows - callFresh) * width;
       recorded[size_t(s)].insert(recorded[size_t(s)].end(), x,
-                                 x + callRows * width);
+                                 x + callFresh * width);
       return true;
     }
     }
@@ -863,26 +876,37 @@ struct r1rt_session {
     std::vector<size_t> before;
     for (const std::vector<float> &rows : recorded)
       before.push_back(rows.size());
+    size_t seen = history.size();
     if (execute(tokens, n, logits, lastOnly))
       return true;
     for (size_t s = 0; s < recorded.size(); ++s)
       recorded[s].resize(before[s]);
+    history.resize(seen);
     return false;
   }
 
-  bool execute(const int32_t *tokens, int64_t n, float *logits,
+  bool execute(const int32_t *tokens, int64_t fresh, float *logits,
                bool lastOnly) {
     const Program &p = model->program;
-    if (n <= 0)
+    if (fresh <= 0)
       return fail("no tokens to run");
-    for (int64_t i = 0; i < n; ++i)
+    for (int64_t i = 0; i < fresh; ++i)
       if (tokens[i] < 0 || tokens[i] >= p.vocab)
         return fail("token id " + std::to_string(tokens[i]) +
                     " is outside the vocabulary [0, " +
                     std::to_string(p.vocab) + ")");
-    // Every extent must fit the kernels' int32 dims.
-    int64_t length = position + n;
-    if (length >= (int64_t(1) << 31) / model->widestRow)
+    // A replayed program runs every token so far from position 0.
+    int64_t n = fresh, start = position;
+    if (p.replay) {
+      history.insert(history.end(), tokens, tokens + fresh);
+      tokens = history.data();
+      n = int64_t(history.size());
+      start = 0;
+    }
+    // Every extent must fit the kernels' int32 dims; scores are n × n.
+    int64_t length = start + n;
+    if (length >= (int64_t(1) << 31) / model->widestRow ||
+        (p.replay && length > kMaxReplayRows))
       return fail("the sequence is too long for this model's buffers");
     if (!measureContext())
       return false;
@@ -892,7 +916,7 @@ struct r1rt_session {
     std::memcpy(slots[p.ids].data(), tokens, size_t(n) * 4);
     auto *positions = reinterpret_cast<int32_t *>(slots[p.positions].data());
     for (int64_t i = 0; i < n; ++i)
-      positions[i] = int32_t(position + i);
+      positions[i] = int32_t(start + i);
 
     // The buffers as the host program sees them; reserve() has grown them
     // for this call and nothing reallocates them until it ends.
@@ -907,7 +931,7 @@ struct r1rt_session {
     frame.caches = cacheData.data();
     frame.weights = model->weights;
     frame.rows = n;
-    frame.position = position;
+    frame.position = start;
     frame.context_rows = contextRows;
     frame.last_only = lastOnly;
     frame.call = hostCall;
@@ -915,19 +939,21 @@ struct r1rt_session {
     frame.branch = hostBranch;
     callRows = n;
     callLength = length;
+    callFresh = fresh;
     callbackFailed = false;
     if (int32_t status = model->hostRun(&frame)) {
       if (!callbackFailed)
         fail("the host program failed with status " + std::to_string(status));
       return false;
     }
+    // The logits of the call's own tokens: the last `fresh` rows.
+    const uint8_t *rows = slots[p.logits].data();
+    size_t rowBytes = size_t(p.vocab) * sizeof(float);
     if (logits && lastOnly)
-      std::memcpy(logits,
-                  slots[p.logits].data() + size_t((n - 1) * p.vocab) * 4,
-                  size_t(p.vocab) * sizeof(float));
+      std::memcpy(logits, rows + size_t(n - 1) * rowBytes, rowBytes);
     else if (logits)
-      std::memcpy(logits, slots[p.logits].data(),
-                  size_t(n * p.vocab) * sizeof(float));
+      std::memcpy(logits, rows + size_t(n - fresh) * rowBytes,
+                  size_t(fresh) * rowBytes);
     position = length;
     return true;
   }
@@ -1027,6 +1053,7 @@ int r1rt_classify(r1rt_session *session, const int32_t *tokens, size_t n,
   }
   session->endCall();
   session->position = 0;
+  session->history.clear();
   return 0;
 }
 
@@ -1088,10 +1115,14 @@ int r1rt_set_input(r1rt_session *session, const char *name, const float *data,
 
 void r1rt_end_call(r1rt_session *session) { session->endCall(); }
 
-void r1rt_forget_tokens(r1rt_session *session) { session->position = 0; }
+void r1rt_forget_tokens(r1rt_session *session) {
+  session->position = 0;
+  session->history.clear();
+}
 
 void r1rt_reset(r1rt_session *session) {
   session->position = 0;
+  session->history.clear();
   session->resetState();
 }
 

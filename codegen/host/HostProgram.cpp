@@ -280,6 +280,8 @@ private:
       Value extent;
       if (d > 0)
         extent = constant(i64, d);
+      else if (d == KernelArg::kContext)
+        extent = contextRows;
       else if (arg.source == KernelArg::Source::Cache)
         extent = length;
       else
@@ -476,7 +478,8 @@ std::string mlir::r1::hostLayout(
   SmallVector<std::string> slots, caches, weights;
   for (const ProgramSlot &slot : program.slots)
     slots.push_back(std::to_string(slot.width) + (slot.isInt ? "i" : "") +
-                    (slot.context ? "c" : ""));
+                    (slot.context ? "c" : "") + (slot.square ? "s" : "") +
+                    (slot.cross ? "x" : ""));
   for (const ProgramCache &cache : program.caches)
     caches.push_back(std::to_string(cache.width) + (cache.isInt ? "i" : ""));
   for (auto [offset, bytes] : weightRanges)
@@ -501,11 +504,19 @@ llvm::Expected<OwningOpRef<ModuleOp>> mlir::r1::buildHostProgram(
       return llvm::createStringError(
           "a kernel call has more than " + std::to_string(kMaxArgs) +
           " arguments");
+    SmallVector<const KernelArg *> args{&step.output};
     for (const KernelArg &arg : step.inputs)
-      if (arg.dims.size() > 4)
+      args.push_back(&arg);
+    for (const KernelArg *arg : args) {
+      if (arg->dims.size() > 4)
         return llvm::createStringError("a kernel argument has more than 4 dims");
-    if (step.output.dims.size() > 4)
-      return llvm::createStringError("a kernel argument has more than 4 dims");
+      // The row-wise tail views one row; a square slot has no such row.
+      if (arg->source == KernelArg::Source::Slot &&
+          (program.slots[size_t(arg->index)].square ||
+           program.slots[size_t(arg->index)].cross) &&
+          int64_t(&step - program.steps.data()) >= program.rowwiseTail)
+        return llvm::createStringError("the row-wise tail reads scores");
+    }
   }
   context.loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
                       func::FuncDialect, LLVM::LLVMDialect>();

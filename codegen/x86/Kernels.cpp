@@ -665,6 +665,80 @@ KernelPipeline mergeRounds(const KernelSpec &spec) {
   return {Pipeline(out), {in}};
 }
 
+// Plain attention's kernels: 3-d buffers of any extents (the runtime
+// replays the sequence through them, so they favour simplicity).
+
+KernelPipeline swapOuter(const KernelSpec &) {
+  ImageParam in(Float(32), 3, "x");
+  Var x("x"), y("y"), z("z");
+  Func out("swap_outer");
+  out(x, y, z) = in(x, z, y);
+  out.parallel(z).vectorize(x, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {in}};
+}
+
+KernelPipeline repeatOuter(const KernelSpec &spec) {
+  int count = int(spec.dims[0]);
+  ImageParam in(Float(32), 3, "x");
+  Var x("x"), y("y"), z("z");
+  Func out("repeat_outer");
+  out(x, y, z) = in(x, y, z / count);
+  out.parallel(z).vectorize(x, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {in}};
+}
+
+KernelPipeline batchMatmul(const KernelSpec &spec) {
+  ImageParam a(Float(32), 3, "a"), b(Float(32), 3, "b");
+  Var n("n"), m("m"), z("z");
+  RDom k(0, a.dim(0).extent(), "k");
+  Func out("batch_matmul");
+  out(n, m, z) = 0.0f;
+  out(n, m, z) += a(k, m, z) * (spec.flag ? b(k, n, z) : b(n, k, z));
+  Var zm("zm");
+  out.fuse(m, z, zm).parallel(zm);
+  out.update().fuse(m, z, zm).parallel(zm);
+  if (!spec.flag)
+    out.update().vectorize(n, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {a, b}};
+}
+
+KernelPipeline scale(const KernelSpec &spec) {
+  ImageParam in(Float(32), 3, "x");
+  Var x("x"), y("y"), z("z");
+  Func out("scale");
+  out(x, y, z) = in(x, y, z) * float(spec.params[0]);
+  out.parallel(z).vectorize(x, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {in}};
+}
+
+KernelPipeline causalMask(const KernelSpec &) {
+  ImageParam in(Float(32), 3, "scores");
+  Var key("key"), query("query"), z("z");
+  // The queries are the last of the keys.
+  Expr offset = in.dim(0).extent() - in.dim(1).extent();
+  Func out("causal_mask");
+  out(key, query, z) =
+      select(key > query + offset, Float(32).min(), in(key, query, z));
+  out.parallel(z).vectorize(key, kVector, TailStrategy::GuardWithIf);
+  return {Pipeline(out), {in}};
+}
+
+KernelPipeline softmax(const KernelSpec &) {
+  ImageParam in(Float(32), 3, "x");
+  Var x("x"), y("y"), z("z");
+  RDom r(0, in.dim(0).extent(), "r");
+  Func top("top"), total("total"), out("softmax");
+  top(y, z) = maximum(in(r, y, z));
+  total(y, z) = sum(exp(in(r, y, z) - top(y, z)));
+  out(x, y, z) = exp(in(x, y, z) - top(y, z)) / total(y, z);
+  Var yz("yz");
+  out.fuse(y, z, yz).parallel(yz).vectorize(x, kVector,
+                                            TailStrategy::GuardWithIf);
+  top.compute_at(out, yz);
+  total.compute_at(out, yz);
+  return {Pipeline(out), {in}};
+}
+
 KernelPipeline elementwise(const KernelSpec &spec) {
   ImageParam a(Float(32), 1, "a");
   Var x("x"), xo("xo"), xi("xi");
@@ -732,6 +806,18 @@ KernelPipeline definePipeline(const KernelSpec &spec) {
     return mergeRounds(spec);
   case Kind::ExpertAccumulate:
     return expertAccumulate(spec);
+  case Kind::SwapOuter:
+    return swapOuter(spec);
+  case Kind::RepeatOuter:
+    return repeatOuter(spec);
+  case Kind::BatchMatmul:
+    return batchMatmul(spec);
+  case Kind::Scale:
+    return scale(spec);
+  case Kind::CausalMask:
+    return causalMask(spec);
+  case Kind::Softmax:
+    return softmax(spec);
   }
   return {};
 }

@@ -92,6 +92,29 @@ TEST(Program, ParsesAValidProgram) {
   EXPECT_EQ(program.logits, 3);
 }
 
+TEST(Program, ParsesPlainAttentionsSlotsAndReplay) {
+  // Scores per pair of tokens and per (token, context row) pair; calls
+  // replay the sequence.
+  std::string text = replacedIn(validProgram(), "slot 16 f32\n",
+                                "slot 16 f32\nslot 4 f32 square\n"
+                                "slot 4 f32 cross\n") +
+                     "replay\n";
+  Program program = parsed(text);
+  EXPECT_TRUE(program.replay);
+  EXPECT_TRUE(program.slots[4].square && !program.slots[4].cross);
+  EXPECT_TRUE(program.slots[5].cross && !program.slots[5].square);
+  EXPECT_FALSE(parsed(validProgram()).replay);
+  EXPECT_EQ(hostLayout(program),
+            "r1-host 1 slots 1i,1i,8,16,4s,4x caches 8 weights 0+512,512+512 "
+            "kernels 2 steps 0");
+  EXPECT_EQ(parseError(validProgram() + "replay 1\n"),
+            "program.txt:18: 'replay' takes 0 fields");
+  // The logits are per token: never a square slot.
+  EXPECT_EQ(parseError(replacedIn(validProgram(), "slot 16 f32\n",
+                                  "slot 16 f32 square\n")),
+            "program.txt: ids, positions and logits must be token rows");
+}
+
 TEST(Program, RefusesOtherVersionsAndFormats) {
   EXPECT_EQ(
       parseError(replaced("r1-program 4", "r1-program 3")),
