@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Whole-model benchmark: r1c beside PyTorch eager and the roofline.
 
-    bench/model_bench.py [--size small|large|both] [--build build] [--work DIR]
+    bench/model_bench.py [--size small|large|both] [--dtype f32|bf16]
+                         [--build build] [--work DIR]
 
-For each size, in one run on the same random Llama-style f32 checkpoint
-(vocab 32000): r1c compiles it for the host, r1-run prefills a 128-token
+For each size, in one run on the same random Llama-style checkpoint (vocab
+32000; f32, or bf16 as HuggingFace ships R1-Distill, which r1c keeps bf16 in
+its linears' packed weights and torch runs in f32 on the same values): r1c compiles it for the host, r1-run prefills a 128-token
 prompt and decodes 32 tokens (timing its second such call, after a warm-up
 one); PyTorch eager (Debian's torch, KV cache, best of 1 and 2 threads,
 after a warm-up forward) does the same; r1-roofline measures the FMA peak
@@ -55,14 +57,22 @@ def tensor_shapes(s):
     yield "lm_head.weight", (VOCAB, h)
 
 
-def write_checkpoint(path, s):
-    """A random f32 checkpoint, streamed tensor by tensor."""
+def to_bf16(a):
+    """f32 → bf16 bits, rounded to nearest even."""
+    bits = a.view(np.uint32).astype(np.uint64)
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def write_checkpoint(path, s, dtype="f32"):
+    """A random checkpoint (f32 or bf16), streamed tensor by tensor."""
     os.makedirs(path, exist_ok=True)
     shapes = list(tensor_shapes(s))
+    size = 2 if dtype == "bf16" else 4
     header, offset = {"__metadata__": {"format": "pt"}}, 0
     for name, shape in shapes:
-        n = 4 * math.prod(shape)
-        header[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [offset, offset + n]}
+        n = size * math.prod(shape)
+        header[name] = {"dtype": dtype.upper(), "shape": list(shape),
+                        "data_offsets": [offset, offset + n]}
         offset += n
     text = json.dumps(header).encode()
     text += b" " * (-len(text) % 8)
@@ -74,14 +84,14 @@ def write_checkpoint(path, s):
                 a = np.ones(shape, np.float32)
             else:
                 a = rng.standard_normal(shape, dtype=np.float32) * np.float32(shape[-1] ** -0.5)
-            f.write(a.tobytes())
+            f.write((to_bf16(a) if dtype == "bf16" else a).tobytes())
     config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama",
               "hidden_size": s["hidden"], "intermediate_size": s["ffn"],
               "num_hidden_layers": s["layers"], "num_attention_heads": s["heads"],
               "num_key_value_heads": s["kv_heads"], "vocab_size": VOCAB,
               "max_position_embeddings": 4096, "rms_norm_eps": 1e-5,
               "rope_theta": 10000.0, "tie_word_embeddings": False,
-              "torch_dtype": "float32"}
+              "torch_dtype": "bfloat16" if dtype == "bf16" else "float32"}
     json.dump(config, open(os.path.join(path, "config.json"), "w"))
     return sum(math.prod(sh) for _, sh in shapes)
 
@@ -97,8 +107,12 @@ def load_torch(path):
         if name == "__metadata__":
             continue
         a, b = t["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data, np.float32, (b - a) // 4, base + a)
-                                     .reshape(t["shape"]).copy())
+        if t["dtype"] == "BF16":
+            bits = np.frombuffer(data, np.uint16, (b - a) // 2, base + a).astype(np.uint32)
+            values = (bits << 16).view(np.float32)
+        else:
+            values = np.frombuffer(data, np.float32, (b - a) // 4, base + a)
+        out[name] = torch.from_numpy(values.reshape(t["shape"]).copy())
     return out
 
 
@@ -202,6 +216,7 @@ def r1c_speed(build, ckpt, art, prompt):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", choices=["small", "large", "both"], default="small")
+    ap.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--work", default="/tmp/r1-model-bench")
     args = ap.parse_args()
@@ -211,19 +226,22 @@ def main():
           f"(r1-roofline, 2 threads)")
     for size in sizes:
         s = SIZES[size]
-        ckpt = os.path.join(args.work, size)
-        params = write_checkpoint(ckpt, s)
-        weight_bytes = 4 * params
+        ckpt = os.path.join(args.work, size + ("-bf16" if args.dtype == "bf16" else ""))
+        params = write_checkpoint(ckpt, s, args.dtype)
         # Per token the embedding is a gather (one row), every other weight
-        # is read whole: the FLOPs and the bytes a decode step must read.
+        # is read whole: the FLOPs and the bytes a decode step must read
+        # (bf16 linears: 2 bytes a weight; r1c keeps the norms in f32).
+        size_of = 2 if args.dtype == "bf16" else 4
+        weight_bytes = size_of * params
+        norms = (2 * s["layers"] + 1) * s["hidden"]
         flops = 2 * (params - VOCAB * s["hidden"])
-        read_bytes = 4 * (params - VOCAB * s["hidden"])
+        read_bytes = size_of * (params - VOCAB * s["hidden"] - norms) + 4 * norms
         prompt = [int(t) for t in np.random.default_rng(1).integers(0, VOCAB, PROMPT)]
         compile_s, pre, dec = r1c_speed(args.build, ckpt, ckpt + ".r1", prompt)
         tpre, tdec, tthreads = torch_speed(TorchLlama(load_torch(ckpt), s), prompt)
         dec_bound = bandwidth * 1e9 / read_bytes
         pre_bound = peak * 1e9 / flops
-        print(f"\n{size}: {params / 1e6:.0f}M params, {weight_bytes / 1e9:.2f} GB f32; "
+        print(f"\n{size}: {params / 1e6:.0f}M params, {weight_bytes / 1e9:.2f} GB {args.dtype}; "
               f"r1c compile {compile_s:.1f}s")
         print(f"  {'':8} {'r1c tok/s':>10} {'torch tok/s':>12} {'r1c/torch':>10} "
               f"{'bound tok/s':>12} {'r1c % of bound':>15}")

@@ -210,6 +210,15 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
       for (size_t i = 0; i < values.size(); ++i)
         values[i] *= scales[i % columns];
     }
+    // bf16 storage is exact: the values came from bf16 and nothing scaled
+    // them since.
+    if (weight.bf16 && llvm::any_of(values, [](float v) {
+          uint32_t bits;
+          std::memcpy(&bits, &v, 4);
+          return (bits & 0xffffu) != 0;
+        }))
+      return emitError(module.getLoc())
+             << "@" << weight.decl << " is not bf16 but was to be stored so";
     file.padTo(kWeightAlignment);
     uint64_t offset = file.bytes();
     target.packWeight(weight, values, [&](StringRef bytes) { file.write(bytes); });
@@ -225,7 +234,7 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
     static const char *const layouts[] = {"plain", "panels16", "mla_uk",
                                           "mla_uv"};
     json::Object entry{{"name", weight.decl},
-                       {"dtype", "f32"},
+                       {"dtype", weight.bf16 ? "bf16" : "f32"},
                        {"layout", layouts[int(weight.layout)]},
                        {"shape", std::move(shape)},
                        {"offset", int64_t(offset)},

@@ -40,7 +40,7 @@ std::string KernelSpec::symbol() const {
   for (size_t i = 0; i < dims.size(); ++i)
     name += (i ? "x" : "_") + std::to_string(dims[i]);
   // Doubles hash by their bits.
-  std::vector<uint64_t> bits{uint64_t(flag)};
+  std::vector<uint64_t> bits{uint64_t(flag) | uint64_t(bf16Weights) << 1};
   auto add = [&](double d) {
     uint64_t b;
     std::memcpy(&b, &d, sizeof(b));
@@ -287,6 +287,32 @@ private:
     return it->second;
   }
 
+  /// Whether `value` is a weight the checkpoint stores as bf16: packed
+  /// panels of it stay bf16, exactly.
+  bool storedBf16(Value value) {
+    auto ref = value.getDefiningOp<WeightOp>();
+    auto decl = ref ? module.lookupSymbol<WeightDeclOp>(ref.getName())
+                    : WeightDeclOp();
+    if (!decl)
+      return false;
+    if (auto source = decl->getAttrOfType<StringAttr>("source_dtype"))
+      return source.getValue() == "BF16";
+    return decl.getTensorType().getElementType().isBF16();
+  }
+
+  /// A Linear kernel spec on weights `ws`: bf16 when they all are (the
+  /// kernel reads one type).
+  FailureOr<KernelSpec> linearSpec(Operation *op, ArrayRef<int64_t> dims,
+                                   ArrayRef<int64_t> ws) const {
+    KernelSpec spec(Kind::Linear, dims);
+    spec.bf16Weights = program.weights[size_t(ws.front())].bf16;
+    for (int64_t w : ws)
+      if (program.weights[size_t(w)].bf16 != spec.bf16Weights)
+        return op->emitOpError()
+               << "mixes bf16 and f32 weights in one linear kernel";
+    return spec;
+  }
+
   /// The weight declaration a weight operand names, in `layout`.
   FailureOr<int64_t> weight(Operation *user, Value value, WeightLayout layout,
                             ArrayRef<int64_t> params = {},
@@ -338,6 +364,9 @@ private:
                                SmallVector<int64_t, 4>(type.getShape()),
                                SmallVector<int64_t, 3>(params), scaleDecl,
                                block, columnScaleDecl});
+    program.weights.back().bf16 = layout == WeightLayout::Panels16 &&
+                                  scaleDecl.empty() &&
+                                  columnScaleDecl.empty() && storedBf16(value);
     int64_t index = int64_t(program.weights.size()) - 1;
     weightIndex[key] = index;
     return index;
@@ -744,23 +773,41 @@ private:
     int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
     FailureOr<int64_t> width = widthOf(op, input);
     FailureOr<int64_t> in = slot(op, input);
-    FailureOr<int64_t> w =
-        weight(op, weightValue, WeightLayout::Panels16, {}, norm);
-    if (failed(width) || failed(in) || failed(w))
+    if (failed(width) || failed(in))
       return failure();
     int64_t rows = -(*width / k);
+    // bf16 weights stay exact: the norm's gain is not folded into them but
+    // applied by an rms_norm kernel first, once for all its linears.
+    if (norm && storedBf16(weightValue) && (!up || storedBf16(up))) {
+      FailureOr<int64_t> normed = normalized(op, input, *in, norm, *epsilon,
+                                             k, rows);
+      if (failed(normed))
+        return failure();
+      in = normed;
+      norm = {};
+    }
+    FailureOr<int64_t> w =
+        weight(op, weightValue, WeightLayout::Panels16, {}, norm);
+    if (failed(w))
+      return failure();
     int64_t panels = (n + 15) / 16;
     SmallVector<KernelArg, 4> inputs{
         slotArg(*in, {k, rows}),
         {KernelArg::Source::Weight, *w, {16, k, panels}}};
-    KernelSpec spec{Kind::Linear, {n, k}};
+    SmallVector<int64_t, 2> packedWeights{*w};
+    SmallVector<int64_t, 3> dims{n, k};
     if (up) {
       FailureOr<int64_t> u = weight(op, up, WeightLayout::Panels16, {}, norm);
       if (failed(u))
         return failure();
       inputs.push_back({KernelArg::Source::Weight, *u, {16, k, panels}});
-      spec.dims.push_back(2);
+      packedWeights.push_back(*u);
+      dims.push_back(2);
     }
+    FailureOr<KernelSpec> linear = linearSpec(op, dims, packedWeights);
+    if (failed(linear))
+      return failure();
+    KernelSpec spec = *linear;
     if (bias) {
       FailureOr<int64_t> b = weight(op, bias, WeightLayout::Plain);
       if (failed(b))
@@ -787,6 +834,26 @@ private:
       return failure();
     call(std::move(spec), std::move(inputs), slotArg(*out, {n, rows}));
     return success();
+  }
+
+  /// `input` (slot `in`, [rows, k]) RMS-normalized with `gain`, by an
+  /// rms_norm kernel into a slot shared by every linear that asks again.
+  FailureOr<int64_t> normalized(Operation *op, Value input, int64_t in,
+                                Value gain, double epsilon, int64_t k,
+                                int64_t rows) {
+    auto key = std::make_pair(input, gain);
+    if (auto it = normalizedSlots.find(key); it != normalizedSlots.end())
+      return it->second;
+    FailureOr<int64_t> g = weight(op, gain, WeightLayout::Plain);
+    if (failed(g))
+      return failure();
+    int64_t out = newSlot(program.slots[size_t(in)].width, /*isInt=*/false,
+                          program.slots[size_t(in)].context);
+    call({Kind::RmsNorm, {k}, {epsilon}},
+         {slotArg(in, {k, rows}), {KernelArg::Source::Weight, *g, {k}}},
+         slotArg(out, {k, rows}));
+    normalizedSlots[key] = out;
+    return out;
   }
 
   LogicalResult lowerRope(RopeOp rope) {
@@ -1104,7 +1171,10 @@ private:
         failed(w))
       return failure();
     int64_t e = *width, gate = newSlot(e, false);
-    call(KernelSpec(Kind::Linear, {e, e}),
+    FailureOr<KernelSpec> spec = linearSpec(read, {e, e}, {*w});
+    if (failed(spec))
+      return failure();
+    call(*spec,
          {slotArg(*in, {e, KernelArg::kTokens}),
           {KernelArg::Source::Weight, *w, {16, e, (e + 15) / 16}}},
          slotArg(gate, {e, KernelArg::kTokens}));
@@ -1492,7 +1562,10 @@ private:
       return failure();
     const int64_t rows = KernelArg::kTokens;
     int64_t width = h * (dn + dv), kv = newSlot(width, false);
-    call(KernelSpec(Kind::Linear, {width, r}),
+    FailureOr<KernelSpec> spec = linearSpec(mla, {width, r}, {*kvB});
+    if (failed(spec))
+      return failure();
+    call(*spec,
          {slotArg(latent, {r, rows}),
           {KernelArg::Source::Weight, *kvB, {16, r, (width + 15) / 16}}},
          slotArg(kv, {width, rows}));
@@ -1529,7 +1602,10 @@ private:
     if (failed(in) || failed(w))
       return failure();
     int64_t logits = newSlot(experts, false);
-    call(KernelSpec(Kind::Linear, {experts, hidden}),
+    FailureOr<KernelSpec> spec = linearSpec(router, {experts, hidden}, {*w});
+    if (failed(spec))
+      return failure();
+    call(*spec,
          {slotArg(*in, {hidden, KernelArg::kTokens}),
           {KernelArg::Source::Weight, *w, {16, hidden, (experts + 15) / 16}}},
          slotArg(logits, {experts, KernelArg::kTokens}));
@@ -1587,8 +1663,12 @@ private:
     e.input = *in;
     e.indices = *indices;
     e.output = *out;
-    e.gatedKernel = kernel(KernelSpec(Kind::Linear, {inter, hidden, 2}));
-    e.downKernel = kernel(KernelSpec(Kind::Linear, {hidden, inter}));
+    FailureOr<KernelSpec> gated = linearSpec(ffn, {inter, hidden, 2}, {*g, *u});
+    FailureOr<KernelSpec> downSpec = linearSpec(ffn, {hidden, inter}, {*d});
+    if (failed(gated) || failed(downSpec))
+      return failure();
+    e.gatedKernel = kernel(*gated);
+    e.downKernel = kernel(*downSpec);
     int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
     e.gate = {KernelArg::Source::Weight, *g, {16, hidden, panelsI}};
     e.up = {KernelArg::Source::Weight, *u, {16, hidden, panelsI}};
@@ -1600,16 +1680,21 @@ private:
   /// down·(silu(gate·x) ⊙ up·x) of slot `in` (rows of `hidden`) with
   /// panel-packed weights, into a new slot: the gated linear kernel, then
   /// the down projection.
-  int64_t swigluFfn(int64_t in, int64_t hidden, int64_t inter, int64_t gate,
-                    int64_t up, int64_t down) {
+  FailureOr<int64_t> swigluFfn(Operation *op, int64_t in, int64_t hidden,
+                               int64_t inter, int64_t gate, int64_t up,
+                               int64_t down) {
+    FailureOr<KernelSpec> gated = linearSpec(op, {inter, hidden, 2}, {gate, up});
+    FailureOr<KernelSpec> downSpec = linearSpec(op, {hidden, inter}, {down});
+    if (failed(gated) || failed(downSpec))
+      return failure();
     int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
     int64_t act = newSlot(inter, false), out = newSlot(hidden, false);
-    call(KernelSpec(Kind::Linear, {inter, hidden, 2}),
+    call(*gated,
          {slotArg(in, {hidden, KernelArg::kTokens}),
           {KernelArg::Source::Weight, gate, {16, hidden, panelsI}},
           {KernelArg::Source::Weight, up, {16, hidden, panelsI}}},
          slotArg(act, {inter, KernelArg::kTokens}));
-    call(KernelSpec(Kind::Linear, {hidden, inter}),
+    call(*downSpec,
          {slotArg(act, {inter, KernelArg::kTokens}),
           {KernelArg::Source::Weight, down, {16, inter, panelsH}}},
          slotArg(out, {hidden, KernelArg::kTokens}));
@@ -1645,7 +1730,11 @@ private:
           weight(moe, moe.getSharedDownWeight(), WeightLayout::Panels16);
       if (failed(g) || failed(u) || failed(d))
         return failure();
-      sum = swigluFfn(*in, hidden, sharedInter, *g, *u, *d);
+      FailureOr<int64_t> shared =
+          swigluFfn(moe, *in, hidden, sharedInter, *g, *u, *d);
+      if (failed(shared))
+        return failure();
+      sum = *shared;
     }
     for (int64_t e = 0; e < experts; ++e) {
       FailureOr<int64_t> g =
@@ -1656,7 +1745,10 @@ private:
           weight(moe, moe.getDownWeight(), WeightLayout::Panels16, {e});
       if (failed(g) || failed(u) || failed(d))
         return failure();
-      int64_t y = swigluFfn(*in, hidden, inter, *g, *u, *d);
+      FailureOr<int64_t> expert = swigluFfn(moe, *in, hidden, inter, *g, *u, *d);
+      if (failed(expert))
+        return failure();
+      int64_t y = *expert;
       FailureOr<int64_t> next = e + 1 < experts
                                     ? FailureOr<int64_t>(newSlot(hidden, false))
                                     : define(moe, moe.getResult());
@@ -1833,6 +1925,8 @@ private:
   llvm::DenseMap<Value, std::pair<int64_t, int64_t>> lshCaches;
   llvm::DenseMap<Value, std::string> inputOf; // image / audio inputs
   llvm::DenseMap<Value, RowKinds> plainRows; // plain attention's values
+  /// (input, gain) → the slot an rms_norm kernel wrote for bf16 linears.
+  llvm::DenseMap<std::pair<Value, Value>, int64_t> normalizedSlots;
   Value positionsValue;
   SmallVector<Value> calleePositions;
 };
@@ -1855,8 +1949,9 @@ void mlir::r1::printProgram(
        << "\n";
   for (const ProgramCache &cache : program.caches)
     os << "cache " << cache.width << (cache.isInt ? " i32" : " f32") << "\n";
-  for (auto [offset, bytes] : weightRanges)
-    os << "weight " << offset << " " << bytes << "\n";
+  for (auto [i, range] : llvm::enumerate(weightRanges))
+    os << "weight " << range.first << " " << range.second
+       << (program.weights[i].bf16 ? " bf16" : "") << "\n";
   for (const KernelSpec &kernel : program.kernels)
     os << "kernel " << kernel.symbol() << "\n";
   for (const EncoderPart &e : program.encoders) {

@@ -90,6 +90,9 @@ struct KernelSpec {
   llvm::SmallVector<double, 2> params;
   std::vector<double> table;
   bool flag = false;
+  /// Linear: the packed weights are bf16 (the checkpoint's values), widened
+  /// to f32 as they are read.
+  bool bf16Weights = false;
 
   /// The kernel's symbol: its kind and dims, and a hash of everything else,
   /// so equal specs get equal names ("r1k_linear_512x512_0x1a2b3c4d5e6f7081").
@@ -97,7 +100,7 @@ struct KernelSpec {
   bool operator==(const KernelSpec &other) const {
     return kind == other.kind && dims == other.dims &&
            params == other.params && table == other.table &&
-           flag == other.flag;
+           flag == other.flag && bf16Weights == other.bf16Weights;
   }
 };
 
@@ -123,6 +126,9 @@ struct ProgramWeight {
   /// A [K] declaration each column of a [N, K] weight is multiplied by (an
   /// RMSNorm gain folded in at compile time), or empty.
   std::string columnScaleDecl;
+  /// Panels16 of a checkpoint's bf16 tensor: stored as bf16, exactly (no
+  /// FP8 scales or folded gain to round).
+  bool bf16 = false;
 };
 
 /// An operand of a kernel call: a slot, a weight or a cache, seen as a

@@ -179,7 +179,9 @@ private:
     }
     if (kind == "weight") {
       Program::Weight w;
-      if (!count(f, 3) || !parseInt(f[1], w.offset) || !parseInt(f[2], w.bytes))
+      w.bf16 = f.size() == 4 && f[3] == "bf16";
+      if ((!w.bf16 && !count(f, 3)) || !parseInt(f[1], w.offset) ||
+          !parseInt(f[2], w.bytes))
         return fail("bad weight record");
       if (w.offset % 64 != 0)
         return fail("weight offset is not 64-byte aligned");
@@ -495,8 +497,10 @@ private:
                     "' does not view its slot's width");
       break;
     case Arg::Source::Weight:
-      if (dynamic != 0 || uint64_t(product) * 4 * uint64_t(stack) !=
-                              program.weights[arg.index].bytes)
+      if (dynamic != 0 ||
+          uint64_t(product) * (program.weights[arg.index].bf16 ? 2 : 4) *
+                  uint64_t(stack) !=
+              program.weights[arg.index].bytes)
         return fail("argument '" + std::string(text) +
                     "' does not view its weight's bytes");
       break;
@@ -583,7 +587,8 @@ std::string hostLayout(const Program &program) {
   });
   list("weights", program.weights.size(), [&](size_t i) {
     const Program::Weight &w = program.weights[i];
-    return std::to_string(w.offset) + "+" + std::to_string(w.bytes);
+    return std::to_string(w.offset) + "+" + std::to_string(w.bytes) +
+           (w.bf16 ? "b" : "");
   });
   layout += " kernels " + std::to_string(program.kernels.size());
   layout += " steps " + std::to_string(program.steps.size());

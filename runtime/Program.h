@@ -19,7 +19,8 @@
 //                                      capitals after the shape are weights)
 //   cache WIDTH f32|i32               (cache i: WIDTH elements per cached
 //                                      token)
-//   weight OFFSET BYTES               (weight i in weights.bin, f32)
+//   weight OFFSET BYTES [bf16]        (weight i in weights.bin, f32 or
+//                                      bf16)
 //   kernel SYMBOL                     (kernel i: SYMBOL_argv in model.so)
 //   ids SLOT / positions SLOT / logits SLOT
 //   replay                            (attention sees only a call's rows:
@@ -159,6 +160,7 @@ struct Program {
   std::vector<State> states;
   struct Weight {
     uint64_t offset, bytes;
+    bool bf16 = false; // packed bf16 panels, not f32
   };
   std::vector<Weight> weights;
   std::vector<std::string> kernels;

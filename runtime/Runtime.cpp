@@ -592,10 +592,12 @@ struct r1rt_session {
   /// A buffer as a kernel sees it: dims innermost first, dense.
   struct View {
     void *host;
-    bool isInt;
+    halide_type_t type;
     int64_t extents[4];
     int dims;
   };
+  static constexpr halide_type_t kF32{halide_type_float, 32},
+      kI32{halide_type_int, 32}, kBf16Bits{halide_type_uint, 16};
 
   /// `arg` for a call on `n` tokens with `length` cached rows.
   View describe(const Arg &arg, int64_t n, int64_t length) {
@@ -604,17 +606,18 @@ struct r1rt_session {
     switch (arg.source) {
     case Arg::Source::Slot:
       view.host = slots[arg.index].data();
-      view.isInt = p.slots[arg.index].isInt;
+      view.type = p.slots[arg.index].isInt ? kI32 : kF32;
       if (p.slots[arg.index].context)
         n = contextRows;
       break;
     case Arg::Source::Weight:
       view.host = const_cast<uint8_t *>(model->weights) +
                   p.weights[arg.index].offset;
+      view.type = p.weights[arg.index].bf16 ? kBf16Bits : kF32;
       break;
     case Arg::Source::Cache:
       view.host = caches[arg.index].data();
-      view.isInt = p.caches[arg.index].isInt;
+      view.type = p.caches[arg.index].isInt ? kI32 : kF32;
       break;
     }
     view.dims = int(arg.dims.size());
@@ -638,8 +641,7 @@ struct r1rt_session {
       const View &v = views[i];
       buffers[i] = halide_buffer_t();
       buffers[i].host = static_cast<uint8_t *>(v.host);
-      buffers[i].type = v.isInt ? halide_type_t(halide_type_int, 32)
-                                : halide_type_t(halide_type_float, 32);
+      buffers[i].type = v.type;
       buffers[i].dimensions = v.dims;
       buffers[i].dim = dims[i];
       int64_t stride = 1;
@@ -786,9 +788,9 @@ struct r1rt_session {
       int64_t c = start[e + 1] - start[e], o = start[e];
       if (c == 0)
         continue;
-      View x{xs + o * H, false, {H, c}, 2};
-      View a{as + o * I, false, {I, c}, 2};
-      View y{ys + o * H, false, {H, c}, 2};
+      View x{xs + o * H, kF32, {H, c}, 2};
+      View a{as + o * I, kF32, {I, c}, 2};
+      View y{ys + o * H, kF32, {H, c}, 2};
       View gatedCall[] = {x, expertView(m.gate, e), expertView(m.up, e), a};
       View downCall[] = {a, expertView(m.down, e), y};
       if (!invoke(m.gatedKernel, gatedCall, 4) ||

@@ -47,10 +47,11 @@ int32_t r1_host_run(const r1_host_frame *frame);
 /* What the compiled program assumes of program.txt, which the runtime
  * checks before the first call:
  *   "r1-host VERSION slots W[i][c|s|x],... caches W[i],...
- *    weights OFFSET+BYTES,... kernels K steps S"
+ *    weights OFFSET+BYTES[b],... kernels K steps S"
  * (slot and cache widths, "i" for i32 elements, "c" for an encoder-context
  * slot, "s" for a square one, "x" for a cross one; weight ranges in
- * weights.bin; kernel and runtime-step counts; an empty list is "-"). */
+ * weights.bin, "b" for bf16 elements; kernel and runtime-step counts; an
+ * empty list is "-"). */
 extern const char r1_host_layout[];
 
 #define R1_HOST_VERSION 1

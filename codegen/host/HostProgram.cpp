@@ -167,12 +167,12 @@ private:
     b.create<func::ReturnOp>(loc, call.getResults());
   }
 
-  /// @r1_buffer(buffer, dims, host, type code, rank, e0, e1, e2, e3): a
-  /// dense halide_buffer_t, dims innermost first.
+  /// @r1_buffer(buffer, dims, host, type code, bits, rank, e0, e1, e2, e3):
+  /// a dense halide_buffer_t, dims innermost first.
   void buildBufferHelper() {
     OpBuilder::InsertionGuard guard(b);
-    func::FuncOp fn = function("r1_buffer",
-                               {ptr, ptr, ptr, i8, i32, i32, i32, i32, i32}, {});
+    func::FuncOp fn = function(
+        "r1_buffer", {ptr, ptr, ptr, i8, i8, i32, i32, i32, i32, i32}, {});
     b.setInsertionPointToStart(fn.addEntryBlock());
     Value buffer = fn.getArgument(0), dims = fn.getArgument(1);
     auto store = [&](int32_t index, Value value) {
@@ -186,14 +186,14 @@ private:
     store(2, fn.getArgument(2));
     store(3, constant(i64, 0));
     store(4, fn.getArgument(3));
-    store(5, constant(i8, 32));
+    store(5, fn.getArgument(4));
     store(6, constant(i16, 1));
-    store(7, fn.getArgument(4));
+    store(7, fn.getArgument(5));
     store(8, dims);
     store(9, null);
     Value stride = constant(i32, 1), zero = constant(i32, 0);
     for (int32_t d = 0; d < 4; ++d) {
-      Value extent = fn.getArgument(unsigned(5 + d));
+      Value extent = fn.getArgument(unsigned(6 + d));
       Value values[] = {zero, extent, stride, zero}; // min, extent, stride, flags
       for (int32_t f = 0; f < 4; ++f) {
         Value at = b.create<LLVM::GEPOp>(loc, ptr, dimType, dims,
@@ -290,12 +290,17 @@ private:
     }
   }
 
-  bool isInt(const KernelArg &arg) const {
+  /// halide_type_t's code and bits of `arg`'s elements: i32, f32, or a
+  /// bf16 weight's u16.
+  std::pair<int64_t, int64_t> elementType(const KernelArg &arg) const {
+    bool isInt = false;
     if (arg.source == KernelArg::Source::Slot)
-      return program.slots[size_t(arg.index)].isInt;
-    if (arg.source == KernelArg::Source::Cache)
-      return program.caches[size_t(arg.index)].isInt;
-    return false;
+      isInt = program.slots[size_t(arg.index)].isInt;
+    else if (arg.source == KernelArg::Source::Cache)
+      isInt = program.caches[size_t(arg.index)].isInt;
+    else if (program.weights[size_t(arg.index)].bf16)
+      return {1, 16};
+    return {isInt ? 0 : 2, 32};
   }
 
   void buildCall(const ProgramStep &step, bool tail, Block *next) {
@@ -313,9 +318,9 @@ private:
           loc, ptr, bufferType, buffers, ArrayRef<LLVM::GEPArg>{int32_t(i)});
       Value dims = b.create<LLVM::GEPOp>(loc, ptr, dimType, dimensions,
                                          ArrayRef<LLVM::GEPArg>{int32_t(4 * i)});
-      // halide_type_t codes: 0 int, 2 float.
-      SmallVector<Value> operands{buffer, dims, host,
-                                  constant(i8, isInt(*args[i]) ? 0 : 2),
+      auto [code, bits] = elementType(*args[i]);
+      SmallVector<Value> operands{buffer, dims, host, constant(i8, code),
+                                  constant(i8, bits),
                                   constant(i32, int64_t(args[i]->dims.size()))};
       operands.append(extents.begin(), extents.end());
       b.create<func::CallOp>(loc, "r1_buffer", TypeRange{}, operands);
@@ -482,8 +487,10 @@ std::string mlir::r1::hostLayout(
                     (slot.cross ? "x" : ""));
   for (const ProgramCache &cache : program.caches)
     caches.push_back(std::to_string(cache.width) + (cache.isInt ? "i" : ""));
-  for (auto [offset, bytes] : weightRanges)
-    weights.push_back(std::to_string(offset) + "+" + std::to_string(bytes));
+  for (auto [i, range] : llvm::enumerate(weightRanges))
+    weights.push_back(std::to_string(range.first) + "+" +
+                      std::to_string(range.second) +
+                      (program.weights[i].bf16 ? "b" : ""));
   int64_t runtimeSteps = llvm::count_if(program.steps, [](const ProgramStep &s) {
     return isRuntimeStep(s.kind);
   });

@@ -60,7 +60,8 @@ KernelPipeline linear(const KernelSpec &spec) {
   int64_t variant = spec.dims.size() > 2 ? spec.dims[2] : 0;
   bool gated = variant == 2;
   LinearKernel kernel = defineLinear(spec.dims[0], spec.dims[1], spec.flag,
-                                     variant == 1, normEpsilon, gated);
+                                     variant == 1, normEpsilon, gated,
+                                     spec.bf16Weights);
   // A gated tile holds one output panel's gate and up accumulators.
   scheduleLinear(kernel, 6, gated ? 1 : 2);
   std::vector<Argument> args{kernel.input, kernel.packedWeight};

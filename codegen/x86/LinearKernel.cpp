@@ -7,6 +7,8 @@
 
 #include "codegen/x86/LinearKernel.h"
 
+#include <cstring>
+
 namespace mlir::r1::x86 {
 
 using namespace Halide;
@@ -18,22 +20,28 @@ constexpr int kDecodePanels = 4;
 
 LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
                           bool withBias, bool withResidual,
-                          std::optional<float> normEpsilon, bool gated) {
+                          std::optional<float> normEpsilon, bool gated,
+                          bool bf16Weights) {
   LinearKernel kernel;
   kernel.outFeatures = outFeatures;
   kernel.inFeatures = inFeatures;
   kernel.input = ImageParam(Float(32), 2, "input");
-  kernel.packedWeight = ImageParam(Float(32), 3, "packed_weight");
+  Type stored = bf16Weights ? UInt(16) : Float(32);
+  kernel.packedWeight = ImageParam(stored, 3, "packed_weight");
   Var lane("lane"), which("which"), panel("panel"), m("m"), n("n");
   RDom k(0, int(inFeatures), "k");
   if (gated)
-    kernel.packedUp = ImageParam(Float(32), 3, "packed_up");
+    kernel.packedUp = ImageParam(stored, 3, "packed_up");
+  // A bf16 weight is the high half of its f32.
+  auto widen = [&](Expr w) {
+    return bf16Weights ? reinterpret(Float(32), cast(UInt(32), w) << 16) : w;
+  };
   // Register tiles are computed whole, also past the last row or panel
   // (those results are never stored): clamp the reads into the buffers.
   Expr col = clamp(panel, 0, kernel.packedWeight.dim(2).max());
-  Expr w = kernel.packedWeight(lane, k, col);
+  Expr w = widen(kernel.packedWeight(lane, k, col));
   if (gated) // which is unrolled in the schedule, so the select goes there
-    w = select(which == 0, w, (*kernel.packedUp)(lane, k, col));
+    w = select(which == 0, w, widen((*kernel.packedUp)(lane, k, col)));
   // The dot products per (lane, [which,] panel[, m]): `rows` over a tile of
   // rows, or over row 0 alone for one-row calls (decode).
   auto accumulate = [&](const char *name, bool rows) {
@@ -195,6 +203,19 @@ std::vector<float> packLinearWeights(const float *weight, int64_t outFeatures,
     for (int64_t k = 0; k < inFeatures; ++k)
       packed[size_t(((n / kPanelWidth) * inFeatures + k) * kPanelWidth +
                     n % kPanelWidth)] = weight[n * inFeatures + k];
+  return packed;
+}
+
+std::vector<uint16_t> packLinearWeightsBf16(const float *weight,
+                                            int64_t outFeatures,
+                                            int64_t inFeatures) {
+  std::vector<float> wide = packLinearWeights(weight, outFeatures, inFeatures);
+  std::vector<uint16_t> packed(wide.size());
+  for (size_t i = 0; i < wide.size(); ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &wide[i], 4);
+    packed[i] = uint16_t(bits >> 16);
+  }
   return packed;
 }
 

@@ -49,7 +49,7 @@ struct LinearKernel {
 LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
                           bool withBias = false, bool withResidual = false,
                           std::optional<float> normEpsilon = std::nullopt,
-                          bool gated = false);
+                          bool gated = false, bool bf16Weights = false);
 
 /// The schedule: register tiles of `tileRows` rows × `tilePanels` panels
 /// (6 × 2 keeps 12 zmm accumulators live; a gated kernel's tile holds one
@@ -63,6 +63,11 @@ void scheduleLinear(LinearKernel &kernel, int tileRows = 6,
 /// W[N, K] (row-major) as panels [ceil(N/16)][K][16], zero-padded.
 std::vector<float> packLinearWeights(const float *weight, int64_t outFeatures,
                                      int64_t inFeatures);
+/// The same panels in bf16 (a kernel with bf16Weights reads them), for
+/// weights whose values are bf16: each is its f32's high half, exactly.
+std::vector<uint16_t> packLinearWeightsBf16(const float *weight,
+                                            int64_t outFeatures,
+                                            int64_t inFeatures);
 
 } // namespace mlir::r1::x86
 

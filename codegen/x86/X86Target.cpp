@@ -133,6 +133,8 @@ public:
           rank == 3 && weight.params.empty() ? uint64_t(weight.shape[0]) : 1;
       elements = stack * ((n + x86::kPanelWidth - 1) / x86::kPanelWidth) *
                  x86::kPanelWidth * k;
+      if (weight.bf16)
+        return elements * sizeof(uint16_t);
     } else if (weight.layout != WeightLayout::Plain) {
       // One of W_uk [H][dn][r] or W_uv [H][r][dv].
       uint64_t heads = uint64_t(weight.params[0]), r = uint64_t(weight.shape[1]);
@@ -157,9 +159,18 @@ public:
       size_t rank = weight.shape.size();
       int64_t n = weight.shape[rank - 2], k = weight.shape[rank - 1];
       int64_t stack = rank == 3 ? weight.shape[0] : 1;
-      for (int64_t e = 0; e < stack; ++e)
-        if (weight.params.empty() || weight.params[0] == e)
+      for (int64_t e = 0; e < stack; ++e) {
+        if (!weight.params.empty() && weight.params[0] != e)
+          continue;
+        if (weight.bf16) {
+          std::vector<uint16_t> packed =
+              x86::packLinearWeightsBf16(data.data() + e * n * k, n, k);
+          out(llvm::StringRef(reinterpret_cast<const char *>(packed.data()),
+                              packed.size() * sizeof(uint16_t)));
+        } else {
           write(x86::packLinearWeights(data.data() + e * n * k, n, k));
+        }
+      }
       return;
     }
     case WeightLayout::MlaUk:

@@ -12,9 +12,11 @@
 // Two layers cache 2 kv heads × 16 dims for keys and for values: 512 bytes.
 // PROGRESS-NEXT: r1c: wrote {{.*}}llama.r1 ({{[0-9.]+}} MB, KV cache 512 B/token; import+passes {{.*}}s weights {{.*}}s kernels {{.*}}s link {{.*}}s)
 // RUN: %python %S/check_artifact.py %t/llama.r1 %t/llama | FileCheck %s --check-prefix=LLAMA
-// 17 = embed + 2 layers × (q, k, v, o, gate, up, down; the layer's two
-// norms are folded into the projections after them) + final norm + head.
-// LLAMA: ok: 17 tensors
+// The checkpoint is bf16, so its linears' panels stay bf16 (exactly its
+// values) and the norms run before them rather than folded into them:
+// 21 = embed + 2 layers × (2 norms, q, k, v, o, gate, up, down) + final norm
+// + head.
+// LLAMA: ok: 21 tensors
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/llama.r1/manifest.json
 // MANIFEST: "format": "r1c-artifact",
 // MANIFEST: "kv_cache": {
@@ -25,7 +27,8 @@
 // MANIFEST: "kernels": [
 // MANIFEST-NEXT: "r1k_embed_64x256_
 // MANIFEST: "library": "model.so",
-// MANIFEST: "layout": "panels16",
+// MANIFEST: "dtype": "bf16",
+// MANIFEST-NEXT: "layout": "panels16",
 // MANIFEST-NEXT: "name": "model.layers.0.self_attn.q_proj.weight",
 // RUN: FileCheck %s --check-prefix=PROGRAM < %t/llama.r1/program.txt
 // PROGRAM: r1-program 4
@@ -33,6 +36,7 @@
 // PROGRAM-NEXT: file weights.bin
 // PROGRAM-NEXT: file model.so
 // PROGRAM-NEXT: vocab 256
+// PROGRAM: weight {{[0-9]+}} 8192 bf16
 // PROGRAM-NOT: call
 // PROGRAM-NOT: append
 //

@@ -8,7 +8,7 @@ tensor starts on the manifest's alignment and holds exactly the checkpoint's
 values as f32 in the layout its kernel reads (plain row-major, 16-wide
 panels [N/16][K][16] for a linear's weight, MoE stacks expert by expert, or
 MLA's per-head W_uk / W_uv beside kv_b_proj's panels), FP8 weights times
-their block scales.
+their block scales; the panels of a bf16 checkpoint's linears stay bf16.
 Prints "ok: N tensors".
 """
 import hashlib
@@ -40,8 +40,14 @@ def expected_entry(name, shape, cfg, quantized):
     return layouts, params, block if quantized else None
 
 
-def packed(values, layout, shape, params):
+def packed(values, layout, shape, params, dtype="f32"):
     """The bytes of `values` in an x86 kernel layout."""
+    if dtype == "bf16":
+        # bf16 values: the high halves of their f32s, nothing lost.
+        assert layout == "panels16", layout
+        wide = np.frombuffer(packed(values, layout, shape, params), np.uint32)
+        assert not (wide & 0xFFFF).any(), "a bf16 weight is not bf16"
+        return (wide >> 16).astype(np.uint16).tobytes()
     if layout == "plain":
         return values.astype(np.float32).tobytes()
     if layout in ("mla_uk", "mla_uv"):
@@ -89,12 +95,15 @@ def main():
         assert t["offset"] % align == 0, t["name"]
         assert t["offset"] >= end, t["name"]
         end = t["offset"] + t["bytes"]
-        assert t["dtype"] == "f32", t["name"]
         parts = stacks.get(t["name"], [t["name"]])
         shape = list(tensors[parts[0]][1].shape)
         if t["name"] in stacks:
             shape = [len(parts)] + shape
         quantized = parts[0] + "_scale_inv" in tensors
+        # bf16 only for a bf16 checkpoint's linears, not FP8-scaled ones.
+        assert t["dtype"] == "f32" or (
+            t["dtype"] == "bf16" and t["layout"] == "panels16" and not quantized
+            and tensors[parts[0]][0] == "BF16"), t["name"]
         layouts, params, block = expected_entry(t["name"], shape, cfg, quantized)
         if t["layout"] == "panels16":
             params = None
@@ -114,7 +123,7 @@ def main():
             assert t["column_scale"].endswith("layernorm.weight") or \
                 t["column_scale"].endswith("norm.weight"), t["column_scale"]
             values = (values.reshape(-1, shape[-1]) * gain).reshape(-1)
-        expected = packed(values, t["layout"], t["shape"], t.get("params"))
+        expected = packed(values, t["layout"], t["shape"], t.get("params"), t["dtype"])
         got = weights[t["offset"]:t["offset"] + t["bytes"]]
         assert got == expected, f"{t['name']}: bytes differ"
     assert len(weights) % align == 0

@@ -4,7 +4,8 @@
 // that exercise the ragged edges: rows not a multiple of the 6-row tile,
 // outputs not a multiple of the 16-lane panel, one row (the decode
 // schedule) with panels not a multiple of its tile; plain, with a folded
-// RMSNorm and a residual, and gated (SwiGLU of two weights).
+// RMSNorm and a residual, and gated (SwiGLU of two weights); with f32 and
+// with bf16 weights (widened as the kernel reads them).
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 using namespace mlir::r1::x86;
@@ -24,12 +26,23 @@ enum class Variant { Plain, NormResidual, Gated };
 struct Shape {
   int m, n, k;
   Variant variant = Variant::Plain;
+  bool bf16 = false;
 };
+
+/// `v` cut to bf16 (its f32's high half), so a bf16 weight holds it exactly.
+void toBf16(std::vector<float> &v) {
+  for (float &e : v) {
+    uint32_t bits;
+    std::memcpy(&bits, &e, 4);
+    bits &= 0xffff0000u;
+    std::memcpy(&e, &bits, 4);
+  }
+}
 
 class LinearKernelTest : public ::testing::TestWithParam<Shape> {};
 
 TEST_P(LinearKernelTest, MatchesReference) {
-  auto [m, n, k, variant] = GetParam();
+  auto [m, n, k, variant, bf16] = GetParam();
   std::mt19937 rng(1234);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   auto randoms = [&](size_t count, float scale) {
@@ -43,12 +56,19 @@ TEST_P(LinearKernelTest, MatchesReference) {
   std::vector<float> up = randoms(size_t(n) * k, 1.0f / std::sqrt(float(k)));
   std::vector<float> gain = randoms(size_t(k), 1.0f);
   std::vector<float> residual = randoms(size_t(m) * n, 1.0f);
-  bool norm = variant != Variant::Plain, gated = variant == Variant::Gated;
+  // bf16 weights never have a gain folded in: r1c normalizes first.
+  bool norm = variant != Variant::Plain && !bf16,
+       gated = variant == Variant::Gated;
   const float eps = 1e-5f;
+  if (bf16) {
+    toBf16(w);
+    toBf16(up);
+  }
 
   LinearKernel kernel =
       defineLinear(n, k, false, variant == Variant::NormResidual,
-                   norm ? std::optional<float>(eps) : std::nullopt, gated);
+                   norm ? std::optional<float>(eps) : std::nullopt, gated,
+                   bf16);
   scheduleLinear(kernel, 6, gated ? 1 : 2);
   // The norm's gain is folded into the weights' columns before packing.
   auto pack = [&](std::vector<float> weight) {
@@ -59,9 +79,19 @@ TEST_P(LinearKernelTest, MatchesReference) {
   };
   std::vector<float> packed = pack(w), packedUp = pack(up);
   int panels = int(packed.size() / (kPanelWidth * k));
+  std::vector<uint16_t> half = packLinearWeightsBf16(w.data(), n, k),
+                        halfUp = packLinearWeightsBf16(up.data(), n, k);
   Halide::Buffer<float> in(x.data(), k, m);
-  Halide::Buffer<float> weights(packed.data(), int(kPanelWidth), k, panels);
-  Halide::Buffer<float> upWeights(packedUp.data(), int(kPanelWidth), k, panels);
+  Halide::Buffer<> weights =
+      bf16 ? Halide::Buffer<>(Halide::Buffer<uint16_t>(
+                 half.data(), int(kPanelWidth), k, panels))
+           : Halide::Buffer<>(Halide::Buffer<float>(packed.data(),
+                                                    int(kPanelWidth), k, panels));
+  Halide::Buffer<> upWeights =
+      bf16 ? Halide::Buffer<>(Halide::Buffer<uint16_t>(
+                 halfUp.data(), int(kPanelWidth), k, panels))
+           : Halide::Buffer<>(Halide::Buffer<float>(
+                 packedUp.data(), int(kPanelWidth), k, panels));
   Halide::Buffer<float> residuals(residual.data(), n, m);
   kernel.input.set(in);
   kernel.packedWeight.set(weights);
@@ -105,6 +135,10 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LinearKernelTest,
                              Shape{1, 100, 77, Variant::NormResidual},
                              Shape{13, 100, 77, Variant::NormResidual},
                              Shape{1, 100, 77, Variant::Gated},
-                             Shape{13, 100, 77, Variant::Gated}));
+                             Shape{13, 100, 77, Variant::Gated},
+                             Shape{1, 100, 77, Variant::Plain, true},
+                             Shape{13, 100, 77, Variant::Plain, true},
+                             Shape{1, 100, 77, Variant::Gated, true},
+                             Shape{13, 100, 77, Variant::Gated, true}));
 
 } // namespace

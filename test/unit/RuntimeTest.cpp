@@ -115,6 +115,20 @@ TEST(Program, ParsesPlainAttentionsSlotsAndReplay) {
             "program.txt: ids, positions and logits must be token rows");
 }
 
+TEST(Program, ParsesBf16Weights) {
+  // A bf16 checkpoint's linear panels stay bf16: half the bytes.
+  Program program =
+      parsed(replacedIn(validProgram(), "weight 512 512\n", "weight 512 256 bf16\n"));
+  EXPECT_FALSE(program.weights[0].bf16);
+  EXPECT_TRUE(program.weights[1].bf16);
+  EXPECT_EQ(hostLayout(program),
+            "r1-host 1 slots 1i,1i,8,16 caches 8 weights 0+512,512+256b "
+            "kernels 2 steps 0");
+  EXPECT_EQ(parseError(replacedIn(validProgram(), "weight 512 512\n",
+                                  "weight 512 512 f16\n")),
+            "program.txt:12: bad weight record");
+}
+
 TEST(Program, RefusesOtherVersionsAndFormats) {
   EXPECT_EQ(
       parseError(replaced("r1-program 4", "r1-program 3")),
