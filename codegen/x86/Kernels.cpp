@@ -62,8 +62,7 @@ KernelPipeline linear(const KernelSpec &spec) {
   LinearKernel kernel = defineLinear(spec.dims[0], spec.dims[1], spec.flag,
                                      variant == 1, normEpsilon, gated,
                                      spec.bf16Weights);
-  // A gated tile holds one output panel's gate and up accumulators.
-  scheduleLinear(kernel, 6, gated ? 1 : 2);
+  scheduleLinear(kernel);
   std::vector<Argument> args{kernel.input, kernel.packedWeight};
   if (kernel.packedUp)
     args.push_back(*kernel.packedUp);

@@ -108,13 +108,14 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
   return kernel;
 }
 
-void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
+void scheduleLinear(LinearKernel &kernel) {
   Func out = kernel.output, acc = kernel.accumulate;
+  bool gated = bool(kernel.packedUp);
+  const int tileRows = 6, tilePanels = gated ? 2 : 4;
   Var n = out.args()[0], m = out.args()[1];
   // Each row's inverse RMS once per call, before the tiles.
   if (kernel.inverseRms)
     kernel.inverseRms->compute_root().parallel(kernel.inverseRms->args()[0]);
-  bool gated = bool(kernel.packedUp);
   std::vector<Var> accArgs = acc.args();
   Var lane = accArgs[0], panel = accArgs[gated ? 2 : 1], am = accArgs.back();
   Var no("no"), ni("ni"), po("po"), pi("pi"), mo("mo"), mi("mi"), tiles("tiles");
@@ -146,8 +147,8 @@ void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
   }
   oneOrder.push_back(kernel.reduction.x);
   one.update().reorder(oneOrder);
-  // Output: 16-wide vectors, a tileRows × tilePanels register tile,
-  // row blocks fastest (weight panels reused from L2), cores over tiles.
+  // Output: 16-wide vectors, a tileRows × tilePanels register tile, row
+  // blocks fastest (weight panels reused from L2), cores over panel blocks.
   out.split(n, no, ni, int(kPanelWidth), TailStrategy::GuardWithIf)
       .split(no, po, pi, tilePanels, TailStrategy::GuardWithIf)
       .split(m, mo, mi, tileRows, TailStrategy::GuardWithIf)
@@ -155,12 +156,12 @@ void scheduleLinear(LinearKernel &kernel, int tileRows, int tilePanels) {
       .vectorize(ni)
       .unroll(pi)
       .unroll(mi)
-      .fuse(mo, po, tiles)
+      .rename(po, tiles)
       .parallel(tiles);
   // Accumulators live in registers for one tile; k loops around the whole
   // register tile, so each step is one broadcast of x and tilePanels FMAs
   // (twice that when gated) per row.
-  acc.compute_at(out, tiles)
+  acc.compute_at(out, mo)
       .bound_extent(lane, int(kPanelWidth))
       .bound_extent(panel, tilePanels)
       .bound_extent(am, tileRows)

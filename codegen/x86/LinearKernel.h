@@ -51,14 +51,14 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
                           std::optional<float> normEpsilon = std::nullopt,
                           bool gated = false, bool bf16Weights = false);
 
-/// The schedule: register tiles of `tileRows` rows × `tilePanels` panels
-/// (6 × 2 keeps 12 zmm accumulators live; a gated kernel's tile holds one
-/// output panel's gate and up accumulators), the reduction looping around
-/// each register tile,
-/// tiles walked row-block fastest so a weight panel stays in L2 while every
-/// row block uses it, and tiles spread over the cores.
-void scheduleLinear(LinearKernel &kernel, int tileRows = 6,
-                    int tilePanels = 2);
+/// The schedule: register tiles of 6 rows × 4 panels (24 of the 32 zmm
+/// registers as accumulators; a gated kernel's tile holds 2 output panels'
+/// gate and up accumulators), the reduction looping around each register
+/// tile; each core takes whole panel blocks and walks every row block
+/// through one, so its weight panels stay in L2 and a parallel task is a
+/// block's worth of tiles, not one tile (the thread pool's per-task cost
+/// was 25-45% of a small GEMM's time).
+void scheduleLinear(LinearKernel &kernel);
 
 /// W[N, K] (row-major) as panels [ceil(N/16)][K][16], zero-padded.
 std::vector<float> packLinearWeights(const float *weight, int64_t outFeatures,

@@ -69,7 +69,7 @@ TEST_P(LinearKernelTest, MatchesReference) {
       defineLinear(n, k, false, variant == Variant::NormResidual,
                    norm ? std::optional<float>(eps) : std::nullopt, gated,
                    bf16);
-  scheduleLinear(kernel, 6, gated ? 1 : 2);
+  scheduleLinear(kernel);
   // The norm's gain is folded into the weights' columns before packing.
   auto pack = [&](std::vector<float> weight) {
     if (norm)
