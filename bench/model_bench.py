@@ -12,7 +12,8 @@ one); PyTorch eager (Debian's torch, KV cache, best of 1 and 2 threads,
 after a warm-up forward) does the same; r1-roofline measures the FMA peak
 and read bandwidth. Bounds: decode = bandwidth / bytes read per token (every
 weight but the embedding table, a one-row gather), prefill =
-peak / FLOPs per token.
+peak / FLOPs per token (the head's once per prompt: only the last position's
+logits are computed, by both).
 
   small: hidden 512, 8 layers, 8/2 heads, ffn 1408   (~55M params)
   large: hidden 1536, 24 layers, 12/2 heads, ffn 8960 (~1.2B params, 4.9 GB)
@@ -234,7 +235,10 @@ def main():
         size_of = 2 if args.dtype == "bf16" else 4
         weight_bytes = size_of * params
         norms = (2 * s["layers"] + 1) * s["hidden"]
-        flops = 2 * (params - VOCAB * s["hidden"])
+        # A prefill computes the last position's logits only (as does the
+        # torch peer): the head's FLOPs are once per prompt.
+        head = VOCAB * s["hidden"]
+        flops = 2 * (params - VOCAB * s["hidden"] - head) + 2 * head / PROMPT
         read_bytes = size_of * (params - VOCAB * s["hidden"] - norms) + 4 * norms
         prompt = [int(t) for t in np.random.default_rng(1).integers(0, VOCAB, PROMPT)]
         compile_s, pre, dec = r1c_speed(args.build, ckpt, ckpt + ".r1", prompt)
