@@ -266,7 +266,7 @@ private:
   FailureOr<int64_t> declWeight(WeightDeclOp decl) {
     auto key = std::make_tuple(decl.getSymName().str(),
                                int(WeightLayout::Plain), std::vector<int64_t>(),
-                               std::string());
+                               std::string(), false);
     auto it = weightIndex.find(key);
     if (it != weightIndex.end())
       return it->second;
@@ -316,7 +316,7 @@ private:
   /// The weight declaration a weight operand names, in `layout`.
   FailureOr<int64_t> weight(Operation *user, Value value, WeightLayout layout,
                             ArrayRef<int64_t> params = {},
-                            Value columnScale = {}) {
+                            Value columnScale = {}, bool allowBf16 = true) {
     std::string columnScaleDecl;
     if (columnScale) {
       auto ref = columnScale.getDefiningOp<WeightOp>();
@@ -347,9 +347,11 @@ private:
              << "takes a computed weight; the x86 target needs weights "
                 "straight from r1.weight";
     std::string name = ref.getName().str();
+    bool bf16 = allowBf16 && layout == WeightLayout::Panels16 &&
+                scaleDecl.empty() && columnScaleDecl.empty() && storedBf16(value);
     auto key = std::make_tuple(name, int(layout),
                                std::vector<int64_t>(params.begin(), params.end()),
-                               columnScaleDecl);
+                               columnScaleDecl, bf16);
     auto it = weightIndex.find(key);
     if (it != weightIndex.end())
       return it->second;
@@ -364,9 +366,7 @@ private:
                                SmallVector<int64_t, 4>(type.getShape()),
                                SmallVector<int64_t, 3>(params), scaleDecl,
                                block, columnScaleDecl});
-    program.weights.back().bf16 = layout == WeightLayout::Panels16 &&
-                                  scaleDecl.empty() &&
-                                  columnScaleDecl.empty() && storedBf16(value);
+    program.weights.back().bf16 = bf16;
     int64_t index = int64_t(program.weights.size()) - 1;
     weightIndex[key] = index;
     return index;
@@ -760,8 +760,9 @@ private:
   }
 
   /// x·Wᵀ (+ bias), with `norm` the input RMS-normalized first (the gain
-  /// folded into the packed weights), with `residual` added after, and
-  /// with `up` SwiGLU's silu(x·Wᵀ) ⊙ x·upᵀ.
+  /// folded into f32 packed weights; bf16 ones take their input from an
+  /// rms_norm kernel), with `residual` added after, and with `up` SwiGLU's
+  /// silu(x·Wᵀ) ⊙ x·upᵀ.
   LogicalResult lowerLinear(Operation *op, Value input, Value weightValue,
                             Value bias, Value result, Value norm = {},
                             std::optional<double> epsilon = {},
@@ -778,16 +779,17 @@ private:
     int64_t rows = -(*width / k);
     // bf16 weights stay exact: the norm's gain is not folded into them but
     // applied by an rms_norm kernel first, once for all its linears.
-    if (norm && storedBf16(weightValue) && (!up || storedBf16(up))) {
-      FailureOr<int64_t> normed = normalized(op, input, *in, norm, *epsilon,
-                                             k, rows);
+    // Gate and up share one kernel, so one element type: bf16 when both are.
+    bool bf16 = storedBf16(weightValue) && (!up || storedBf16(up));
+    if (norm && bf16) {
+      FailureOr<int64_t> normed = normalized(op, *in, norm, *epsilon, k, rows);
       if (failed(normed))
         return failure();
       in = normed;
       norm = {};
     }
     FailureOr<int64_t> w =
-        weight(op, weightValue, WeightLayout::Panels16, {}, norm);
+        weight(op, weightValue, WeightLayout::Panels16, {}, norm, bf16);
     if (failed(w))
       return failure();
     int64_t panels = (n + 15) / 16;
@@ -797,7 +799,8 @@ private:
     SmallVector<int64_t, 2> packedWeights{*w};
     SmallVector<int64_t, 3> dims{n, k};
     if (up) {
-      FailureOr<int64_t> u = weight(op, up, WeightLayout::Panels16, {}, norm);
+      FailureOr<int64_t> u =
+          weight(op, up, WeightLayout::Panels16, {}, norm, bf16);
       if (failed(u))
         return failure();
       inputs.push_back({KernelArg::Source::Weight, *u, {16, k, panels}});
@@ -836,17 +839,16 @@ private:
     return success();
   }
 
-  /// `input` (slot `in`, [rows, k]) RMS-normalized with `gain`, by an
+  /// Slot `in` ([rows, k]) RMS-normalized with `gain`, by an
   /// rms_norm kernel into a slot shared by every linear that asks again.
-  FailureOr<int64_t> normalized(Operation *op, Value input, int64_t in,
-                                Value gain, double epsilon, int64_t k,
-                                int64_t rows) {
-    auto key = std::make_pair(input, gain);
-    if (auto it = normalizedSlots.find(key); it != normalizedSlots.end())
-      return it->second;
+  FailureOr<int64_t> normalized(Operation *op, int64_t in, Value gain,
+                                double epsilon, int64_t k, int64_t rows) {
     FailureOr<int64_t> g = weight(op, gain, WeightLayout::Plain);
     if (failed(g))
       return failure();
+    auto key = std::make_tuple(in, *g, epsilon);
+    if (auto it = normalizedSlots.find(key); it != normalizedSlots.end())
+      return it->second;
     int64_t out = newSlot(program.slots[size_t(in)].width, /*isInt=*/false,
                           program.slots[size_t(in)].context);
     call({Kind::RmsNorm, {k}, {epsilon}},
@@ -1391,7 +1393,7 @@ private:
     program.slots[size_t(s)].cross = dynamic == 2 && kinds[1];
     slotOf[value] = s;
     plainRows[value] = kinds;
-    program.replay = true;
+    program.replay |= dynamic == 2;
     return s;
   }
 
@@ -1915,8 +1917,9 @@ private:
   ModuleOp module;
   KernelProgram program;
   llvm::DenseMap<Value, int64_t> slotOf;
-  /// (declaration, layout, layout params, column scale) → weights index.
-  std::map<std::tuple<std::string, int, std::vector<int64_t>, std::string>,
+  /// (declaration, layout, layout params, column scale, bf16) → weights
+  /// index.
+  std::map<std::tuple<std::string, int, std::vector<int64_t>, std::string, bool>,
            int64_t>
       weightIndex;
   llvm::DenseMap<Value, int64_t> stateOf; // memory state → states index
@@ -1925,8 +1928,9 @@ private:
   llvm::DenseMap<Value, std::pair<int64_t, int64_t>> lshCaches;
   llvm::DenseMap<Value, std::string> inputOf; // image / audio inputs
   llvm::DenseMap<Value, RowKinds> plainRows; // plain attention's values
-  /// (input, gain) → the slot an rms_norm kernel wrote for bf16 linears.
-  llvm::DenseMap<std::pair<Value, Value>, int64_t> normalizedSlots;
+  /// (input slot, gain weight, epsilon) → the slot an rms_norm kernel
+  /// wrote for bf16 linears.
+  std::map<std::tuple<int64_t, int64_t, double>, int64_t> normalizedSlots;
   Value positionsValue;
   SmallVector<Value> calleePositions;
 };

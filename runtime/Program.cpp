@@ -527,6 +527,12 @@ private:
       return fail("ids and positions must be i32 slots of width 1");
     if (logits.isInt || logits.width != program.vocab)
       return fail("logits must be an f32 slot of width vocab");
+    // Score slots hold a call's own rows against each other: only a
+    // replayed program, which re-runs the whole sequence, is exact.
+    if (!program.replay)
+      for (const Program::Slot &slot : program.slots)
+        if (slot.square || slot.cross)
+          return fail("square or cross slots need 'replay'");
     auto tokenRows = [](const Program::Slot &s) {
       return !s.context && !s.square && !s.cross;
     };

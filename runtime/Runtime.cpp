@@ -41,9 +41,6 @@ namespace {
 
 using KernelFn = int (*)(void **);
 
-/// The longest sequence a replayed program (plain attention, n × n scores
-/// per head) runs.
-constexpr int64_t kMaxReplayRows = int64_t(1) << 14;
 using HostRunFn = int32_t (*)(const r1_host_frame *);
 
 /// Whether this CPU has `feature` (a name program.txt may list).
@@ -147,8 +144,9 @@ struct r1rt_model {
   std::vector<KernelFn> kernels;
   HostRunFn hostRun = nullptr;
   int (*setThreads)(int) = nullptr;
-  /// The widest slot or cache row, which bounds the rows a call may have.
-  int64_t widestRow = 1;
+  /// The widest slot or cache row, which bounds the rows a call may have;
+  /// the widest per (row, row) and (row, context row) pair likewise.
+  int64_t widestRow = 1, widestSquare = 0, widestCross = 0;
 
   ~r1rt_model() {
     if (library)
@@ -287,8 +285,12 @@ private:
       return false;
     }
     setErrorHandler(recordKernelError);
-    for (const Program::Slot &s : program.slots)
-      widestRow = std::max(widestRow, s.width);
+    for (const Program::Slot &s : program.slots) {
+      int64_t &widest = s.square  ? widestSquare
+                        : s.cross ? widestCross
+                                  : widestRow;
+      widest = std::max(widest, s.width);
+    }
     for (const Program::Cache &c : program.caches)
       widestRow = std::max(widestRow, c.width);
     // The experts step's scratch rows: top-k per token of width I or H.
@@ -879,11 +881,19 @@ struct r1rt_session {
     for (const std::vector<float> &rows : recorded)
       before.push_back(rows.size());
     size_t seen = history.size();
-    if (execute(tokens, n, logits, lastOnly))
-      return true;
-    for (size_t s = 0; s < recorded.size(); ++s)
-      recorded[s].resize(before[s]);
-    history.resize(seen);
+    auto rollBack = [&] {
+      for (size_t s = 0; s < recorded.size(); ++s)
+        recorded[s].resize(before[s]);
+      history.resize(seen);
+    };
+    try {
+      if (execute(tokens, n, logits, lastOnly))
+        return true;
+    } catch (...) { // out of memory: unchanged, then reported by the caller
+      rollBack();
+      throw;
+    }
+    rollBack();
     return false;
   }
 
@@ -905,14 +915,18 @@ struct r1rt_session {
       n = int64_t(history.size());
       start = 0;
     }
-    // Every extent must fit the kernels' int32 dims; scores are n × n.
+    // Every buffer must fit the kernels' int32 extents and products; plain
+    // attention's scores are n × n (or n × context rows) per head.
+    const int64_t limit = int64_t(1) << 31;
     int64_t length = start + n;
-    if (length >= (int64_t(1) << 31) / model->widestRow ||
-        (p.replay && length > kMaxReplayRows))
+    if (length >= limit / model->widestRow ||
+        (model->widestSquare && length >= limit / length / model->widestSquare))
       return fail("the sequence is too long for this model's buffers");
     if (!measureContext())
       return false;
-    if (contextRows >= (int64_t(1) << 31) / model->widestRow)
+    if (contextRows >= limit / model->widestRow ||
+        (model->widestCross &&
+         contextRows * n >= limit / model->widestCross))
       return fail("the encoder context is too long for this model's buffers");
     reserve(n, length);
     std::memcpy(slots[p.ids].data(), tokens, size_t(n) * 4);

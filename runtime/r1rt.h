@@ -83,7 +83,9 @@ int r1rt_set_input(r1rt_session *session, const char *name, const float *data,
 /* Ends a call (e.g. one generation: prefill and its decode steps): the
  * memory unit's state, which every step of the call read as it was at the
  * call's start, takes in the rows the call processed. Models without a
- * memory unit have nothing to do. */
+ * memory unit have nothing to do. A model compiled without attention
+ * fusion recomputes every token on each call, so tokens kept past this
+ * (no r1rt_forget_tokens) are then read with the new state. */
 void r1rt_end_call(r1rt_session *session);
 /* Forgets every token (empties the cache); the memory state stays. */
 void r1rt_forget_tokens(r1rt_session *session);

@@ -109,9 +109,14 @@ TEST(Program, ParsesPlainAttentionsSlotsAndReplay) {
             "kernels 2 steps 0");
   EXPECT_EQ(parseError(validProgram() + "replay 1\n"),
             "program.txt:18: 'replay' takes 0 fields");
+  // Scores over a call's own rows are exact only when calls replay.
+  EXPECT_EQ(parseError(replacedIn(validProgram(), "slot 16 f32\n",
+                                  "slot 16 f32\nslot 4 f32 square\n")),
+            "program.txt: square or cross slots need 'replay'");
   // The logits are per token: never a square slot.
   EXPECT_EQ(parseError(replacedIn(validProgram(), "slot 16 f32\n",
-                                  "slot 16 f32 square\n")),
+                                  "slot 16 f32 square\n") +
+                       "replay\n"),
             "program.txt: ids, positions and logits must be token rows");
 }
 
