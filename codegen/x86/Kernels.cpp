@@ -53,7 +53,7 @@ KernelPipeline rmsNorm(const KernelSpec &spec) {
   return {Pipeline(out), {x, w}};
 }
 
-KernelPipeline linear(const KernelSpec &spec) {
+KernelPipeline linear(const KernelSpec &spec, bool avx512) {
   std::optional<float> normEpsilon;
   if (!spec.params.empty())
     normEpsilon = float(spec.params[0]);
@@ -62,7 +62,7 @@ KernelPipeline linear(const KernelSpec &spec) {
   LinearKernel kernel = defineLinear(spec.dims[0], spec.dims[1], spec.flag,
                                      variant == 1, normEpsilon, gated,
                                      spec.bf16Weights);
-  scheduleLinear(kernel);
+  scheduleLinear(kernel, avx512);
   std::vector<Argument> args{kernel.input, kernel.packedWeight};
   if (kernel.packedUp)
     args.push_back(*kernel.packedUp);
@@ -763,14 +763,14 @@ KernelPipeline elementwise(const KernelSpec &spec) {
 
 } // namespace
 
-KernelPipeline definePipeline(const KernelSpec &spec) {
+KernelPipeline definePipeline(const KernelSpec &spec, bool avx512) {
   switch (spec.kind) {
   case Kind::Embed:
     return embed(spec);
   case Kind::RmsNorm:
     return rmsNorm(spec);
   case Kind::Linear:
-    return linear(spec);
+    return linear(spec, avx512);
   case Kind::Rope:
     return rope(spec);
   case Kind::Attention:

@@ -22,7 +22,9 @@ struct KernelPipeline {
   std::vector<Halide::Argument> arguments;
 };
 
-KernelPipeline definePipeline(const KernelSpec &spec);
+/// `avx512`: the target has 32 zmm registers (else 16 ymm), which sizes
+/// the linear kernel's register tiles.
+KernelPipeline definePipeline(const KernelSpec &spec, bool avx512 = true);
 
 } // namespace mlir::r1::x86
 

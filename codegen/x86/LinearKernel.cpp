@@ -108,10 +108,12 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
   return kernel;
 }
 
-void scheduleLinear(LinearKernel &kernel) {
+void scheduleLinear(LinearKernel &kernel, bool avx512) {
   Func out = kernel.output, acc = kernel.accumulate;
   bool gated = bool(kernel.packedUp);
-  const int tileRows = 6, tilePanels = gated ? 2 : 4;
+  // A panel is one zmm, or two ymm: accumulators must fit the registers.
+  const int tileRows = avx512 || !gated ? 6 : 3,
+            tilePanels = avx512 ? (gated ? 2 : 4) : 1;
   Var n = out.args()[0], m = out.args()[1];
   // Each row's inverse RMS once per call, before the tiles.
   if (kernel.inverseRms)

@@ -57,8 +57,9 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
 /// tile; each core takes whole panel blocks and walks every row block
 /// through one, so its weight panels stay in L2 and a parallel task is a
 /// block's worth of tiles, not one tile (the thread pool's per-task cost
-/// was 25-45% of a small GEMM's time).
-void scheduleLinear(LinearKernel &kernel);
+/// was 25-45% of a small GEMM's time). Without AVX-512 (16 ymm registers)
+/// the tiles shrink to 6 × 1 panels (3 × 1 gated).
+void scheduleLinear(LinearKernel &kernel, bool avx512 = true);
 
 /// W[N, K] (row-major) as panels [ceil(N/16)][K][16], zero-padded.
 std::vector<float> packLinearWeights(const float *weight, int64_t outFeatures,

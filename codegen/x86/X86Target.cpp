@@ -92,7 +92,8 @@ public:
       std::string cached =
           cacheDir.empty() ? "" : cacheDir + "/" + cacheKey(symbol) + ".o";
       if (cached.empty() || llvm::sys::fs::copy_file(cached, object)) {
-        x86::KernelPipeline kernel = x86::definePipeline(kernels[i]);
+        x86::KernelPipeline kernel = x86::definePipeline(
+            kernels[i], halide.has_feature(Halide::Target::AVX512));
         try {
           kernel.pipeline.compile_to_object(std::string(object),
                                             kernel.arguments, symbol, halide);
