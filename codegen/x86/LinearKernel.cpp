@@ -162,12 +162,22 @@ void scheduleLinear(LinearKernel &kernel, bool avx512) {
       .parallel(tiles);
   // Accumulators live in registers for one tile; k loops around the whole
   // register tile, so each step is one broadcast of x and tilePanels FMAs
-  // (twice that when gated) per row.
-  acc.compute_at(out, mo)
-      .bound_extent(lane, int(kPanelWidth))
-      .bound_extent(panel, tilePanels)
-      .bound_extent(am, tileRows)
-      .store_in(MemoryType::Register);
+  // (twice that when gated) per row. With a large K a panel block passes
+  // L2's size (2.3 MB at K = 8960), so K is walked in chunks around the
+  // row tiles instead, the block's accumulators in memory between chunks
+  // (LLVM keeps a tile's in registers within one).
+  const int chunk = 2048;
+  bool blocked = kernel.inFeatures > 2 * chunk;
+  if (blocked)
+    acc.compute_at(out, tiles)
+        .bound_extent(lane, int(kPanelWidth))
+        .bound_extent(panel, tilePanels);
+  else
+    acc.compute_at(out, mo)
+        .bound_extent(lane, int(kPanelWidth))
+        .bound_extent(panel, tilePanels)
+        .bound_extent(am, tileRows)
+        .store_in(MemoryType::Register);
   if (gated)
     acc.bound_extent(accArgs[1], 2);
   auto tile = [&](Stage stage, std::vector<VarOrRVar> order) {
@@ -189,12 +199,23 @@ void scheduleLinear(LinearKernel &kernel, bool avx512) {
     pure.push_back(v);
     update.push_back(v);
   }
-  update.push_back(kernel.reduction.x);
-  for (VarOrRVar v : {VarOrRVar(po), VarOrRVar(mo)}) {
-    pure.push_back(v);
-    update.push_back(v);
+  RVar ko("ko"), ki("ki");
+  if (blocked) {
+    update.push_back(ki);
+    update.push_back(VarOrRVar(po));
+    update.push_back(VarOrRVar(mo));
+    update.push_back(ko);
+  } else {
+    update.push_back(kernel.reduction.x);
+    update.push_back(VarOrRVar(po));
+    update.push_back(VarOrRVar(mo));
   }
+  pure.push_back(VarOrRVar(po));
+  pure.push_back(VarOrRVar(mo));
   tile(acc, pure);
+  if (blocked)
+    acc.update().split(kernel.reduction.x, ko, ki, chunk,
+                       TailStrategy::GuardWithIf);
   tile(acc.update(), update);
 }
 

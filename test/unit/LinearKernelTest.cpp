@@ -136,6 +136,11 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LinearKernelTest,
                              Shape{13, 100, 77, Variant::NormResidual},
                              Shape{1, 100, 77, Variant::Gated},
                              Shape{13, 100, 77, Variant::Gated},
+                             // K > 4096: the reduction walks K in chunks
+                             // around the row tiles.
+                             Shape{13, 40, 5000},
+                             Shape{13, 40, 4500, Variant::NormResidual},
+                             Shape{7, 33, 4500, Variant::Gated},
                              Shape{1, 100, 77, Variant::Plain, true},
                              Shape{13, 100, 77, Variant::Plain, true},
                              Shape{1, 100, 77, Variant::Gated, true},
