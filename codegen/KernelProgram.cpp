@@ -577,9 +577,7 @@ private:
       if (failed(out))
         return failure();
       int64_t rows = -(*width / c); // rows per token × tokens
-      call({Kind::RmsNorm, {c}, {norm.getEpsilon().convertToDouble()}},
-           {slotArg(*in, {c, rows}), {KernelArg::Source::Weight, *w, {c}}},
-           slotArg(*out, {c, rows}));
+      callRmsNorm(*in, *w, norm.getEpsilon().convertToDouble(), c, rows, *out);
       return success();
     }
     if (auto linear = dyn_cast<LinearOp>(op))
@@ -851,11 +849,18 @@ private:
       return it->second;
     int64_t out = newSlot(program.slots[size_t(in)].width, /*isInt=*/false,
                           program.slots[size_t(in)].context);
-    call({Kind::RmsNorm, {k}, {epsilon}},
-         {slotArg(in, {k, rows}), {KernelArg::Source::Weight, *g, {k}}},
-         slotArg(out, {k, rows}));
+    callRmsNorm(in, *g, epsilon, k, rows, out);
     normalizedSlots[key] = out;
     return out;
+  }
+
+  /// Slot `in`'s rows of `c` (`rows` as a KernelArg dim) RMS-normalized
+  /// with gain weight `gain` into slot `out`.
+  void callRmsNorm(int64_t in, int64_t gain, double epsilon, int64_t c,
+                   int64_t rows, int64_t out) {
+    call({Kind::RmsNorm, {c}, {epsilon}},
+         {slotArg(in, {c, rows}), {KernelArg::Source::Weight, gain, {c}}},
+         slotArg(out, {c, rows}));
   }
 
   LogicalResult lowerRope(RopeOp rope) {

@@ -307,6 +307,7 @@ struct r1rt_session {
   r1rt_model *model;
   std::vector<AlignedBuffer> slots;  // token capacity × width × 4 bytes
   std::vector<AlignedBuffer> caches; // cache capacity × width × 4 bytes
+  std::vector<uint8_t *> slotData, cacheData; // their data(), for the frame
   // Memory-unit state (as of the call's start) and, per memrecord step, the
   // rows the current call has recorded for the end-of-call update.
   std::vector<std::vector<float>> states;
@@ -336,6 +337,8 @@ struct r1rt_session {
   explicit r1rt_session(r1rt_model *model)
       : model(model), slots(model->program.slots.size()),
         caches(model->program.caches.size()),
+        slotData(model->program.slots.size()),
+        cacheData(model->program.caches.size()),
         recorded(model->program.steps.size()) {
     resetState();
     if (std::getenv("R1RT_PROFILE")) {
@@ -500,6 +503,12 @@ struct r1rt_session {
                        /*keep=*/true);
       cacheCapacity = capacity;
     }
+    // The buffers as the host program sees them; nothing reallocates them
+    // until the next reserve().
+    for (size_t s = 0; s < slots.size(); ++s)
+      slotData[s] = slots[s].data();
+    for (size_t c = 0; c < caches.size(); ++c)
+      cacheData[c] = caches[c].data();
   }
 
   const std::vector<float> *input(const char *name) const {
@@ -599,36 +608,17 @@ struct r1rt_session {
     int dims;
   };
   static constexpr halide_type_t kF32{halide_type_float, 32},
-      kI32{halide_type_int, 32}, kBf16Bits{halide_type_uint, 16};
+      kBf16Bits{halide_type_uint, 16};
 
-  /// `arg` for a call on `n` tokens with `length` cached rows.
-  View describe(const Arg &arg, int64_t n, int64_t length) {
-    const Program &p = model->program;
+  /// Weight `arg` (the parser checked it is a weight with static dims that
+  /// cover its bytes), from `offset` bytes into it.
+  View weightView(const Arg &arg, uint64_t offset) const {
+    const Program::Weight &w = model->program.weights[size_t(arg.index)];
     View view{};
-    switch (arg.source) {
-    case Arg::Source::Slot:
-      view.host = slots[arg.index].data();
-      view.type = p.slots[arg.index].isInt ? kI32 : kF32;
-      if (p.slots[arg.index].context)
-        n = contextRows;
-      break;
-    case Arg::Source::Weight:
-      view.host = const_cast<uint8_t *>(model->weights) +
-                  p.weights[arg.index].offset;
-      view.type = p.weights[arg.index].bf16 ? kBf16Bits : kF32;
-      break;
-    case Arg::Source::Cache:
-      view.host = caches[arg.index].data();
-      view.type = p.caches[arg.index].isInt ? kI32 : kF32;
-      break;
-    }
+    view.host = const_cast<uint8_t *>(model->weights) + w.offset + offset;
+    view.type = w.bf16 ? kBf16Bits : kF32;
     view.dims = int(arg.dims.size());
-    for (size_t i = 0; i < arg.dims.size(); ++i) {
-      int64_t d = arg.dims[i];
-      view.extents[i] = d > 0                              ? d
-                        : arg.source == Arg::Source::Cache ? length
-                                                           : -d * n;
-    }
+    std::copy(arg.dims.begin(), arg.dims.end(), view.extents);
     return view;
   }
 
@@ -781,10 +771,8 @@ struct r1rt_session {
     for (int64_t r = 0; r < rows; ++r)
       std::memcpy(xs + r * H, in + order[r] / m.topK * H, size_t(H) * 4);
     auto expertView = [&](const Arg &arg, int64_t e) {
-      View v = describe(arg, 0, 0);
-      v.host = static_cast<uint8_t *>(v.host) +
-               e * int64_t(p.weights[arg.index].bytes / uint64_t(m.experts));
-      return v;
+      return weightView(arg, uint64_t(e) * (p.weights[arg.index].bytes /
+                                            uint64_t(m.experts)));
     };
     for (int64_t e = 0; e < m.experts; ++e) {
       int64_t c = start[e + 1] - start[e], o = start[e];
@@ -934,13 +922,6 @@ struct r1rt_session {
     for (int64_t i = 0; i < n; ++i)
       positions[i] = int32_t(start + i);
 
-    // The buffers as the host program sees them; reserve() has grown them
-    // for this call and nothing reallocates them until it ends.
-    std::vector<uint8_t *> slotData, cacheData;
-    for (const AlignedBuffer &b : slots)
-      slotData.push_back(b.data());
-    for (const AlignedBuffer &b : caches)
-      cacheData.push_back(b.data());
     r1_host_frame frame{};
     frame.session = this;
     frame.slots = slotData.data();
