@@ -1,9 +1,10 @@
 //===- CheckpointIndex.cpp - a checkpoint folder's tensors ----------------===//
 //
 // This file implements Checkpoint::open. The index is untrusted: a shard
-// name must be a plain relative path without `..`, and after resolving
-// symlinks it must still lie inside the folder; each real file is opened
-// once, and the index and the shards' headers must agree exactly.
+// name must be a plain relative path without `..` whose folders, after
+// resolving symlinks, lie inside the model folder (the shard file itself may
+// be a symlink, as in the hub cache); each real file is opened once, and the
+// index and the shards' headers must agree exactly.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,18 +43,27 @@ Error checkShardPath(StringRef indexPath, StringRef realDir, StringRef name,
   name.split(parts, '/');
   if (is_contained(parts, ".."))
     return bad("leaves the model folder through '..'");
+  // The folder's own entries may be symlinks (HuggingFace's hub cache links
+  // every file of a snapshot into ../../blobs/): the shard itself is
+  // followed wherever it points, but the folders the name walks through must
+  // be real folders inside the model folder, so the index cannot reach out.
   SmallString<256> joined(realDir);
   sys::path::append(joined, sys::path::Style::posix, name);
+  SmallString<256> parent;
+  if (std::error_code ec =
+          sys::fs::real_path(sys::path::parent_path(joined), parent))
+    return bad("cannot be opened: " + ec.message());
+  StringRef realParent = parent;
+  bool inside =
+      realParent == realDir ||
+      (realParent.starts_with(realDir) &&
+       (sys::path::is_separator(realDir.back()) ||
+        sys::path::is_separator(realParent[realDir.size()])));
+  if (!inside)
+    return bad("resolves to '" + printable(realParent) +
+               "', outside the model folder");
   if (std::error_code ec = sys::fs::real_path(joined, resolved))
     return bad("cannot be opened: " + ec.message());
-  // Symlinks are resolved now: the real path must be below the folder's.
-  StringRef real(resolved.data(), resolved.size());
-  bool inside = real.starts_with(realDir) && real.size() > realDir.size() &&
-                (sys::path::is_separator(realDir.back()) ||
-                 sys::path::is_separator(real[realDir.size()]));
-  if (!inside)
-    return bad("resolves to '" + printable(real) +
-               "', outside the model folder");
   return Error::success();
 }
 

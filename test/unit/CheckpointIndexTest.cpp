@@ -89,12 +89,51 @@ TEST_F(CheckpointIndexTest, EmptyShardPath) {
   EXPECT_THAT(errorOf(), HasSubstr("is empty"));
 }
 
-TEST_F(CheckpointIndexTest, SymlinkEscapingFolder) {
-  TempDir outside;
-  std::string target = outside.write("x.safetensors", oneTensor("a"));
-  ASSERT_FALSE(llvm::sys::fs::create_link(target, dir.file("x.safetensors")));
-  index(R"({"a":"x.safetensors"})");
-  EXPECT_THAT(errorOf(), HasSubstr("outside the model folder"));
+/// A folder laid out as HuggingFace's hub cache does:
+/// models--x/snapshots/REV/FILE -> ../../blobs/HASH.
+class HubCache {
+public:
+  explicit HubCache(const TempDir &root) : root(root) {
+    namespace fs = llvm::sys::fs;
+    EXPECT_FALSE(fs::create_directories(root.file("models--x/blobs")));
+    EXPECT_FALSE(fs::create_directories(root.file("models--x/snapshots/rev")));
+  }
+  /// Writes `bytes` as blob `hash` and links the snapshot's `name` to it.
+  void add(llvm::StringRef name, llvm::StringRef hash, llvm::StringRef bytes) {
+    root.write(("models--x/blobs/" + hash).str(), bytes);
+    EXPECT_FALSE(llvm::sys::fs::create_link("../../blobs/" + hash,
+                                            snapshot() + "/" + name.str()));
+  }
+  std::string snapshot() const { return root.file("models--x/snapshots/rev"); }
+
+private:
+  const TempDir &root;
+};
+
+TEST_F(CheckpointIndexTest, HubCacheShards) {
+  HubCache hub(dir);
+  hub.add("s1.safetensors", "1111", oneTensor("a"));
+  hub.add("s2.safetensors", "2222", oneTensor("b"));
+  hub.add("model.safetensors.index.json", "3333",
+          R"({"weight_map":{"a":"s1.safetensors","b":"s2.safetensors"}})");
+  auto ckpt = Checkpoint::open(hub.snapshot());
+  ASSERT_TRUE(!!ckpt) << llvm::toString(ckpt.takeError());
+  EXPECT_EQ((*ckpt)->files().size(), 2u);
+  EXPECT_NE((*ckpt)->find("b"), nullptr);
+}
+
+TEST_F(CheckpointIndexTest, HubCacheSingleFile) {
+  HubCache hub(dir);
+  hub.add("model.safetensors", "1111", oneTensor("a"));
+  auto ckpt = Checkpoint::open(hub.snapshot());
+  ASSERT_TRUE(!!ckpt) << llvm::toString(ckpt.takeError());
+  EXPECT_NE((*ckpt)->find("a"), nullptr);
+}
+
+TEST_F(CheckpointIndexTest, ShardThatIsNotARegularFile) {
+  ASSERT_FALSE(llvm::sys::fs::create_directory(dir.file("s1.safetensors")));
+  index(R"({"a":"s1.safetensors"})");
+  EXPECT_THAT(errorOf(), HasSubstr("is not a regular file"));
 }
 
 TEST_F(CheckpointIndexTest, MissingShard) {
