@@ -12,9 +12,11 @@
 #include "codegen/ArtifactWriter.h"
 
 #include "codegen/KernelProgram.h"
+#include "codegen/OutputGuard.h"
 #include "codegen/host/HostProgram.h"
 
 #include "frontend/CheckpointIndex.h"
+#include "runtime/tokenizer/Tokenizer.h"
 #include "ir/R1Dialect.h"
 
 #include "llvm/ADT/APFloat.h"
@@ -367,6 +369,38 @@ LogicalResult linkExecutable(ModuleOp module, Target &target, StringRef dir,
   return success();
 }
 
+/// The checkpoint's tokenizer.json (null when it has none), checked with the
+/// runtime's own reader and against the model's vocabulary, so a broken one
+/// fails the compile instead of the first run.
+FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
+readTokenizer(ModuleOp module, StringRef checkpointDir, int64_t vocab) {
+  SmallString<256> path(checkpointDir);
+  llvm::sys::path::append(path, "tokenizer.json");
+  if (!llvm::sys::fs::exists(path))
+    return std::unique_ptr<llvm::MemoryBuffer>();
+  auto error = [&] {
+    return emitError(FileLineColLoc::get(module.getContext(), path, 0, 0));
+  };
+  if (!llvm::sys::fs::is_regular_file(path))
+    return error() << "is not a regular file";
+  uint64_t size = 0;
+  uint64_t limit = ::r1::tokenizer::TokenizerLimits().maxFileBytes;
+  if (!llvm::sys::fs::file_size(path, size) && size > limit)
+    return error() << "has " << size << " bytes, more than " << limit;
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return error() << "cannot be read: " << buffer.getError().message();
+  auto loaded = ::r1::tokenizer::Tokenizer::fromJson((*buffer)->getBuffer());
+  if (!loaded)
+    return error() << loaded.message();
+  if (loaded->vocabSize() > uint64_t(vocab))
+    return error() << "has token ids up to " << loaded->vocabSize() - 1
+           << ", past the model's vocabulary of " << vocab
+           << " ('vocab_size' in config.json)";
+  return std::move(*buffer);
+}
+
 } // namespace
 
 FailureOr<ArtifactSummary>
@@ -376,6 +410,12 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   auto checkpoint = Checkpoint::open(checkpointDir);
   if (!checkpoint)
     return emitError(module.getLoc()) << llvm::toString(checkpoint.takeError());
+  for (auto [output, kind] :
+       {std::pair(outDir, OutputKind::Artifact),
+        std::pair(executable, OutputKind::Executable)})
+    if (!output.empty())
+      if (llvm::Error error = checkOutput(checkpointDir, output, kind))
+        return emitError(module.getLoc()) << llvm::toString(std::move(error));
 
   // Build everything in a sibling temporary folder, then rename it in.
   SmallString<256> tmp;
@@ -396,6 +436,10 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
 
   FailureOr<KernelProgram> program = lowerToKernels(module);
   if (failed(program))
+    return failure();
+  FailureOr<std::unique_ptr<llvm::MemoryBuffer>> tokenizerText =
+      readTokenizer(module, checkpointDir, program->vocab);
+  if (failed(tokenizerText))
     return failure();
   report("weights", 0, 0);
   json::Array tensors;
@@ -459,16 +503,10 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
     return failure();
   if (failed(writeTextFile(module, tmp, "host.mlir", hostStream.str(), files)))
     return failure();
-  SmallString<256> tokenizer(checkpointDir);
-  llvm::sys::path::append(tokenizer, "tokenizer.json");
-  if (llvm::sys::fs::is_regular_file(tokenizer)) {
-    auto buffer = llvm::MemoryBuffer::getFile(tokenizer);
-    if (!buffer)
-      return emitError(module.getLoc()) << "cannot read " << tokenizer;
-    if (failed(writeTextFile(module, tmp, "tokenizer.json",
-                             (*buffer)->getBuffer(), files)))
-      return failure();
-  }
+  if (*tokenizerText &&
+      failed(writeTextFile(module, tmp, "tokenizer.json",
+                           (*tokenizerText)->getBuffer(), files)))
+    return failure();
   json::Array kernels;
   for (const KernelSpec &kernel : program->kernels)
     kernels.push_back(kernel.symbol());

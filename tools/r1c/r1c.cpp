@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ArtifactWriter.h"
+#include "codegen/OutputGuard.h"
 #include "codegen/Target.h"
 #include "frontend/ModelImporter.h"
 #include "ir/R1Dialect.h"
@@ -198,6 +199,15 @@ int main(int argc, char **argv) {
     return 1;
   }
   bool compile = emit == Emit::Artifact || emit == Emit::Exe;
+  // r1c replaces only its own earlier output, checked before any work.
+  if (llvm::Error error = r1::checkOutput(
+          modelDir, outputFile,
+          emit == Emit::Artifact ? r1::OutputKind::Artifact
+          : emit == Emit::Exe    ? r1::OutputKind::Executable
+                                 : r1::OutputKind::Text)) {
+    llvm::errs() << "r1c: " << llvm::toString(std::move(error)) << "\n";
+    return 1;
+  }
 
   DialectRegistry registry;
   registry.insert<r1::R1Dialect, func::FuncDialect>();
