@@ -114,8 +114,12 @@ FailureOr<Value> GraphBuilder::weightAs(StringRef name,
                                         Type element) {
   if (failed(checkTensor(name, shape)))
     return failure();
-  return declare(name, RankedTensorType::get(shape, element),
-                 checkpoint.find(name)->dtype, {});
+  DType dtype = checkpoint.find(name)->dtype;
+  if (!::r1::frontend::isFloat(dtype))
+    return emitError(NameLoc::get(b.getStringAttr(name)))
+           << "tensor '" << name << "' is " << ::r1::frontend::dtypeName(dtype)
+           << "; a float tensor (F32, F16 or BF16) is expected here";
+  return declare(name, RankedTensorType::get(shape, element), dtype, {});
 }
 
 FailureOr<DType> GraphBuilder::commonDType(ArrayRef<std::string> names,
@@ -125,6 +129,10 @@ FailureOr<DType> GraphBuilder::commonDType(ArrayRef<std::string> names,
     if (failed(checkTensor(name, shape)))
       return failure();
     DType d = checkpoint.find(name)->dtype;
+    if (!::r1::frontend::isFloat(d) && d != DType::F8_E4M3)
+      return emitError(NameLoc::get(b.getStringAttr(name)))
+             << "tensor '" << name << "' is " << ::r1::frontend::dtypeName(d)
+             << "; a float tensor (F32, F16, BF16 or F8_E4M3) is expected here";
     if (dtype && *dtype != d)
       return emitError(NameLoc::get(b.getStringAttr(name)))
              << "tensor '" << name << "' is " << ::r1::frontend::dtypeName(d)

@@ -43,3 +43,21 @@
 
 // RUN: not r1c %t/shape --dtype f64 2>&1 | FileCheck %s --check-prefix=DTYPE
 // DTYPE: error: compute type must be f32, bf16 or f16, got 'f64'
+
+// A tensor stored as an integer (or FP8 outside a projection) where a float
+// is expected is an error before any op is built, never an abort.
+// RUN: %mkckpt llama %t/i32 --retype model.layers.0.self_attn.q_proj.weight=I32
+// RUN: not r1c %t/i32 2>&1 | FileCheck %s --check-prefix=I32
+// I32: model.layers.0.self_attn.q_proj.weight: error: tensor 'model.layers.0.self_attn.q_proj.weight' is I32; a float tensor (F32, F16 or BF16) is expected here
+// RUN: %mkckpt llama %t/i8norm --retype model.norm.weight=I8
+// RUN: not r1c %t/i8norm 2>&1 | FileCheck %s --check-prefix=I8
+// I8: error: tensor 'model.norm.weight' is I8; a float tensor (F32, F16 or BF16) is expected here
+// RUN: %mkckpt llama %t/f8embed --retype model.embed_tokens.weight=F8_E4M3
+// RUN: not r1c %t/f8embed 2>&1 | FileCheck %s --check-prefix=F8
+// F8: error: tensor 'model.embed_tokens.weight' is F8_E4M3; a float tensor (F32, F16 or BF16) is expected here
+// RUN: %mkckpt deepseek_v3 %t/expert --retype model.layers.1.mlp.experts.0.gate_proj.weight=I64
+// RUN: not r1c %t/expert 2>&1 | FileCheck %s --check-prefix=EXPERT
+// EXPERT: error: tensor 'model.layers.1.mlp.experts.0.gate_proj.weight' is I64; a float tensor
+// RUN: %mkckpt deepseek_v3 %t/scale --fp8 --retype model.layers.0.self_attn.o_proj.weight_scale_inv=I32
+// RUN: not r1c %t/scale 2>&1 | FileCheck %s --check-prefix=SCALE
+// SCALE: error: tensor 'model.layers.0.self_attn.o_proj.weight_scale_inv' is I32; a float tensor
