@@ -119,6 +119,18 @@ LogicalResult readWeight(ModuleOp module, const Checkpoint &checkpoint,
   return success();
 }
 
+/// `v` rounded to the nearest bf16 (ties to even), as an f32; NaN stays NaN.
+float roundToBf16(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    return v;
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  bits &= 0xffff0000u;
+  std::memcpy(&v, &bits, 4);
+  return v;
+}
+
 /// An output file that hashes what it writes.
 class HashedFile {
 public:
@@ -212,15 +224,22 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
       for (size_t i = 0; i < values.size(); ++i)
         values[i] *= scales[i % columns];
     }
-    // bf16 storage is exact: the values came from bf16 and nothing scaled
-    // them since.
-    if (weight.bf16 && llvm::any_of(values, [](float v) {
-          uint32_t bits;
-          std::memcpy(&bits, &v, 4);
-          return (bits & 0xffffu) != 0;
-        }))
+    // bf16 storage of a bf16 checkpoint is exact: nothing scaled its values
+    // since. Wider sources (r1c --dtype bf16) round to nearest even.
+    auto decl = module.lookupSymbol<WeightDeclOp>(weight.decl);
+    auto source = decl ? decl->getAttrOfType<StringAttr>("source_dtype")
+                       : StringAttr();
+    if (weight.bf16 && source && source.getValue() != "BF16") {
+      for (float &v : values)
+        v = roundToBf16(v);
+    } else if (weight.bf16 && llvm::any_of(values, [](float v) {
+                 uint32_t bits;
+                 std::memcpy(&bits, &v, 4);
+                 return (bits & 0xffffu) != 0;
+               })) {
       return emitError(module.getLoc())
              << "@" << weight.decl << " is not bf16 but was to be stored so";
+    }
     file.padTo(kWeightAlignment);
     uint64_t offset = file.bytes();
     target.packWeight(weight, values, [&](StringRef bytes) { file.write(bytes); });

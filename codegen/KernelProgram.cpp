@@ -287,17 +287,14 @@ private:
     return it->second;
   }
 
-  /// Whether `value` is a weight the checkpoint stores as bf16: packed
-  /// panels of it stay bf16, exactly.
+  /// Whether `value` is a bf16 weight (the module's compute type: a bf16
+  /// checkpoint's, or r1c --dtype bf16): packed panels of it stay bf16, the
+  /// checkpoint's values exactly or, from a wider source, rounded.
   bool storedBf16(Value value) {
     auto ref = value.getDefiningOp<WeightOp>();
     auto decl = ref ? module.lookupSymbol<WeightDeclOp>(ref.getName())
                     : WeightDeclOp();
-    if (!decl)
-      return false;
-    if (auto source = decl->getAttrOfType<StringAttr>("source_dtype"))
-      return source.getValue() == "BF16";
-    return decl.getTensorType().getElementType().isBF16();
+    return decl && decl.getTensorType().getElementType().isBF16();
   }
 
   /// A Linear kernel spec on weights `ws`: bf16 when they all are (the

@@ -76,7 +76,11 @@ cl::list<std::string> passOptions(
              "r1-absorb-mla{naive-prefill-rows=0} (repeatable)"),
     cl::value_desc("pass{options}"));
 cl::opt<std::string> computeType(
-    "dtype",  cl::cat(r1cCategory),cl::desc("Compute type: f32, bf16, f16 (default: checkpoint's)"),
+    "dtype", cl::cat(r1cCategory),
+    cl::desc("The module's compute type: f32, bf16 or f16 (default: the "
+             "checkpoint's). In an artifact it is the linear weights' "
+             "storage: bf16 rounds wider weights to bf16, f32 widens bf16 "
+             "ones; kernels accumulate in f32"),
     cl::init(""));
 
 void printLocation(Location loc, llvm::raw_ostream &os) {
@@ -199,6 +203,12 @@ int main(int argc, char **argv) {
     return 1;
   }
   bool compile = emit == Emit::Artifact || emit == Emit::Exe;
+  // The kernels compute in f32; weights are stored f32 or bf16.
+  if (compile && computeType == "f16") {
+    llvm::errs() << "r1c: --dtype f16: the artifact's kernels store weights "
+                    "as f32 or bf16 only; use --dtype f32 or bf16\n";
+    return 1;
+  }
   // r1c replaces only its own earlier output, checked before any work.
   if (llvm::Error error = r1::checkOutput(
           modelDir, outputFile,
