@@ -145,6 +145,11 @@ public:
       return failure();
     program.logitsSlot = *logits;
     program.vocab = logitsType.getDimSize(1);
+    auto maxPositions = module->getAttrOfType<IntegerAttr>("r1.max_positions");
+    if (!maxPositions || maxPositions.getInt() <= 0)
+      return module.emitOpError()
+             << "needs a positive r1.max_positions (the context limit)";
+    program.contextLength = maxPositions.getInt();
     // LSH defines each row by the sequence ending at it; a replay would
     // redo earlier rows over a longer one.
     if (program.replay && llvm::any_of(program.kernels, [](const KernelSpec &k) {
@@ -1948,6 +1953,7 @@ void mlir::r1::printProgram(
     llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges,
     llvm::raw_ostream &os) {
   os << "vocab " << program.vocab << "\n";
+  os << "context " << program.contextLength << "\n";
   for (const ProgramSlot &slot : program.slots)
     os << "slot " << slot.width << (slot.isInt ? " i32" : " f32")
        << (slot.context ? " context" : "") << (slot.square ? " square" : "")

@@ -281,6 +281,9 @@ struct KernelProgram {
   /// the last token's logits are wanted they run on the last row alone.
   int64_t rowwiseTail = 0;
   int64_t vocab = 0;
+  /// The most tokens a session may hold (config.json's
+  /// max_position_embeddings, from the module's r1.max_positions).
+  int64_t contextLength = 0;
   /// Attention runs over the call's own rows (plain attention, no KV
   /// cache): every call re-runs the whole sequence from position 0.
   bool replay = false;

@@ -86,6 +86,10 @@ mlir::r1::importModel(MLIRContext *context, StringRef dir,
   Location loc = FileLineColLoc::get(context, configPath, 0, 0);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   (*module)->setAttr("r1.model", StringAttr::get(context, c.architectureName));
+  // The positions the model was trained for: the artifact's context limit.
+  (*module)->setAttr("r1.max_positions",
+                     IntegerAttr::get(IntegerType::get(context, 64),
+                                      c.maxPositionEmbeddings));
   GraphBuilder b(*module, **checkpoint, *compute);
   if (c.fp8Block)
     b.setFp8Block(c.fp8Block->first, c.fp8Block->second);

@@ -149,6 +149,8 @@ private:
     }
     if (kind == "vocab")
       return count(f, 2) && width(f[1], program.vocab);
+    if (kind == "context")
+      return count(f, 2) && width(f[1], program.context);
     if (kind == "slot") {
       Program::Slot slot;
       if (f.size() == 4 && f[3] == "context")
@@ -517,6 +519,8 @@ private:
   bool check() {
     if (program.vocab <= 0)
       return fail("has no vocab");
+    if (program.context <= 0)
+      return fail("has no context length");
     if (program.ids < 0 || program.positions < 0 || program.logits < 0)
       return fail("does not name its ids, positions and logits slots");
     const auto &ids = program.slots[program.ids];

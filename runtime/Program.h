@@ -8,6 +8,8 @@
 //   target NAME FEATURE,FEATURE,...   ("-" for none)
 //   file NAME BYTES SHA256            (model.so, weights.bin)
 //   vocab V
+//   context N                         (the most tokens a session holds:
+//                                      max_position_embeddings)
 //   slot WIDTH f32|i32 [context|square|cross]
 //                                     (slot i: WIDTH elements per token, per
 //                                      row of the encoder context, per pair
@@ -133,6 +135,7 @@ struct Program {
   std::vector<std::string> features;
   std::vector<FileCheck> files;
   int64_t vocab = 0;
+  int64_t context = 0;
   struct Slot {
     int64_t width;
     bool isInt;

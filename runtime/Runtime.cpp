@@ -315,6 +315,9 @@ struct r1rt_session {
   // MoE scratch: rows grouped by expert, and their intermediates.
   AlignedBuffer moeIn, moeAct, moeOut;
   int64_t cacheCapacity = 0;
+  // The most tokens the session may hold: the model's context length or
+  // less (r1rt_session_set_context); the caches never grow past it.
+  int64_t contextLimit = 0;
   // Encoder inputs by name ("image", "audio") and the context rows they make.
   std::vector<std::pair<std::string, std::vector<float>>> inputs;
   int64_t contextRows = 0;
@@ -339,7 +342,8 @@ struct r1rt_session {
         caches(model->program.caches.size()),
         slotData(model->program.slots.size()),
         cacheData(model->program.caches.size()),
-        recorded(model->program.steps.size()) {
+        recorded(model->program.steps.size()),
+        contextLimit(model->program.context) {
     resetState();
     if (std::getenv("R1RT_PROFILE")) {
       profile = std::make_unique<Profile>();
@@ -497,7 +501,8 @@ struct r1rt_session {
       slots[s].grow(size_t(rowsOf(int64_t(s), n) * p.slots[s].width) * 4,
                     /*keep=*/false);
     if (length > cacheCapacity) {
-      int64_t capacity = std::max<int64_t>(length, 2 * cacheCapacity);
+      int64_t capacity = std::min(
+          std::max<int64_t>(length, 2 * cacheCapacity), contextLimit);
       for (size_t c = 0; c < caches.size(); ++c)
         caches[c].grow(size_t(capacity * p.caches[c].width) * 4,
                        /*keep=*/true);
@@ -895,6 +900,11 @@ struct r1rt_session {
         return fail("token id " + std::to_string(tokens[i]) +
                     " is outside the vocabulary [0, " +
                     std::to_string(p.vocab) + ")");
+    if (fresh > contextLimit - position)
+      return fail("the call would take the session to " +
+                  std::to_string(position + fresh) +
+                  " tokens, past its context of " +
+                  std::to_string(contextLimit));
     // A replayed program runs every token so far from position 0.
     int64_t n = fresh, start = position;
     if (p.replay) {
@@ -1085,6 +1095,31 @@ int r1rt_decode(r1rt_session *session, int32_t token, float *logits) {
 
 int64_t r1rt_position(const r1rt_session *session) {
   return session->position;
+}
+
+int64_t r1rt_context_length(const r1rt_model *model) {
+  return model->program.context;
+}
+
+int64_t r1rt_session_context(const r1rt_session *session) {
+  return session->contextLimit;
+}
+
+int r1rt_session_set_context(r1rt_session *session, int64_t tokens) {
+  int64_t most = session->model->program.context;
+  if (tokens < 1 || tokens > most)
+    return session->fail("a context of " + std::to_string(tokens) +
+                         " tokens is outside [1, " + std::to_string(most) +
+                         "], the model's context length"),
+           -1;
+  if (tokens < session->position)
+    return session->fail("the session already holds " +
+                         std::to_string(session->position) +
+                         " tokens, more than a context of " +
+                         std::to_string(tokens)),
+           -1;
+  session->contextLimit = tokens;
+  return 0;
 }
 
 int r1rt_set_input(r1rt_session *session, const char *name, const float *data,

@@ -74,6 +74,15 @@ int r1rt_classify(r1rt_session *session, const int32_t *tokens, size_t n,
 int r1rt_decode(r1rt_session *session, int32_t token, float *logits);
 /* Tokens the session has seen (its next position). */
 int64_t r1rt_position(const r1rt_session *session);
+/* The most tokens a session of the model may hold: the checkpoint's
+ * max_position_embeddings. A call that would pass a session's context fails
+ * (the session unchanged); its KV cache never grows past it. */
+int64_t r1rt_context_length(const r1rt_model *model);
+/* The session's context: r1rt_context_length unless set smaller. */
+int64_t r1rt_session_context(const r1rt_session *session);
+/* Sets the session's context to `tokens`, in [1, r1rt_context_length] and
+ * at least the tokens it holds. Returns 0, or -1 with r1rt_session_error. */
+int r1rt_session_set_context(r1rt_session *session, int64_t tokens);
 /* Sets an encoder input of the r1 extension for the following calls:
  * "image" (channels × height × width floats, row-major) or "audio"
  * (samples). Returns 0, or -1 with r1rt_session_error set (unknown name, a

@@ -4,7 +4,7 @@
 // leaves an existing artifact as it was.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %mkckpt llama %t/llama --dtype bf16
-// RUN: r1c %t/llama --dtype f32 -o %t/llama.r1 2>&1 | FileCheck %s --check-prefix=PROGRESS
+// RUN: r1c %t/llama -o %t/llama.r1 2>&1 | FileCheck %s --check-prefix=PROGRESS
 // PROGRESS: r1c: import+passes
 // PROGRESS-NEXT: r1c: weights
 // PROGRESS-NEXT: r1c: kernels 1/{{[0-9]+}} 2/

@@ -14,7 +14,7 @@
 // PIPELINE-COUNT-2: r1.mla_attention {{.*}}form = #r1.mla_form<absorbed>, kv_lora_rank = 32 : i64, naive_prefill_rows = 32 : i64, num_heads = 4 : i64
 // PIPELINE-NOT: r1.softmax
 
-// CHECK: module attributes {r1.model = "DeepseekV3ForCausalLM"}
+// CHECK: module attributes {r1.max_positions = 512 : i64, r1.model = "DeepseekV3ForCausalLM"}
 // CHECK-DAG: r1.weight_decl @model.layers.1.mlp.experts.gate_proj.weight : tensor<8x32x64xf32> {stack = ["model.layers.1.mlp.experts.0.gate_proj.weight",
 // CHECK-DAG: r1.weight_decl @model.layers.1.mlp.gate.e_score_correction_bias : tensor<8xf32>
 // CHECK-NOT: r1.weight_decl @model.layers.2.

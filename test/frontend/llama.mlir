@@ -5,7 +5,7 @@
 // RUN: r1c %t --emit=mlir-imported | r1-opt | r1-opt | FileCheck %s
 // RUN: r1c %t | FileCheck %s --check-prefix=PIPELINE
 
-// CHECK: module attributes {r1.model = "LlamaForCausalLM"}
+// CHECK: module attributes {r1.max_positions = 512 : i64, r1.model = "LlamaForCausalLM"}
 // CHECK-DAG: r1.weight_decl @model.embed_tokens.weight : tensor<256x64xf32>
 // CHECK-DAG: r1.weight_decl @model.layers.1.self_attn.k_proj.weight : tensor<32x64xf32>
 // CHECK-DAG: r1.weight_decl @lm_head.weight : tensor<256x64xf32>

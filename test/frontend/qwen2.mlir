@@ -6,7 +6,7 @@
 // RUN: r1c %t/bf16 --emit=mlir-imported | FileCheck %s --check-prefix=BF16
 // RUN: r1c %t/bf16 --emit=mlir-imported --dtype f32 | FileCheck %s --check-prefix=UPCAST
 
-// CHECK: module attributes {r1.model = "Qwen2ForCausalLM"}
+// CHECK: module attributes {r1.max_positions = 512 : i64, r1.model = "Qwen2ForCausalLM"}
 // CHECK-LABEL: func.func private @decoder
 // CHECK: %[[QW:.*]] = r1.weight @model.layers.0.self_attn.q_proj.weight
 // CHECK: %[[QB:.*]] = r1.weight @model.layers.0.self_attn.q_proj.bias : tensor<64xf32>

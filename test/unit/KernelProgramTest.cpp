@@ -13,6 +13,7 @@ namespace {
 
 /// ids → embedding → a window of the last axis → head.
 constexpr const char *kSliceModule = R"mlir(
+module attributes {r1.max_positions = 64 : i64} {
 r1.weight_decl @emb : tensor<16x8xf32>
 r1.weight_decl @head : tensor<16x4xf32>
 func.func @forward(%ids: tensor<?xi32>, %pos: tensor<?xi64>) -> tensor<?x16xf32> {
@@ -24,6 +25,7 @@ func.func @forward(%ids: tensor<?xi32>, %pos: tensor<?xi64>) -> tensor<?x16xf32>
   %h = r1.weight @head : tensor<16x4xf32>
   %l = r1.lm_head %f, %h : (tensor<?x4xf32>, tensor<16x4xf32>) -> tensor<?x16xf32>
   return %l : tensor<?x16xf32>
+}
 }
 )mlir";
 

@@ -37,6 +37,7 @@ std::string validProgram() {
          "file weights.bin 4096 " + kHash + "\n"
          "file model.so 100 " + kHash + "\n"
          "vocab 16\n"
+         "context 64\n"
          "slot 1 i32\n"
          "slot 1 i32\n"
          "slot 8 f32\n"
@@ -108,7 +109,7 @@ TEST(Program, ParsesPlainAttentionsSlotsAndReplay) {
             "r1-host 1 slots 1i,1i,8,16,4s,4x caches 8 weights 0+512,512+512 "
             "kernels 2 steps 0");
   EXPECT_EQ(parseError(validProgram() + "replay 1\n"),
-            "program.txt:18: 'replay' takes 0 fields");
+            "program.txt:19: 'replay' takes 0 fields");
   // Scores over a call's own rows are exact only when calls replay.
   EXPECT_EQ(parseError(replacedIn(validProgram(), "slot 16 f32\n",
                                   "slot 16 f32\nslot 4 f32 square\n")),
@@ -131,7 +132,7 @@ TEST(Program, ParsesBf16Weights) {
             "kernels 2 steps 0");
   EXPECT_EQ(parseError(replacedIn(validProgram(), "weight 512 512\n",
                                   "weight 512 512 f16\n")),
-            "program.txt:12: bad weight record");
+            "program.txt:13: bad weight record");
 }
 
 TEST(Program, RefusesOtherVersionsAndFormats) {
@@ -151,15 +152,15 @@ TEST(Program, RefusesBadRecords) {
   EXPECT_EQ(parseError(replaced("vocab 16", "bogus 1")),
             "program.txt:5: unknown record 'bogus'");
   EXPECT_EQ(parseError(replaced("slot 8 f32", "slot 0 f32")),
-            "program.txt:8: bad width '0'");
+            "program.txt:9: bad width '0'");
   EXPECT_EQ(parseError(replaced("slot 8 f32", "slot 99999999999999999999 f32")),
-            "program.txt:8: bad width '99999999999999999999'");
+            "program.txt:9: bad width '99999999999999999999'");
   EXPECT_EQ(parseError(replaced("slot 8 f32", "slot 8 f64")),
-            "program.txt:8: slot type must be f32 or i32");
+            "program.txt:9: slot type must be f32 or i32");
   EXPECT_EQ(parseError(replaced("weight 512 512", "weight 500 512")),
-            "program.txt:12: weight offset is not 64-byte aligned");
+            "program.txt:13: weight offset is not 64-byte aligned");
   EXPECT_EQ(parseError(replaced("kernel r1k_embed_8x16_0", "kernel ../../evil")),
-            "program.txt:13: bad kernel symbol");
+            "program.txt:14: bad kernel symbol");
   EXPECT_EQ(parseError(replaced("file model.so", "file other.so")),
             "program.txt:4: names an unexpected file 'other.so'");
   EXPECT_EQ(parseError(replaced(kHash + "\nfile model.so", "xyz\nfile model.so")),
@@ -174,13 +175,13 @@ TEST(Program, RefusesTheCompiledHostProgramsRecords) {
         "prefill 32 1", "jump 1", "tail 0"}) {
     std::string kind(record, std::string_view(record).find(' '));
     EXPECT_EQ(parseError(validProgram() + record + "\n"),
-              "program.txt:18: unknown record '" + kind + "'");
+              "program.txt:19: unknown record '" + kind + "'");
   }
 }
 
 TEST(Program, RefusesDanglingReferences) {
   EXPECT_EQ(parseError(replaced("logits 3", "logits 9")),
-            "program.txt:17: names slot '9', which does not exist");
+            "program.txt:18: names slot '9', which does not exist");
 }
 
 /// validProgram plus a 2×2 one-channel image encoder into a 4-wide context.
@@ -210,13 +211,13 @@ TEST(Program, RefusesEncodersThatDoNotFit) {
   EXPECT_EQ(parseError(encoderProgram(
                 "encoder image 16 1073741824 1073741824 1073741824 "
                 "4 2 3 5 6 1e-05\n")),
-            "program.txt:24: the image is larger than 2^28 values");
+            "program.txt:25: the image is larger than 2^28 values");
   // Weights are checked against the context whatever the record order.
   EXPECT_EQ(parseError(encoderProgram("encoder image 1 2 2 1 4 0 3 5 6 1e-05\n",
                                       /*encoderAfterEncode=*/true)),
             "program.txt: an encoder's weights do not fit the context width");
   EXPECT_EQ(parseError(validProgram() + "encode 2\n"),
-            "program.txt:18: encode needs a context slot");
+            "program.txt:19: encode needs a context slot");
 }
 
 /// validProgram with three i32 caches of width 2 and an LSH sort of them.
@@ -241,27 +242,27 @@ TEST(Program, ParsesCacheTypesAndAnLshSort) {
 
 TEST(Program, RefusesBadCachesAndLshSorts) {
   EXPECT_EQ(parseError(replaced("cache 8 f32", "cache 8")),
-            "program.txt:10: 'cache' takes 2 fields");
+            "program.txt:11: 'cache' takes 2 fields");
   EXPECT_EQ(parseError(replaced("cache 8 f32", "cache 8 f64")),
-            "program.txt:10: cache type must be f32 or i32");
+            "program.txt:11: cache type must be f32 or i32");
   EXPECT_EQ(parseError(lshSortProgram("cache 2 i32\ncache 2 f32\n"
                                       "cache 2 i32\n")),
-            "program.txt:21: lshsort caches must be i32 of one width");
+            "program.txt:22: lshsort caches must be i32 of one width");
   EXPECT_EQ(parseError(lshSortProgram("cache 2 i32\ncache 2 i32\n"
                                       "cache 3 i32\n")),
-            "program.txt:21: lshsort caches must be i32 of one width");
+            "program.txt:22: lshsort caches must be i32 of one width");
   EXPECT_EQ(parseError(lshSortProgram(
                 "cache 2 i32\ncache 2 i32\ncache 2 i32\n",
                 "lshsort 1 1 3 64\n")),
-            "program.txt:21: bad lshsort record");
+            "program.txt:22: bad lshsort record");
   EXPECT_EQ(parseError(lshSortProgram(
                 "cache 2 i32\ncache 2 i32\ncache 2 i32\n",
                 "lshsort 1 2 3 65537\n")),
-            "program.txt:21: bad lshsort record");
+            "program.txt:22: bad lshsort record");
   EXPECT_EQ(parseError(lshSortProgram(
                 "cache 2 i32\ncache 2 i32\ncache 2 i32\n",
                 "lshsort 1 2 4 64\n")),
-            "program.txt:21: names cache '4', which does not exist");
+            "program.txt:22: names cache '4', which does not exist");
 }
 
 TEST(Program, RefusesContextRowsWhereTokenRowsAreRead) {
@@ -283,6 +284,7 @@ std::string hostStepsProgram() {
          "file weights.bin 8192 " + kHash + "\n"
          "file model.so 100 " + kHash + "\n"
          "vocab 16\n"
+         "context 64\n"
          "slot 1 i32\n"   // 0 ids
          "slot 1 i32\n"   // 1 positions
          "slot 16 f32\n"  // 2 hidden
@@ -332,40 +334,40 @@ TEST(Program, ParsesRuntimeSteps) {
 
 TEST(Program, RefusesBadRuntimeSteps) {
   EXPECT_EQ(hostError("sigmoid 4 2 1 2", "sigmoid 4 3 1 2"),
-            "program.txt:28: route groups or top-k do not fit the experts");
+            "program.txt:29: route groups or top-k do not fit the experts");
   EXPECT_EQ(hostError("sigmoid 4 2 1 2", "sigmoid 4 2 1 5"),
-            "program.txt:28: route groups or top-k do not fit the experts");
+            "program.txt:29: route groups or top-k do not fit the experts");
   EXPECT_EQ(hostError("sigmoid", "relu"),
-            "program.txt:28: route scoring must be sigmoid or softmax");
+            "program.txt:29: route scoring must be sigmoid or softmax");
   EXPECT_EQ(hostError("route 3 0 4 5", "route 3 1 4 5"),
-            "program.txt:28: route bias is not one float per expert");
+            "program.txt:29: route bias is not one float per expert");
   EXPECT_EQ(hostError("route 3 0 4 5", "route 3 0 5 4"),
-            "program.txt:28: route weights slot has the wrong width or type");
-  EXPECT_EQ(hostError("1 2.5", "1 nan"), "program.txt:28: bad route record");
+            "program.txt:29: route weights slot has the wrong width or type");
+  EXPECT_EQ(hostError("1 2.5", "1 nan"), "program.txt:29: bad route record");
   // A runtime step reads token rows, never the encoder context's.
   EXPECT_EQ(hostError("slot 4 f32\n", "slot 4 f32 context\n"),
-            "program.txt:28: route logits slot has the wrong width or type");
+            "program.txt:29: route logits slot has the wrong width or type");
   EXPECT_EQ(hostError("experts 4 2 16 16 2", "experts 4 2 16 16 3"),
-            "program.txt:29: experts input slot has the wrong width or type");
+            "program.txt:30: experts input slot has the wrong width or type");
   EXPECT_EQ(hostError("2 5 8 0", "2 5 6 0"),
-            "program.txt:29: experts output slot has the wrong width or type");
+            "program.txt:30: experts output slot has the wrong width or type");
   EXPECT_EQ(hostError("2 5 8 0 1", "2 5 8 0 7"),
-            "program.txt:29: names kernel '7', which does not exist");
+            "program.txt:30: names kernel '7', which does not exist");
   EXPECT_EQ(hostError("w1:16,16,1 w1:16,16,1 w1:16,16,1",
                       "w1:16,16,1 w1:16,16,1 s2:16,-1"),
-            "program.txt:29: expert weights must be weights");
+            "program.txt:30: expert weights must be weights");
   EXPECT_EQ(hostError("memread 6 2 0 1 6 4", "memread 6 2 0 1 6 17"),
-            "program.txt:30: memory top-k exceeds the slots");
+            "program.txt:31: memory top-k exceeds the slots");
   EXPECT_EQ(hostError("memread 6 2 0 1", "memread 6 2 0 9"),
-            "program.txt:30: names state '9', which does not exist");
+            "program.txt:31: names state '9', which does not exist");
   EXPECT_EQ(hostError("memrecord 6 0 1 0.9", "memrecord 6 0 1 x"),
-            "program.txt:31: bad memory decay");
+            "program.txt:32: bad memory decay");
   EXPECT_EQ(hostError("state 2 16 16", "state 2 16 17"),
-            "program.txt:22: state does not match its initial weight's bytes");
+            "program.txt:23: state does not match its initial weight's bytes");
   EXPECT_EQ(hostError("classify 6 4 -1 3 last", "classify 6 4 -1 4 last"),
-            "program.txt:27: classify weight does not match labels × hidden");
+            "program.txt:28: classify weight does not match labels × hidden");
   EXPECT_EQ(hostError("classify 6 4 -1 3 last", "classify 6 4 -1 3 max"),
-            "program.txt:27: classify pooling must be last or mean");
+            "program.txt:28: classify pooling must be last or mean");
 }
 
 TEST(Program, RefusesArgumentsThatDoNotFit) {
@@ -376,28 +378,28 @@ TEST(Program, RefusesArgumentsThatDoNotFit) {
   };
   // Four experts of [16, 16, 1] panels fill weight 1 exactly; five do not.
   EXPECT_EQ(hostError("experts 4 2", "experts 5 2"),
-            "program.txt:29: argument 'w1:16,16,1' does not view its "
+            "program.txt:30: argument 'w1:16,16,1' does not view its "
             "weight's bytes");
   EXPECT_EQ(downView("w1:16,16,2"),
-            "program.txt:29: argument 'w1:16,16,2' does not view its "
+            "program.txt:30: argument 'w1:16,16,2' does not view its "
             "weight's bytes");
   EXPECT_EQ(downView("s2:9,-1"),
-            "program.txt:29: argument 's2:9,-1' does not view its slot's "
+            "program.txt:30: argument 's2:9,-1' does not view its slot's "
             "width");
   EXPECT_EQ(downView("w5:16,16,1"),
-            "program.txt:29: names a buffer '5', which does not exist");
+            "program.txt:30: names a buffer '5', which does not exist");
   EXPECT_EQ(downView("x1:16,16,1"),
-            "program.txt:29: bad argument 'x1:16,16,1'");
-  EXPECT_EQ(downView("w1:16,16,0"), "program.txt:29: bad dim '0'");
+            "program.txt:30: bad argument 'x1:16,16,1'");
+  EXPECT_EQ(downView("w1:16,16,0"), "program.txt:30: bad dim '0'");
   EXPECT_EQ(downView("w1:4,4,4,4,1"),
-            "program.txt:29: argument has more than 4 dims");
+            "program.txt:30: argument has more than 4 dims");
   EXPECT_EQ(downView("w1:4294967296,4294967296,1"),
-            "program.txt:29: bad dim '4294967296'");
+            "program.txt:30: bad dim '4294967296'");
   // 2^30 × 2^30 × 4 bytes wraps to 0 in 64 bits; Halide's dims are int32.
   EXPECT_EQ(downView("w1:1073741824,1073741824,4"),
-            "program.txt:29: argument dims overflow");
+            "program.txt:30: argument dims overflow");
   EXPECT_EQ(downView("w1:2147483648,1,1"),
-            "program.txt:29: bad dim '2147483648'");
+            "program.txt:30: bad dim '2147483648'");
 }
 
 TEST(Program, NeedsItsFixedSlots) {
@@ -407,6 +409,17 @@ TEST(Program, NeedsItsFixedSlots) {
             "program.txt: ids and positions must be i32 slots of width 1");
   EXPECT_EQ(parseError(replaced("file model.so 100 " + kHash + "\n", "")),
             "program.txt: has no 'file model.so' record");
+}
+
+TEST(Program, NeedsAContextLength) {
+  Program program;
+  std::string error;
+  ASSERT_TRUE(parseProgram(validProgram(), program, error)) << error;
+  EXPECT_EQ(program.context, 64);
+  EXPECT_EQ(parseError(replaced("context 64\n", "")),
+            "program.txt: has no context length");
+  EXPECT_NE(parseError(replaced("context 64", "context 0")).find("bad width"),
+            std::string::npos);
 }
 
 TEST(HostLayout, NamesWhatTheHostProgramIndexes) {

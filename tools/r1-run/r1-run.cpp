@@ -43,7 +43,12 @@ const char kUsage[] =
     "                       line on stdin, each answer streamed (its thinking\n"
     "                       shown, and dropped from later turns' history)\n"
     "  --system TEXT        the system prompt of --chat\n"
-    "  -n N                 tokens to generate (default 16)\n"
+    "  -n N                 tokens to generate (default 16); generation stops\n"
+    "                       early, saying so, when the context is full\n"
+    "  -c, --ctx N          the most tokens (prompt and generated) a session\n"
+    "                       holds; default and maximum: the model's\n"
+    "                       max_position_embeddings. Its caches are sized to\n"
+    "                       it; a longer prompt is refused\n"
     "  --temperature T      sample at temperature T (default 0: greedy)\n"
     "  --top-k K            sample among the K likeliest tokens\n"
     "  --top-p P            sample among the likeliest tokens with mass P\n"
@@ -65,6 +70,7 @@ struct Options {
   std::string prompt;
   bool hasPrompt = false;
   long generate = 16;
+  long context = 0; // 0: the model's
   double temperature = 0, topP = 1;
   long topK = 0;
   unsigned long long seed = 0;
@@ -151,6 +157,10 @@ Options parseOptions(int argc, char **argv) {
       o.tokens = parseTokens(text.c_str());
     } else if (arg == "-n") {
       o.generate = parseCount("-n", value(), 1 << 20);
+    } else if (arg == "-c" || arg == "--ctx") {
+      o.context = parseCount(arg.c_str(), value(), 1L << 40);
+      if (o.context < 1)
+        usageError(arg + " takes a number >= 1");
     } else if (arg == "--temperature") {
       if (!parseNumber(value(), number) || number < 0)
         usageError("--temperature takes a number >= 0");
@@ -320,6 +330,30 @@ bool writeNpy(const std::string &path, const std::vector<float> &data,
   return true;
 }
 
+/// Whether a prompt of `n` tokens fits the session's context; else says so.
+bool promptFits(r1rt_session *session, size_t n, const char *what) {
+  int64_t context = r1rt_session_context(session);
+  if (int64_t(n) <= context)
+    return true;
+  std::fprintf(stderr,
+               "r1-run: the %s has %zu tokens, more than the context of "
+               "%lld tokens (-c/--ctx, at most the model's "
+               "max_position_embeddings)\n",
+               what, n, static_cast<long long>(context));
+  return false;
+}
+
+/// Whether the session has room for another token; sets `full` when not.
+bool roomForToken(r1rt_session *session, bool &full) {
+  full = r1rt_position(session) >= r1rt_session_context(session);
+  return !full;
+}
+
+void reportContextFull(r1rt_session *session) {
+  std::fprintf(stderr, "r1-run: stopped at the context limit of %lld tokens\n",
+               static_cast<long long>(r1rt_session_context(session)));
+}
+
 using Clock = std::chrono::steady_clock;
 double seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -352,6 +386,8 @@ int chat(r1rt_session *session, int64_t vocab,
         r1::tokenizer::renderR1Chat(history, /*addGenerationPrompt=*/true),
         /*addSpecial=*/false);
     r1rt_forget_tokens(session);
+    if (!promptFits(session, ids.size(), "conversation"))
+      return 1;
     if (r1rt_prefill_last(session, ids.data(), ids.size(), logits.data()) != 0) {
       std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
       return 1;
@@ -359,7 +395,8 @@ int chat(r1rt_session *session, int64_t vocab,
     r1::tokenizer::Tokenizer::StreamDecoder text(tokenizer);
     std::string answer = "<think>\n";
     std::fputs(answer.c_str(), stdout);
-    for (long i = 0; i < o.generate; ++i) {
+    bool full = false;
+    for (long i = 0; i < o.generate && roomForToken(session, full); ++i) {
       int32_t token = choose(logits.data(), vocab, o, rng);
       if (eos && token == *eos)
         break;
@@ -373,6 +410,11 @@ int chat(r1rt_session *session, int64_t vocab,
       }
     }
     answer += text.finish();
+    if (full) {
+      std::fputs("\n", stdout);
+      std::fflush(stdout);
+      reportContextFull(session);
+    }
     r1rt_end_call(session);
     history.push_back({ChatMessage::Role::Assistant, answer});
     std::fputs("\n> ", stdout);
@@ -401,6 +443,12 @@ int main(int argc, char **argv) {
   if (o.threads)
     r1rt_set_threads(model, o.threads);
   r1rt_session *session = r1rt_session_create(model);
+  if (o.context && r1rt_session_set_context(session, o.context) != 0) {
+    std::fprintf(stderr, "r1-run: --ctx: %s\n", r1rt_session_error(session));
+    r1rt_session_destroy(session);
+    r1rt_close(model);
+    return 1;
+  }
   // Every return, error or not, releases the session and the model.
   struct Release {
     r1rt_model *model;
@@ -484,6 +532,9 @@ int main(int argc, char **argv) {
                     scores.begin()));
     return 0;
   }
+  if (!promptFits(session, o.tokens.size(), "prompt"))
+    return 1;
+  bool contextFull = false;
   // Earlier calls only feed the memory unit.
   for (long call = 1; call < o.calls; ++call) {
     std::vector<float> logits(static_cast<size_t>(vocab));
@@ -495,7 +546,8 @@ int main(int argc, char **argv) {
     }
     std::mt19937_64 rng(o.seed);
     bool dumping = !o.dumpLogits.empty();
-    for (long i = 0; i < o.generate; ++i) {
+    for (long i = 0; i < o.generate && roomForToken(session, contextFull);
+         ++i) {
       token = choose(logits.data(), vocab, o, rng);
       if (i + 1 == o.generate && !dumping)
         break;
@@ -526,6 +578,9 @@ int main(int argc, char **argv) {
   const float *last = logits.data() + (dump ? n - 1 : 0) * size_t(vocab);
   std::vector<float> step(static_cast<size_t>(vocab));
   for (long i = 0; i < o.generate; ++i) {
+    // The sequence (prompt and generated tokens) fits the context.
+    if (!roomForToken(session, contextFull))
+      break;
     int32_t token = choose(last, vocab, o, rng);
     generated.push_back(token);
     if (text) {
@@ -557,6 +612,8 @@ int main(int argc, char **argv) {
   }
   std::printf("\n");
   std::fflush(stdout);
+  if (contextFull)
+    reportContextFull(session);
   long decoded = std::max<long>(0, long(generated.size()) - (dump ? 0 : 1));
   std::fprintf(stderr, "r1-run: prefill %zu tokens %.1f tok/s", n,
                double(n) / seconds(t0, t1));
