@@ -1123,19 +1123,56 @@ int r1rt_session_set_context(r1rt_session *session, int64_t tokens) {
 }
 
 int r1rt_set_input(r1rt_session *session, const char *name, const float *data,
-                   size_t count) {
+                   const int64_t *shape, size_t rank) {
   if (!name || (std::strcmp(name, "image") != 0 &&
                 std::strcmp(name, "audio") != 0))
     return session->fail("inputs are 'image' and 'audio'"), -1;
-  if (count > (size_t(1) << 28) || (count && !data))
-    return session->fail("the input is too large or missing"), -1;
-  bool known = false;
+  const Program::Encoder *encoder = nullptr;
   for (const auto &e : session->model->program.encoders)
-    known |= std::strcmp(name, e.image ? "image" : "audio") == 0;
-  if (!known)
+    if (std::strcmp(name, e.image ? "image" : "audio") == 0)
+      encoder = &e;
+  if (!encoder)
     return session->fail(std::string("the model has no ") + name +
                          " encoder"),
            -1;
+  auto shapeText = [&] {
+    std::string text = "[";
+    for (size_t i = 0; i < rank; ++i)
+      text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + "]";
+  };
+  // The shape is checked, not only the count: an HWC image has a CHW one's.
+  uint64_t count = 0;
+  if (encoder->image) {
+    const int64_t want[3] = {encoder->channels, encoder->height,
+                             encoder->width};
+    if (rank != 3 || !shape || !std::equal(want, want + 3, shape))
+      return session->fail("the image input must have shape [" +
+                           std::to_string(want[0]) + ", " +
+                           std::to_string(want[1]) + ", " +
+                           std::to_string(want[2]) +
+                           "] (channels, height, width), got " +
+                           (shape ? shapeText() : std::string("none"))),
+             -1;
+    count = uint64_t(want[0] * want[1] * want[2]);
+  } else {
+    if (rank != 1 || !shape || shape[0] < encoder->length ||
+        shape[0] > (int64_t(1) << 28))
+      return session->fail("the audio input must have shape [samples] with "
+                           "at least " + std::to_string(encoder->length) +
+                           " samples (one frame), got " +
+                           (shape ? shapeText() : std::string("none"))),
+             -1;
+    count = uint64_t(shape[0]);
+  }
+  if (!data)
+    return session->fail(std::string("the ") + name + " input is missing"), -1;
+  for (uint64_t i = 0; i < count; ++i)
+    if (!std::isfinite(data[i]))
+      return session->fail(std::string("the ") + name + " input has a " +
+                           "non-finite value (NaN or infinity) at element " +
+                           std::to_string(i)),
+             -1;
   for (auto &[key, values] : session->inputs)
     if (key == name) {
       values.assign(data, data + count);

@@ -84,11 +84,12 @@ int64_t r1rt_session_context(const r1rt_session *session);
  * at least the tokens it holds. Returns 0, or -1 with r1rt_session_error. */
 int r1rt_session_set_context(r1rt_session *session, int64_t tokens);
 /* Sets an encoder input of the r1 extension for the following calls:
- * "image" (channels × height × width floats, row-major) or "audio"
- * (samples). Returns 0, or -1 with r1rt_session_error set (unknown name, a
- * model without that encoder). Sizes are checked when a call runs. */
+ * "image" of shape [channels, height, width] (the model's, row-major) or
+ * "audio" of shape [samples] (at least one frame). Returns 0, or -1 with
+ * r1rt_session_error set (unknown name, a model without that encoder,
+ * another shape, a NaN or infinite value). */
 int r1rt_set_input(r1rt_session *session, const char *name, const float *data,
-                   size_t count);
+                   const int64_t *shape, size_t rank);
 /* Ends a call (e.g. one generation: prefill and its decode steps): the
  * memory unit's state, which every step of the call read as it was at the
  * call's start, takes in the rows the call processed. Models without a

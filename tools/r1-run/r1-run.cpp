@@ -245,9 +245,10 @@ int32_t choose(const float *logits, int64_t vocab, const Options &o,
   return order[pick(rng)];
 }
 
-/// The values of a little-endian f32 or f64 C-order .npy file, or an error.
+/// The values and shape of a little-endian f32 or f64 C-order .npy file,
+/// or an error.
 bool readNpy(const std::string &path, std::vector<float> &values,
-             std::string &error) {
+             std::vector<int64_t> &shape, std::string &error) {
   FILE *f = std::fopen(path.c_str(), "rb");
   if (!f) {
     error = "cannot open " + path;
@@ -271,20 +272,35 @@ bool readNpy(const std::string &path, std::vector<float> &values,
     return fail("only little-endian f32 or f64 arrays are read");
   if (header.find("'fortran_order': False") == std::string::npos)
     return fail("only C-order arrays are read");
-  size_t open = header.find("'shape': ("), close = header.find(')', open);
-  if (open == std::string::npos || close == std::string::npos)
+  size_t open = header.find("'shape': (");
+  size_t close = open == std::string::npos ? open : header.find(')', open);
+  if (close == std::string::npos)
     return fail("no shape");
+  // "(d0, d1, ...)", "(d0,)" or "()": whole numbers separated by commas.
   uint64_t count = 1;
-  for (const char *p = header.c_str() + open + 10; p < header.c_str() + close;) {
-    char *end;
-    unsigned long long d = std::strtoull(p, &end, 10);
-    if (end == p) {
+  shape.clear();
+  for (const char *p = header.c_str() + open + 10,
+                  *stop = header.c_str() + close;
+       p < stop;) {
+    while (p < stop && *p == ' ')
       ++p;
-      continue;
-    }
+    if (p == stop)
+      break;
+    char *end;
+    errno = 0;
+    unsigned long long d = std::strtoull(p, &end, 10);
+    if (end == p || errno || !std::isdigit(static_cast<unsigned char>(*p)))
+      return fail("a bad shape in the header");
     if (d > (1ull << 28) || (count *= d) > (1ull << 28))
       return fail("array too large");
+    shape.push_back(int64_t(d));
     p = end;
+    while (p < stop && *p == ' ')
+      ++p;
+    if (p < stop && *p != ',')
+      return fail("a bad shape in the header");
+    if (p < stop)
+      ++p;
   }
   size_t bytes = f64 ? 8 : 4;
   std::vector<unsigned char> data(size_t(count) * bytes);
@@ -462,13 +478,16 @@ int main(int argc, char **argv) {
     if (path.empty())
       continue;
     std::vector<float> values;
+    std::vector<int64_t> shape;
     std::string message;
-    if (!readNpy(path, values, message)) {
+    if (!readNpy(path, values, shape, message)) {
       std::fprintf(stderr, "r1-run: %s\n", message.c_str());
       return 1;
     }
-    if (r1rt_set_input(session, name, values.data(), values.size()) != 0) {
-      std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+    if (r1rt_set_input(session, name, values.data(), shape.data(),
+                       shape.size()) != 0) {
+      std::fprintf(stderr, "r1-run: %s: %s\n", path.c_str(),
+                   r1rt_session_error(session));
       return 1;
     }
   }
