@@ -6,8 +6,9 @@
 // it in tokenizer.json. Encoding splits out added tokens (leftmost-longest),
 // normalizes (NFC or none), pre-tokenizes (see PreTokenizer.h), maps bytes to
 // GPT-2's printable alphabet, applies BPE merges by rank and finally the
-// post-processor's template. Decoding inverts the byte map; StreamDecoder does
-// so token by token for generation.
+// post-processor's template. Its time is linear in the text (n log n for one
+// long pre-token). Decoding inverts the byte map; StreamDecoder does so token
+// by token for generation.
 //
 // Loading validates the whole file: anything hostile or outside what r1
 // implements is an Error with a one-line message, never a crash.
@@ -125,8 +126,12 @@ private:
   std::unordered_map<uint64_t, Merge> merges;     // key: left id << 32 | right
   std::vector<AddedToken> added;
   std::unordered_map<std::string, size_t> addedByContent; // index into added
+  /// The added tokens' contents as a byte trie, node 0 its root: an edge is
+  /// keyed by node << 8 | byte, and addedAtNode gives the index into `added`
+  /// of the token that ends at a node, or -1.
+  std::unordered_map<uint64_t, uint32_t> addedEdges;
+  std::vector<int32_t> addedAtNode{-1};
   bool addedFirstByte[256] = {};
-  size_t longestAdded = 0;
   bool nfc = false;
   bool ignoreMerges = false;
   PreTokenizer preTokenizer;
@@ -134,8 +139,10 @@ private:
   /// after the text.
   std::vector<int32_t> prefixIds, suffixIds;
   std::optional<int32_t> bos, eos;
-  /// GPT-2's byte-to-printable map, as UTF-8 per byte.
+  /// GPT-2's byte-to-printable map, as UTF-8 per byte, and the id of each
+  /// byte's token.
   std::string byteChars[256];
+  int32_t byteIds[256] = {};
 };
 
 } // namespace r1::tokenizer

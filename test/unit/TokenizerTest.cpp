@@ -13,11 +13,15 @@
 #include "runtime/tokenizer/PreTokenizer.h"
 #include "runtime/tokenizer/Unicode.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <string>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -187,6 +191,22 @@ TEST(TokenizerMerges, EqualRanksMergeLeftmostFirst) {
   EXPECT_EQ(tok.encode("aaaaa", false), (std::vector<int32_t>{256, 257}));
 }
 
+TEST(TokenizerMerges, OneLongWord) {
+  // 100000 letters and no space: one pre-token, merged pair by pair into
+  // runs of 64 (a heap of candidate merges, not a rescan per merge).
+  JsonSpec spec;
+  for (std::string run = "a"; run.size() < 64; run += run) {
+    spec.extra.push_back(run + run);
+    spec.merges.push_back({run, run});
+  }
+  Tokenizer tok = load(spec);
+  int32_t a64 = *tok.tokenId(std::string(64, 'a'));
+  int32_t a32 = *tok.tokenId(std::string(32, 'a'));
+  std::vector<int32_t> expected(100000 / 64, a64);
+  expected.push_back(a32); // 100000 = 1562 * 64 + 32
+  EXPECT_EQ(tok.encode(std::string(100000, 'a'), false), expected);
+}
+
 TEST(TokenizerMerges, BothSerialisationsAgree) {
   JsonSpec spec;
   spec.extra = {"ĠĠ", "he", "ll", "hell", "hello", "Ġw"};
@@ -279,6 +299,9 @@ TEST(TokenizerAdded, LeftmostThenLongest) {
   // later and loses although it is as long.
   EXPECT_EQ(tok.encode("abcd", false), (std::vector<int32_t>{258, 'd'}));
   EXPECT_EQ(tok.encode("zbcdq!", false), (std::vector<int32_t>{'z', 257, 259}));
+  // "abc" fails at "abd": the longest that matches at all is "ab".
+  EXPECT_EQ(tok.encode("abdabc", false),
+            (std::vector<int32_t>{256, 'd', 258}));
 }
 
 TEST(TokenizerAdded, TemplateAddsBos) {
@@ -413,6 +436,70 @@ TEST(PreTokenizerSplit, WhitespaceRuns) {
   // Unicode White_Space: no-break and ideographic spaces.
   EXPECT_EQ(pieces({kQwen2Raw}, "a\u00a0\u3000b"),
             (Pieces{"a", "\u00a0", "\u3000b"}));
+}
+
+TEST(PreTokenizerSplit, LiteralMatchesDoNotOverlap) {
+  auto literal = [](const std::u32string &match, const std::string &text) {
+    PreTokenizer pre;
+    pre.rules.push_back(SplitRule::fromLiteral(match));
+    std::vector<std::string> out;
+    pre.split(text, out);
+    return out;
+  };
+  EXPECT_EQ(literal(U"aa", "aaaaa"), (Pieces{"aa", "aa", "a"}));
+  EXPECT_EQ(literal(U"aab", "aaaab"), (Pieces{"aa", "aab"}));
+  EXPECT_EQ(literal(U"abac", "ababac abac"),
+            (Pieces{"ab", "abac", " ", "abac"}));
+  EXPECT_EQ(literal(U"\u00e9t\u00e9", "l'\u00e9t\u00e9"),
+            (Pieces{"l'", "\u00e9t\u00e9"}));
+  EXPECT_EQ(literal(U"xyz", "xyxy"), (Pieces{"xyxy"}));
+}
+
+/// Code points that end where an unreadable page begins: a scanner that
+/// reads past them crashes.
+class GuardedCodePoints {
+public:
+  explicit GuardedCodePoints(const std::u32string &text) {
+    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    size_t bytes = text.size() * sizeof(char32_t);
+    mapped = ((bytes + page - 1) / page + 1) * page;
+    void *base = mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    EXPECT_NE(base, MAP_FAILED);
+    start = static_cast<char *>(base);
+    EXPECT_EQ(mprotect(start + mapped - page, page, PROT_NONE), 0);
+    cps = reinterpret_cast<char32_t *>(start + mapped - page) - text.size();
+    std::copy(text.begin(), text.end(), cps);
+  }
+  ~GuardedCodePoints() { munmap(start, mapped); }
+  char32_t *cps;
+
+private:
+  char *start;
+  size_t mapped;
+};
+
+TEST(PreTokenizerScanDeathTest, DigitGroupsReadOnlyTheirBound) {
+  // \p{N} and \p{N}{1,3} look at 1 or 3 digits, not at the whole run: a
+  // scan to the run's end at every group made n digits cost n^2/2 steps
+  // (40000 digits took seconds). Here the run goes on past `count` into a
+  // page that cannot be read, so the first digit read too many crashes.
+  const size_t count = 4096;
+  std::pair<std::string, size_t> cases[] = {
+      {kQwen2Raw, 1}, {kLlama3Raw, 3}, {kDeepSeekRaw[0], 3}};
+  for (const auto &[pattern, group] : cases) {
+    Expected<SplitRule> rule = SplitRule::fromRegex(pattern);
+    ASSERT_TRUE(bool(rule));
+    size_t from = count - group, length = group;
+    EXPECT_EXIT(
+        {
+          GuardedCodePoints digits(std::u32string(count, U'7'));
+          SplitRule::Match m = rule->findFrom(digits.cps, count + 4096, from);
+          std::exit(m.begin == from && m.length == length ? 0 : 1);
+        },
+        ::testing::ExitedWithCode(0), "")
+        << pattern;
+  }
 }
 
 TEST(PreTokenizerSplit, UnknownPatternIsAnError) {
