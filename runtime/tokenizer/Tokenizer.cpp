@@ -645,7 +645,7 @@ Tokenizer::AddedMatch Tokenizer::findAddedToken(std::string_view text,
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view input,
-                                       bool addSpecial) const {
+                                       EncodeOptions options) const {
   std::string repaired;
   std::string_view text = input;
   if (!isValidUtf8(input)) {
@@ -653,19 +653,23 @@ std::vector<int32_t> Tokenizer::encode(std::string_view input,
     text = repaired;
   }
   std::vector<int32_t> ids;
-  if (addSpecial)
+  if (options.addSpecial)
     ids = prefixIds;
-  for (size_t pos = 0; pos <= text.size();) {
+  // Segments between added tokens are encoded apart, and an empty one not
+  // at all (ByteLevel's add_prefix_space would make it a space).
+  size_t pos = 0;
+  while (options.parseSpecial && pos < text.size()) {
     AddedMatch match = findAddedToken(text, pos);
-    size_t segmentEnd = std::min(match.begin, text.size());
-    if (segmentEnd > pos)
-      encodeText(text.substr(pos, segmentEnd - pos), ids);
     if (match.begin == std::string_view::npos)
       break;
+    if (match.begin > pos)
+      encodeText(text.substr(pos, match.begin - pos), ids);
     ids.push_back(added[match.index].id);
     pos = match.end;
   }
-  if (addSpecial)
+  if (pos < text.size())
+    encodeText(text.substr(pos), ids);
+  if (options.addSpecial)
     ids.insert(ids.end(), suffixIds.begin(), suffixIds.end());
   return ids;
 }
@@ -789,6 +793,13 @@ std::optional<int32_t> Tokenizer::tokenId(std::string_view token) const {
     return added[it->second].id;
   if (auto it = vocab.find(key); it != vocab.end())
     return it->second;
+  return std::nullopt;
+}
+
+std::optional<int32_t> Tokenizer::addedTokenId(std::string_view content) const {
+  if (auto it = addedByContent.find(std::string(content));
+      it != addedByContent.end())
+    return added[it->second].id;
   return std::nullopt;
 }
 

@@ -43,6 +43,12 @@ const char kUsage[] =
     "                       line on stdin, each answer streamed (its thinking\n"
     "                       shown, and dropped from later turns' history)\n"
     "  --system TEXT        the system prompt of --chat\n"
+    "  --parse-special      let the text of --prompt, --system and --chat\n"
+    "                       turns spell added tokens: '<｜User｜>' or\n"
+    "                       '<think>' in it becomes that token. By default\n"
+    "                       such text is encoded as plain text, so that a\n"
+    "                       prompt cannot forge the template's control\n"
+    "                       tokens\n"
     "  -n N                 tokens to generate (default 16)\n"
     "  --temperature T      sample at temperature T (default 0: greedy)\n"
     "  --top-k K            sample among the K likeliest tokens\n"
@@ -76,6 +82,7 @@ struct Options {
   std::string image, audio;
   bool chat = false;
   std::string system;
+  bool parseSpecial = false;
 };
 
 [[noreturn]] void usageError(const std::string &message) {
@@ -175,6 +182,8 @@ Options parseOptions(int argc, char **argv) {
       o.chat = true;
     } else if (arg == "--system") {
       o.system = value();
+    } else if (arg == "--parse-special") {
+      o.parseSpecial = true;
     } else if (arg == "--image") {
       o.image = value();
     } else if (arg == "--audio") {
@@ -348,9 +357,8 @@ int chat(r1rt_session *session, int64_t vocab,
     }
     history.push_back({ChatMessage::Role::User, line});
     line.clear();
-    std::vector<int32_t> ids = tokenizer.encode(
-        r1::tokenizer::renderR1Chat(history, /*addGenerationPrompt=*/true),
-        /*addSpecial=*/false);
+    std::vector<int32_t> ids = r1::tokenizer::encodeR1Chat(
+        tokenizer, history, /*addGenerationPrompt=*/true, o.parseSpecial);
     r1rt_forget_tokens(session);
     if (r1rt_prefill_last(session, ids.data(), ids.size(), logits.data()) != 0) {
       std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
@@ -449,7 +457,10 @@ int main(int argc, char **argv) {
     if (o.chat) {
       return chat(session, vocab, *tokenizer, o);
     }
-    o.tokens = tokenizer->encode(o.prompt, /*addSpecial=*/true);
+    r1::tokenizer::EncodeOptions options;
+    options.addSpecial = true;
+    options.parseSpecial = o.parseSpecial;
+    o.tokens = tokenizer->encode(o.prompt, options);
     if (o.tokens.empty()) {
       std::fprintf(stderr, "r1-run: the prompt encodes to no tokens\n");
       return 1;
