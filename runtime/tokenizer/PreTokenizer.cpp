@@ -10,6 +10,7 @@
 #include "runtime/tokenizer/Unicode.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace r1::tokenizer {
@@ -78,9 +79,15 @@ bool isDeepSeekCjk(char32_t c) {
   return (c >= 0x4E00 && c <= 0x9FA5) || (c >= 0x3040 && c <= 0x30FF);
 }
 
+/// The end of the run of `pred` code points that starts at `pos`, taking at
+/// most `limit` of them. A bounded quantifier such as \p{N}{1,3} must pass
+/// its bound: scanning the whole run to keep three would make a run of n
+/// digits cost n^2/2 steps.
 template <typename Pred>
-size_t runEnd(const char32_t *cps, size_t n, size_t pos, Pred pred) {
-  while (pos < n && pred(cps[pos]))
+size_t runEnd(const char32_t *cps, size_t n, size_t pos, Pred pred,
+              size_t limit = SIZE_MAX) {
+  size_t end = n - pos > limit ? pos + limit : n;
+  while (pos < end && pred(cps[pos]))
     ++pos;
   return pos;
 }
@@ -163,7 +170,7 @@ size_t matchQwenFamily(const char32_t *cps, size_t n, size_t pos,
     return runEnd(cps, n, p, isLetter) - pos;
   // \p{N} or \p{N}{1,3}
   if (isNumber(c))
-    return std::min(runEnd(cps, n, pos, isNumber) - pos, maxDigits);
+    return runEnd(cps, n, pos, isNumber, maxDigits) - pos;
   // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
   p = pos + (c == ' ' ? 1 : 0);
   if (p < n && isOtherThanSpaceLetterNumber(cps[p])) {
@@ -220,6 +227,15 @@ Expected<SplitRule> SplitRule::fromRegex(std::string_view regex) {
 SplitRule SplitRule::fromLiteral(std::u32string literal) {
   SplitRule rule(Pattern::Literal);
   rule.literal = std::move(literal);
+  const std::u32string &p = rule.literal;
+  rule.border.assign(p.size(), 0);
+  for (size_t i = 1, k = 0; i < p.size(); ++i) {
+    while (k > 0 && p[i] != p[k])
+      k = rule.border[k - 1];
+    if (p[i] == p[k])
+      ++k;
+    rule.border[i] = k;
+  }
   return rule;
 }
 
@@ -232,9 +248,7 @@ size_t SplitRule::matchAt(const char32_t *cps, size_t n, size_t pos) const {
   case Pattern::Llama3:
     return matchQwenFamily(cps, n, pos, 3);
   case Pattern::DeepSeekDigits:
-    return isNumber(cps[pos])
-               ? std::min<size_t>(runEnd(cps, n, pos, isNumber) - pos, 3)
-               : 0;
+    return runEnd(cps, n, pos, isNumber, 3) - pos;
   case Pattern::DeepSeekCjk:
     return runEnd(cps, n, pos, isDeepSeekCjk) - pos;
   case Pattern::DeepSeekWords:
@@ -246,6 +260,28 @@ size_t SplitRule::matchAt(const char32_t *cps, size_t n, size_t pos) const {
     return 0;
   }
   return 0;
+}
+
+SplitRule::Match SplitRule::findFrom(const char32_t *cps, size_t n,
+                                     size_t from) const {
+  if (kind == Pattern::Literal) {
+    if (literal.empty())
+      return {n, 0};
+    // Matches do not overlap: each search starts afresh at the last end.
+    for (size_t i = from, k = 0; i < n; ++i) {
+      while (k > 0 && cps[i] != literal[k])
+        k = border[k - 1];
+      if (cps[i] == literal[k])
+        ++k;
+      if (k == literal.size())
+        return {i + 1 - k, k};
+    }
+    return {n, 0};
+  }
+  for (size_t pos = from; pos < n; ++pos)
+    if (size_t len = matchAt(cps, n, pos))
+      return {pos, len};
+  return {n, 0};
 }
 
 namespace {
@@ -284,17 +320,12 @@ void applyRule(const SplitRule &rule, std::string_view text,
       next.push_back({offsets[from], offsets[to], piece.prefixed && from == 0});
     };
     size_t n = cps.size(), gap = 0;
-    for (size_t pos = 0; pos < n;) {
-      size_t len = rule.matchAt(cps.data(), n, pos);
-      if (len == 0) {
-        ++pos;
-        continue;
-      }
-      if (gap < pos)
-        emit(gap, pos);
-      emit(pos, pos + len);
-      pos += len;
-      gap = pos;
+    for (SplitRule::Match m = rule.findFrom(cps.data(), n, 0); m.begin < n;
+         m = rule.findFrom(cps.data(), n, gap)) {
+      if (gap < m.begin)
+        emit(gap, m.begin);
+      emit(m.begin, m.begin + m.length);
+      gap = m.begin + m.length;
     }
     if (gap < n)
       emit(gap, n);

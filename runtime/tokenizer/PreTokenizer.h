@@ -48,10 +48,23 @@ public:
   /// (`pos < n`), or 0 if the pattern does not match there.
   size_t matchAt(const char32_t *cps, size_t n, size_t pos) const;
 
+  struct Match {
+    size_t begin, length; // begin == n when there is no match
+  };
+  /// The leftmost match at or after `from`. Splitting a text calls this from
+  /// the end of each match, and the whole split is linear in the text: the
+  /// regex scanners look at each code point a bounded number of times, and
+  /// a literal is searched with Knuth-Morris-Pratt rather than compared at
+  /// every position.
+  Match findFrom(const char32_t *cps, size_t n, size_t from) const;
+
 private:
   explicit SplitRule(Pattern kind) : kind(kind) {}
   Pattern kind;
   std::u32string literal;
+  /// KMP's failure function of `literal`: border[i] is the length of the
+  /// longest proper prefix of literal[0..i] that is also its suffix.
+  std::vector<size_t> border;
 };
 
 /// The splitting part of a pre-tokenizer: its Split rules applied in order,

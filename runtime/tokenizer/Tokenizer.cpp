@@ -220,7 +220,15 @@ private:
       if (special)
         specialIds.push_back(token.id);
       tok.addedFirstByte[static_cast<unsigned char>(token.content[0])] = true;
-      tok.longestAdded = std::max(tok.longestAdded, token.content.size());
+      uint32_t node = 0;
+      for (unsigned char c : token.content) {
+        auto [edge, isNew] = tok.addedEdges.emplace(
+            uint64_t(node) << 8 | c, uint32_t(tok.addedAtNode.size()));
+        if (isNew)
+          tok.addedAtNode.push_back(-1);
+        node = edge->second;
+      }
+      tok.addedAtNode[node] = int32_t(tok.added.size());
       tok.added.push_back(std::move(token));
     }
     return true;
@@ -438,9 +446,11 @@ private:
       return fail("pre_tokenizer has no ByteLevel step; r1 implements "
                   "byte-level BPE only");
     for (unsigned b = 0; b < 256; ++b) {
-      if (!tok.vocab.count(tok.byteChars[b]))
+      auto it = tok.vocab.find(tok.byteChars[b]);
+      if (it == tok.vocab.end())
         return fail("model.vocab lacks the byte-level token ",
                     quote(tok.byteChars[b]), " for byte ", std::to_string(b));
+      tok.byteIds[b] = it->second;
     }
     return true;
   }
@@ -590,14 +600,26 @@ Tokenizer::AddedMatch Tokenizer::findAddedToken(std::string_view text,
   for (size_t pos = from; pos < text.size(); ++pos) {
     if (!addedFirstByte[static_cast<unsigned char>(text[pos])])
       continue;
-    // Longest first at the leftmost position that matches at all.
-    for (size_t len = std::min(longestAdded, text.size() - pos); len > 0;
-         --len) {
-      auto it = addedByContent.find(std::string(text.substr(pos, len)));
-      if (it == addedByContent.end())
-        continue;
-      size_t begin = pos, end = pos + len;
-      const AddedToken &token = added[it->second];
+    // The longest token at the leftmost position that matches at all: one
+    // walk down the trie, no deeper than the longest token (maxTokenBytes),
+    // so the scan is linear in the text.
+    int32_t index = -1;
+    size_t end = pos;
+    uint32_t node = 0;
+    for (size_t i = pos; i < text.size(); ++i) {
+      auto edge = addedEdges.find(uint64_t(node) << 8 |
+                                  static_cast<unsigned char>(text[i]));
+      if (edge == addedEdges.end())
+        break;
+      node = edge->second;
+      if (addedAtNode[node] >= 0) {
+        index = addedAtNode[node];
+        end = i + 1;
+      }
+    }
+    if (index >= 0) {
+      size_t begin = pos;
+      const AddedToken &token = added[index];
       // lstrip/rstrip: the token swallows the whitespace beside it.
       while (token.lstrip && begin > from) {
         size_t start = begin - 1;
@@ -616,14 +638,14 @@ Tokenizer::AddedMatch Tokenizer::findAddedToken(std::string_view text,
           break;
         end += step.length;
       }
-      return {begin, end, it->second};
+      return {begin, end, size_t(index)};
     }
   }
   return {std::string_view::npos, std::string_view::npos, 0};
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view input,
-                                       bool addSpecial) const {
+                                       EncodeOptions options) const {
   std::string repaired;
   std::string_view text = input;
   if (!isValidUtf8(input)) {
@@ -631,19 +653,23 @@ std::vector<int32_t> Tokenizer::encode(std::string_view input,
     text = repaired;
   }
   std::vector<int32_t> ids;
-  if (addSpecial)
+  if (options.addSpecial)
     ids = prefixIds;
-  for (size_t pos = 0; pos <= text.size();) {
+  // Segments between added tokens are encoded apart, and an empty one not
+  // at all (ByteLevel's add_prefix_space would make it a space).
+  size_t pos = 0;
+  while (options.parseSpecial && pos < text.size()) {
     AddedMatch match = findAddedToken(text, pos);
-    size_t segmentEnd = std::min(match.begin, text.size());
-    if (segmentEnd > pos)
-      encodeText(text.substr(pos, segmentEnd - pos), ids);
     if (match.begin == std::string_view::npos)
       break;
+    if (match.begin > pos)
+      encodeText(text.substr(pos, match.begin - pos), ids);
     ids.push_back(added[match.index].id);
     pos = match.end;
   }
-  if (addSpecial)
+  if (pos < text.size())
+    encodeText(text.substr(pos), ids);
+  if (options.addSpecial)
     ids.insert(ids.end(), suffixIds.begin(), suffixIds.end());
   return ids;
 }
@@ -663,12 +689,12 @@ void Tokenizer::encodeText(std::string_view text,
 
 void Tokenizer::encodeWord(std::string_view word,
                            std::vector<int32_t> &ids) const {
-  std::string mapped;
-  for (char c : word)
-    mapped += byteChars[static_cast<unsigned char>(c)];
   // ignore_merges (Llama 3): a word that is itself a token is taken whole,
   // even if the merges would not build it.
   if (ignoreMerges) {
+    std::string mapped;
+    for (char c : word)
+      mapped += byteChars[static_cast<unsigned char>(c)];
     if (auto it = vocab.find(mapped); it != vocab.end()) {
       ids.push_back(it->second);
       return;
@@ -683,36 +709,41 @@ void Tokenizer::encodeWord(std::string_view word,
   };
   std::vector<Symbol> symbols(word.size());
   for (size_t i = 0; i < word.size(); ++i)
-    symbols[i] = {vocab.at(byteChars[static_cast<unsigned char>(word[i])]),
+    symbols[i] = {byteIds[static_cast<unsigned char>(word[i])],
                   static_cast<int32_t>(i) - 1,
                   i + 1 < word.size() ? static_cast<int32_t>(i + 1) : -1};
 
   // Candidate merges, lowest rank first and leftmost among equal ranks, as
   // HuggingFace's Word::merge_all orders them. Entries go stale when a
-  // neighbour merges; they are checked when popped.
+  // neighbour merges; they are checked when popped. Each merge pushes at
+  // most two candidates, so a word of n bytes costs O(n log n), however
+  // long one pre-token is (a run of one letter, a GPT-2 digit run).
   struct Candidate {
     uint32_t rank;
     int32_t left, right;
-    int32_t leftId, rightId;
+    int32_t leftId, rightId, result;
     bool operator>(const Candidate &o) const {
       return rank != o.rank ? rank > o.rank : left > o.left;
     }
   };
-  std::priority_queue<Candidate, std::vector<Candidate>,
-                      std::greater<Candidate>>
-      queue;
-  auto consider = [&](int32_t left) {
+  std::vector<Candidate> initial;
+  auto candidate = [&](int32_t left, std::vector<Candidate> &out) {
     if (left < 0 || symbols[left].next < 0)
       return;
     int32_t right = symbols[left].next;
     uint64_t key = (static_cast<uint64_t>(symbols[left].id) << 32) |
                    static_cast<uint32_t>(symbols[right].id);
     if (auto it = merges.find(key); it != merges.end())
-      queue.push(
-          {it->second.rank, left, right, symbols[left].id, symbols[right].id});
+      out.push_back({it->second.rank, left, right, symbols[left].id,
+                     symbols[right].id, it->second.result});
   };
   for (size_t i = 0; i + 1 < word.size(); ++i)
-    consider(static_cast<int32_t>(i));
+    candidate(static_cast<int32_t>(i), initial);
+  // Heapified at once: O(n) rather than n pushes.
+  std::priority_queue<Candidate, std::vector<Candidate>,
+                      std::greater<Candidate>>
+      queue(std::greater<Candidate>(), std::move(initial));
+  std::vector<Candidate> found;
 
   while (!queue.empty()) {
     Candidate top = queue.top();
@@ -721,16 +752,17 @@ void Tokenizer::encodeWord(std::string_view word,
     if (left.id != top.leftId || left.next != top.right ||
         symbols[top.right].id != top.rightId)
       continue;
-    uint64_t key = (static_cast<uint64_t>(top.leftId) << 32) |
-                   static_cast<uint32_t>(top.rightId);
-    left.id = merges.at(key).result;
+    left.id = top.result;
     Symbol &right = symbols[top.right];
     left.next = right.next;
     if (right.next >= 0)
       symbols[right.next].prev = top.left;
     right.id = -1; // dead
-    consider(left.prev);
-    consider(top.left);
+    found.clear();
+    candidate(left.prev, found);
+    candidate(top.left, found);
+    for (const Candidate &c : found)
+      queue.push(c);
   }
   for (int32_t i = 0; i >= 0; i = symbols[i].next)
     ids.push_back(symbols[i].id);
@@ -761,6 +793,13 @@ std::optional<int32_t> Tokenizer::tokenId(std::string_view token) const {
     return added[it->second].id;
   if (auto it = vocab.find(key); it != vocab.end())
     return it->second;
+  return std::nullopt;
+}
+
+std::optional<int32_t> Tokenizer::addedTokenId(std::string_view content) const {
+  if (auto it = addedByContent.find(std::string(content));
+      it != addedByContent.end())
+    return added[it->second].id;
   return std::nullopt;
 }
 

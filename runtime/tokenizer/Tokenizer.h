@@ -3,11 +3,13 @@
 //
 // This file declares r1's tokenizer: HuggingFace's byte-level BPE as
 // DeepSeek-V3/R1, R1-Distill-Qwen (Qwen2) and R1-Distill-Llama (Llama 3) ship
-// it in tokenizer.json. Encoding splits out added tokens (leftmost-longest),
-// normalizes (NFC or none), pre-tokenizes (see PreTokenizer.h), maps bytes to
-// GPT-2's printable alphabet, applies BPE merges by rank and finally the
-// post-processor's template. Decoding inverts the byte map; StreamDecoder does
-// so token by token for generation.
+// it in tokenizer.json. Encoding splits out added tokens (leftmost-longest,
+// only when asked to: see EncodeOptions), normalizes (NFC or none),
+// pre-tokenizes (see PreTokenizer.h), maps bytes to GPT-2's printable
+// alphabet, applies BPE merges by rank and finally the post-processor's
+// template. Its time is linear in the text (n log n for one long pre-token).
+// Decoding inverts the byte map; StreamDecoder does so token by token for
+// generation.
 //
 // Loading validates the whole file: anything hostile or outside what r1
 // implements is an Error with a one-line message, never a crash.
@@ -46,6 +48,18 @@ struct TokenizerLimits {
   size_t maxTemplateTokens = 16;
 };
 
+/// How Tokenizer::encode treats its text.
+struct EncodeOptions {
+  /// Apply the post-processor's template (e.g. prepend BOS).
+  bool addSpecial = false;
+  /// Turn the spelling of an added token (`<｜User｜>`, `<think>`, ...) in the
+  /// text into that token, as HuggingFace's encode does. Off by default:
+  /// text from a user must not be able to write control tokens, so it is
+  /// encoded as plain text and only a chat template places them, by id (see
+  /// encodeR1Chat in ChatTemplate.h).
+  bool parseSpecial = false;
+};
+
 class Tokenizer {
 public:
   static Expected<Tokenizer> fromFile(const std::string &path,
@@ -54,9 +68,9 @@ public:
                                       TokenizerLimits limits = {});
 
   /// The ids of `text`. Invalid UTF-8 is encoded as if each maximal invalid
-  /// subpart were U+FFFD. `addSpecial` applies the post-processor's template
-  /// (e.g. prepends BOS).
-  std::vector<int32_t> encode(std::string_view text, bool addSpecial) const;
+  /// subpart were U+FFFD.
+  std::vector<int32_t> encode(std::string_view text,
+                              EncodeOptions options = {}) const;
 
   /// The text of `ids`; ids that name no token are skipped (as HuggingFace
   /// does) and bytes that do not form UTF-8 become U+FFFD.
@@ -70,6 +84,8 @@ public:
   /// The id of a token by its tokenizer.json spelling (added tokens by their
   /// content, BPE tokens in the byte-level alphabet, e.g. "Ġthe").
   std::optional<int32_t> tokenId(std::string_view token) const;
+  /// The id of the added token with this content, if there is one.
+  std::optional<int32_t> addedTokenId(std::string_view content) const;
   std::optional<int32_t> bosId() const { return bos; }
   std::optional<int32_t> eosId() const { return eos; }
   /// One more than the largest id.
@@ -125,8 +141,12 @@ private:
   std::unordered_map<uint64_t, Merge> merges;     // key: left id << 32 | right
   std::vector<AddedToken> added;
   std::unordered_map<std::string, size_t> addedByContent; // index into added
+  /// The added tokens' contents as a byte trie, node 0 its root: an edge is
+  /// keyed by node << 8 | byte, and addedAtNode gives the index into `added`
+  /// of the token that ends at a node, or -1.
+  std::unordered_map<uint64_t, uint32_t> addedEdges;
+  std::vector<int32_t> addedAtNode{-1};
   bool addedFirstByte[256] = {};
-  size_t longestAdded = 0;
   bool nfc = false;
   bool ignoreMerges = false;
   PreTokenizer preTokenizer;
@@ -134,8 +154,10 @@ private:
   /// after the text.
   std::vector<int32_t> prefixIds, suffixIds;
   std::optional<int32_t> bos, eos;
-  /// GPT-2's byte-to-printable map, as UTF-8 per byte.
+  /// GPT-2's byte-to-printable map, as UTF-8 per byte, and the id of each
+  /// byte's token.
   std::string byteChars[256];
+  int32_t byteIds[256] = {};
 };
 
 } // namespace r1::tokenizer

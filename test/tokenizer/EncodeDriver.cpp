@@ -3,9 +3,9 @@
 // r1-tokenizer-encode TOKENIZER_JSON CASES_FILE
 //
 // CASES_FILE holds test texts separated by NUL bytes. For each text this
-// prints two lines: the ids of encode(text, addSpecial = true), space
-// separated, and the hex bytes of decode(ids). diff_test.py compares them
-// with tokenizers.js.
+// prints two lines: the ids of encode(text) with addSpecial and parseSpecial
+// (what HuggingFace's encode does), space separated, and the hex bytes of
+// decode(ids). diff_test.py compares them with tokenizers.js.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,13 +31,16 @@ int main(int argc, char **argv) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::string cases = buffer.str();
+  r1::tokenizer::EncodeOptions options;
+  options.addSpecial = true;
+  options.parseSpecial = true;
   std::string out;
   for (size_t begin = 0; begin < cases.size();) {
     size_t end = cases.find('\0', begin);
     if (end == std::string::npos)
       end = cases.size();
-    std::vector<int32_t> ids = tok->encode(cases.substr(begin, end - begin),
-                                           /*addSpecial=*/true);
+    std::vector<int32_t> ids =
+        tok->encode(cases.substr(begin, end - begin), options);
     for (size_t i = 0; i < ids.size(); ++i)
       out += (i ? " " : "") + std::to_string(ids[i]);
     out += "\n";

@@ -43,6 +43,12 @@ const char kUsage[] =
     "                       line on stdin, each answer streamed (its thinking\n"
     "                       shown, and dropped from later turns' history)\n"
     "  --system TEXT        the system prompt of --chat\n"
+    "  --parse-special      let the text of --prompt, --system and --chat\n"
+    "                       turns spell added tokens: '<｜User｜>' or\n"
+    "                       '<think>' in it becomes that token. By default\n"
+    "                       such text is encoded as plain text, so that a\n"
+    "                       prompt cannot forge the template's control\n"
+    "                       tokens\n"
     "  -n N                 tokens to generate (default 16); generation stops\n"
     "                       early, saying so, when the context is full\n"
     "  -c, --ctx N          the most tokens (prompt and generated) a session\n"
@@ -82,6 +88,7 @@ struct Options {
   std::string image, audio;
   bool chat = false;
   std::string system;
+  bool parseSpecial = false;
 };
 
 [[noreturn]] void usageError(const std::string &message) {
@@ -185,6 +192,8 @@ Options parseOptions(int argc, char **argv) {
       o.chat = true;
     } else if (arg == "--system") {
       o.system = value();
+    } else if (arg == "--parse-special") {
+      o.parseSpecial = true;
     } else if (arg == "--image") {
       o.image = value();
     } else if (arg == "--audio") {
@@ -398,9 +407,8 @@ int chat(r1rt_session *session, int64_t vocab,
     }
     history.push_back({ChatMessage::Role::User, line});
     line.clear();
-    std::vector<int32_t> ids = tokenizer.encode(
-        r1::tokenizer::renderR1Chat(history, /*addGenerationPrompt=*/true),
-        /*addSpecial=*/false);
+    std::vector<int32_t> ids = r1::tokenizer::encodeR1Chat(
+        tokenizer, history, /*addGenerationPrompt=*/true, o.parseSpecial);
     r1rt_forget_tokens(session);
     if (!promptFits(session, ids.size(), "conversation"))
       return 1;
@@ -516,7 +524,10 @@ int main(int argc, char **argv) {
     if (o.chat) {
       return chat(session, vocab, *tokenizer, o);
     }
-    o.tokens = tokenizer->encode(o.prompt, /*addSpecial=*/true);
+    r1::tokenizer::EncodeOptions options;
+    options.addSpecial = true;
+    options.parseSpecial = o.parseSpecial;
+    o.tokens = tokenizer->encode(o.prompt, options);
     if (o.tokens.empty()) {
       std::fprintf(stderr, "r1-run: the prompt encodes to no tokens\n");
       return 1;
