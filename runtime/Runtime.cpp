@@ -13,7 +13,6 @@
 
 #include "runtime/MappedFile.h"
 #include "runtime/Program.h"
-#include "runtime/Sha256.h"
 #include "runtime/r1host.h"
 
 #include "HalideRuntime.h"
@@ -166,7 +165,8 @@ struct r1rt_model {
       MappedFile &file = check.name == "weights.bin" ? weightsFile : other;
       if (!file.open(dir + "/" + check.name, error,
                      /*populate=*/&file == &weightsFile) ||
-          !checkFile(check, file.data, file.size, flags, error))
+          !verifyFile(check, file.data, file.size,
+                      !(flags & R1RT_OPEN_SKIP_CHECKSUMS), error))
         return false;
     }
     weights = weightsFile.data;
@@ -197,7 +197,8 @@ struct r1rt_model {
       return false;
     for (const FileCheck &check : program.files)
       if (check.name == "weights.bin" &&
-          !checkFile(check, data->data, data->bytes, flags, error))
+          !verifyFile(check, data->data, data->bytes,
+                      !(flags & R1RT_OPEN_SKIP_CHECKSUMS), error))
         return false;
     if (reinterpret_cast<uintptr_t>(data->data) % 64) {
       error = "the embedded weights.bin is not 64-byte aligned";
@@ -224,21 +225,6 @@ private:
                 "' this CPU lacks; recompile with r1c --target=host";
         return false;
       }
-    return true;
-  }
-
-  static bool checkFile(const FileCheck &check, const uint8_t *data,
-                        uint64_t bytes, unsigned flags, std::string &error) {
-    if (bytes != check.bytes) {
-      error = check.name + " has " + std::to_string(bytes) +
-              " bytes, the program expects " + std::to_string(check.bytes);
-      return false;
-    }
-    if (!(flags & R1RT_OPEN_SKIP_CHECKSUMS) &&
-        sha256Hex(data, bytes) != check.sha256) {
-      error = check.name + " does not match its SHA-256 in program.txt";
-      return false;
-    }
     return true;
   }
 

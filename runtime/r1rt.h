@@ -23,18 +23,19 @@ typedef struct r1rt_session r1rt_session;
 
 /* r1rt_open flags. */
 enum {
-  /* Check file sizes only, not SHA-256 (faster open of a trusted model). */
+  /* Check file sizes only, not digests (faster open of a trusted model). */
   R1RT_OPEN_SKIP_CHECKSUMS = 1u
 };
 
 /* Opens the artifact folder `dir`: checks the program, the files' sizes and
- * SHA-256, and that this CPU has the features the kernels were built for.
+ * digests (runtime/Digest.h; hashed on every core), and that this CPU has
+ * the features the kernels were built for.
  * Returns NULL on failure with a one-line message in `error` (if not NULL,
  * `error_size` bytes, always NUL-terminated). */
 r1rt_model *r1rt_open(const char *dir, unsigned flags, char *error,
                       size_t error_size);
 /* Opens the model `r1c --emit=exe` linked into this executable, as
- * r1rt_open opens a folder (weights.bin's size and SHA-256 are checked; the
+ * r1rt_open opens a folder (weights.bin's size and digest are checked; the
  * kernels and host program are the executable's own code). NULL with an
  * error when the executable has none. */
 r1rt_model *r1rt_open_embedded(unsigned flags, char *error, size_t error_size);

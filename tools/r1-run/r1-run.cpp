@@ -50,7 +50,7 @@ const char kUsage[] =
     "  --seed S             sampling seed (default 0)\n"
     "  --dump-logits FILE   write every position's logits as .npy [pos, vocab]\n"
     "  --threads N          kernel threads (default: all cores)\n"
-    "  --no-verify          check file sizes only, not SHA-256\n"
+    "  --no-verify          check file sizes only, not digests\n"
     "  --image FILE.npy     image input [C, H, W] (f32 or f64 .npy)\n"
     "  --audio FILE.npy     audio input [N] (f32 or f64 .npy)\n"
     "  --classify           print the classification head's label logits,\n"
