@@ -195,7 +195,7 @@ Options parseOptions(int argc, char **argv) {
     }
   }
   // An executable from r1c --emit=exe carries its model: no folder.
-  if (o.artifact.empty() && !r1rt_embedded_file("program.txt", nullptr))
+  if (o.artifact.empty() && !r1rt_has_embedded_model())
     usageError("no artifact given");
   if (o.chat && (o.hasPrompt || !o.tokens.empty()))
     usageError("--chat reads its turns from stdin; drop --prompt/--tokens");
