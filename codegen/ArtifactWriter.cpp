@@ -2,7 +2,7 @@
 //
 // This file implements writeArtifact: lower the module to kernels, write
 // each weight the kernels read (one tensor at a time, converted to f32 and
-// packed by the target) while hashing weights.bin, compile the kernels and
+// packed by the target) while digesting weights.bin, compile the kernels and
 // the host program and link them into model.so, and describe it all in
 // program.txt and manifest.json; for --emit=exe, link the same objects with
 // r1-run and the files embedded into one executable.
@@ -18,6 +18,8 @@
 #include "frontend/CheckpointIndex.h"
 #include "runtime/tokenizer/Tokenizer.h"
 #include "ir/R1Dialect.h"
+#include "runtime/Digest.h"
+#include "runtime/Program.h"
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -26,7 +28,6 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <array>
@@ -38,6 +39,9 @@ using ::r1::frontend::Checkpoint;
 using ::r1::frontend::DType;
 using ::r1::frontend::TensorInfo;
 namespace json = llvm::json;
+
+static_assert(kArtifactFormatVersion == ::r1rt::kProgramVersion,
+              "the writer and the runtime read one artifact format");
 
 namespace {
 
@@ -131,39 +135,38 @@ float roundToBf16(float v) {
   return v;
 }
 
-/// An output file that hashes what it writes.
-class HashedFile {
+/// An output file that digests what it writes as it writes it
+/// (runtime/Digest.h), so no file is read back to be hashed.
+class DigestedFile {
 public:
-  explicit HashedFile(StringRef path) : os(path, ec) {}
+  explicit DigestedFile(StringRef path) : os(path, ec) {}
   std::error_code error() const { return ec ? ec : os.error(); }
   void write(StringRef bytes) {
     os << bytes;
-    sha.update(bytes);
-    size += bytes.size();
+    digest.update(bytes.data(), bytes.size());
   }
   void padTo(uint64_t alignment) {
     static const char zeros[kWeightAlignment] = {};
-    uint64_t pad = llvm::alignTo(size, alignment) - size;
+    uint64_t pad = llvm::alignTo(bytes(), alignment) - bytes();
     write(StringRef(zeros, pad));
   }
-  uint64_t bytes() const { return size; }
-  /// Closes the file; the hex SHA-256 of everything written.
+  uint64_t bytes() const { return digest.bytes(); }
+  /// Closes the file; the digest of everything written.
   std::string finish() {
     os.close();
-    return llvm::toHex(sha.final(), /*LowerCase=*/true);
+    return digest.finish();
   }
 
 private:
   std::error_code ec;
   llvm::raw_fd_ostream os;
-  llvm::SHA256 sha;
-  uint64_t size = 0;
+  ::r1rt::DigestStream digest;
 };
 
 struct FileEntry {
   std::string name;
   uint64_t bytes;
-  std::string sha256;
+  std::string digest; // runtime/Digest.h
 };
 
 /// values · scale of their block, matrix by matrix of a [.., N, K] stack.
@@ -196,7 +199,7 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
                           FileEntry &entry) {
   SmallString<256> path(dir);
   llvm::sys::path::append(path, "weights.bin");
-  HashedFile file(path);
+  DigestedFile file(path);
   if (file.error())
     return emitError(module.getLoc()) << "cannot write " << path << ": "
                               << file.error().message();
@@ -279,8 +282,8 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
   return success();
 }
 
-/// Hashes an existing file of `dir` into `files`.
-LogicalResult hashFile(ModuleOp module, StringRef dir, StringRef name,
+/// Digests a file of `dir` another program wrote (model.so) into `files`.
+LogicalResult digestFile(ModuleOp module, StringRef dir, StringRef name,
                        SmallVectorImpl<FileEntry> &files) {
   SmallString<256> path(dir);
   llvm::sys::path::append(path, name);
@@ -288,10 +291,11 @@ LogicalResult hashFile(ModuleOp module, StringRef dir, StringRef name,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
     return emitError(module.getLoc()) << "cannot read " << path;
-  files.push_back({name.str(), (*buffer)->getBufferSize(),
-                   llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(
-                                   (*buffer)->getBuffer())),
-                               /*LowerCase=*/true)});
+  StringRef bytes = (*buffer)->getBuffer();
+  files.push_back(
+      {name.str(), bytes.size(),
+       ::r1rt::digestBytes(reinterpret_cast<const uint8_t *>(bytes.data()),
+                           bytes.size())});
   return success();
 }
 
@@ -300,7 +304,7 @@ LogicalResult writeTextFile(ModuleOp module, StringRef dir, StringRef name,
                             StringRef text, SmallVectorImpl<FileEntry> &files) {
   SmallString<256> path(dir);
   llvm::sys::path::append(path, name);
-  HashedFile file(path);
+  DigestedFile file(path);
   file.write(text);
   if (file.error())
     return emitError(module.getLoc()) << "cannot write " << path << ": "
@@ -370,7 +374,8 @@ LogicalResult linkExecutable(ModuleOp module, Target &target, StringRef dir,
   std::vector<std::string> inputs(objects.begin(), objects.end());
   inputs.push_back(std::string(source));
   inputs.push_back(runner);
-  // The runner's objects were built with r1c's sanitizers, if any.
+  // The libraries the runner's objects need (libxxhash; r1c's sanitizers,
+  // if any).
   for (StringRef flag : llvm::split(R1_RUNNER_LINK_FLAGS, ' '))
     if (!flag.empty())
       inputs.push_back(flag.str());
@@ -497,7 +502,7 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   report("link", 0, 0);
   if (llvm::Error error = target.link(*objectFiles, library))
     return emitError(module.getLoc()) << llvm::toString(std::move(error));
-  if (failed(hashFile(module, tmp, "model.so", files)))
+  if (failed(digestFile(module, tmp, "model.so", files)))
     return failure();
 
   // The program names the files it runs with, so the runtime checks them
@@ -508,7 +513,7 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
                 << "target " << target.name() << " "
                 << llvm::join(target.requiredFeatures(), ",") << "\n";
   for (const FileEntry &f : files)
-    programStream << "file " << f.name << " " << f.bytes << " " << f.sha256
+    programStream << "file " << f.name << " " << f.bytes << " " << f.digest
                   << "\n";
   printProgram(*program, ranges, programStream);
   if (failed(writeTextFile(module, tmp, "program.txt", programStream.str(),
@@ -532,7 +537,7 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   json::Object fileTable;
   for (const FileEntry &f : files)
     fileTable[f.name] = json::Object{{"bytes", int64_t(f.bytes)},
-                                     {"sha256", f.sha256}};
+                                     {"digest", f.digest}};
   auto architecture = module->getAttrOfType<StringAttr>("r1.model");
   // 4 bytes (f32 or i32) per element per token over every cache (MLA:
   // latent + rope key; LSH: unit keys, values, buckets and their order).
@@ -564,6 +569,9 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
       {"weights", json::Object{{"file", "weights.bin"},
                                {"alignment", int64_t(kWeightAlignment)},
                                {"tensors", std::move(tensors)}}},
+      {"file_digest",
+       json::Object{{"algorithm", "xxh3-128-chunked"},
+                    {"chunk_bytes", int64_t(::r1rt::kDigestChunkBytes)}}},
       {"files", std::move(fileTable)}};
   std::string text;
   llvm::raw_string_ostream os(text);

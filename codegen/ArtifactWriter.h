@@ -21,8 +21,9 @@ namespace mlir::r1 {
 /// Every tensor in weights.bin starts at a multiple of this.
 inline constexpr uint64_t kWeightAlignment = 64;
 /// manifest.json's format_version and program.txt's version, which the
-/// runtime checks (runtime/Program.h: kProgramVersion).
-inline constexpr int64_t kArtifactFormatVersion = 4;
+/// runtime checks (runtime/Program.h: kProgramVersion). 5: file digests are
+/// XXH3-128 of 64 MiB chunks (runtime/Digest.h), no longer SHA-256.
+inline constexpr int64_t kArtifactFormatVersion = 5;
 
 /// Called as each stage starts: ("weights"|"kernels"|"link", i, n), where
 /// i of n counts kernels.
@@ -34,7 +35,7 @@ using ProgressFn = llvm::function_ref<void(llvm::StringRef, size_t, size_t)>;
 /// (packed for them), program.txt (buffers, weights, kernels and runtime
 /// steps, runtime/Program.h), host.mlir (the host program), model.mlir,
 /// tokenizer.json when the checkpoint has one, and manifest.json (format version, model, target,
-/// kernels, inputs/outputs, weight table, SHA-256 of every file). Errors are
+/// kernels, inputs/outputs, weight table, every file's size and digest). Errors are
 /// reported on the module and leave any previous `outDir` untouched.
 struct ArtifactSummary {
   uint64_t bytes = 0;               // all files together

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Program.h"
+#include "runtime/Digest.h"
 #include "runtime/r1host.h"
 
 #include <cctype>
@@ -59,15 +60,6 @@ bool isSymbol(std::string_view s) {
   return true;
 }
 
-bool isHash(std::string_view s) {
-  if (s.size() != 64)
-    return false;
-  for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-      return false;
-  return true;
-}
-
 class Parser {
 public:
   Parser(Program &program, std::string &error)
@@ -88,7 +80,8 @@ public:
         if (version != kProgramVersion)
           return fail("has format version " + std::string(f[1]) +
                       "; this runtime reads version " +
-                      std::to_string(kProgramVersion));
+                      std::to_string(kProgramVersion) +
+                      ": rebuild the artifact with this r1c");
         continue;
       }
       if (!record(f))
@@ -140,10 +133,10 @@ private:
         return false;
       if (f[1] != "model.so" && f[1] != "weights.bin")
         return fail("names an unexpected file '" + std::string(f[1]) + "'");
-      if (!parseInt(f[2], file.bytes) || !isHash(f[3]))
-        return fail("has a bad size or SHA-256");
+      if (!parseInt(f[2], file.bytes) || !isDigest(f[3]))
+        return fail("has a bad size or digest");
       file.name = std::string(f[1]);
-      file.sha256 = std::string(f[3]);
+      file.digest = std::string(f[3]);
       program.files.push_back(std::move(file));
       return true;
     }
@@ -573,6 +566,20 @@ bool parseProgram(std::string_view text, Program &program,
                   std::string &error) {
   program = Program();
   return Parser(program, error).run(text);
+}
+
+bool verifyFile(const FileCheck &check, const uint8_t *data, uint64_t bytes,
+                bool digest, std::string &error) {
+  if (bytes != check.bytes) {
+    error = check.name + " has " + std::to_string(bytes) +
+            " bytes, the program expects " + std::to_string(check.bytes);
+    return false;
+  }
+  if (digest && digestBytes(data, bytes) != check.digest) {
+    error = check.name + " does not match its digest in program.txt";
+    return false;
+  }
+  return true;
 }
 
 std::string hostLayout(const Program &program) {

@@ -6,7 +6,8 @@
 //
 //   r1-program VERSION
 //   target NAME FEATURE,FEATURE,...   ("-" for none)
-//   file NAME BYTES SHA256            (model.so, weights.bin)
+//   file NAME BYTES DIGEST            (model.so, weights.bin; DIGEST as
+//                                      runtime/Digest.h defines it)
 //   vocab V
 //   context N                         (the most tokens a session holds:
 //                                      max_position_embeddings)
@@ -80,7 +81,7 @@
 
 namespace r1rt {
 
-inline constexpr int64_t kProgramVersion = 4;
+inline constexpr int64_t kProgramVersion = 5;
 
 struct Arg {
   enum class Source { Slot, Weight, Cache };
@@ -127,7 +128,7 @@ struct Step {
 struct FileCheck {
   std::string name;
   uint64_t bytes;
-  std::string sha256;
+  std::string digest; // runtime/Digest.h
 };
 
 struct Program {
@@ -179,6 +180,12 @@ struct Program {
 /// Parses and validates `text`; on failure returns false with a message
 /// naming the line.
 bool parseProgram(std::string_view text, Program &program, std::string &error);
+
+/// Checks `bytes` bytes at `data` against the file record `check`: the size
+/// first, then, with `digest`, the digest (hashed on every core). False with
+/// a message naming the file when either differs.
+bool verifyFile(const FileCheck &check, const uint8_t *data, uint64_t bytes,
+                bool digest, std::string &error);
 
 /// The r1_host_layout string a host program compiled against `program`
 /// carries (r1host.h): "r1-host 1 slots 1i,8,4c caches 8 weights 0+512

@@ -13,13 +13,14 @@
 
 #include "runtime/MappedFile.h"
 #include "runtime/Program.h"
-#include "runtime/Sha256.h"
 #include "runtime/r1host.h"
 
 #include "HalideRuntime.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <numeric>
 #include <cstdio>
@@ -27,6 +28,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -123,7 +125,89 @@ extern "C" void recordKernelError(void *, const char *message) {
 extern "C" const r1_embedded_file r1_embedded_files[] __attribute__((weak));
 
 namespace {
-/// The embedded file `name`, or null.
+
+/// The loaded (PT_LOAD) segments of the object that holds `address`, with
+/// its name ("" for the executable).
+struct LoadedObject {
+  uintptr_t address = 0;
+  std::string name;
+  struct Segment {
+    uintptr_t start;            // in memory
+    uint64_t offset, fileBytes; // in the file
+  };
+  std::vector<Segment> segments;
+};
+
+int findLoadedObject(dl_phdr_info *info, size_t, void *data) {
+  auto *object = static_cast<LoadedObject *>(data);
+  std::vector<LoadedObject::Segment> segments;
+  bool holds = false;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr) &header = info->dlpi_phdr[i];
+    if (header.p_type != PT_LOAD)
+      continue;
+    uintptr_t start = info->dlpi_addr + header.p_vaddr;
+    segments.push_back({start, header.p_offset, header.p_filesz});
+    holds |=
+        object->address >= start && object->address - start < header.p_memsz;
+  }
+  if (!holds)
+    return 0;
+  object->name = info->dlpi_name ? info->dlpi_name : "";
+  object->segments = std::move(segments);
+  return 1;
+}
+
+/// Why the embedded files cannot be read, or "" when they can. They are
+/// mapped from the executable's file; reading a page past the end of a
+/// truncated copy raises SIGBUS, so before anything reads the table or a
+/// file, every byte of every loaded segment must be in the file on disk,
+/// and every embedded file inside a segment's file bytes.
+std::string checkEmbeddedFiles() {
+  LoadedObject object;
+  object.address = reinterpret_cast<uintptr_t>(r1_embedded_files);
+  if (!dl_iterate_phdr(findLoadedObject, &object))
+    return "cannot find the loaded segments that hold the embedded files";
+  std::string path = object.name.empty() ? "/proc/self/exe" : object.name;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0)
+    return "cannot check the embedded files: cannot stat " + path + ": " +
+           std::strerror(errno);
+  if (object.name.empty()) { // name the executable, not /proc's link
+    char target[PATH_MAX];
+    ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
+    if (n > 0)
+      path.assign(target, size_t(n));
+  }
+  uint64_t size = uint64_t(st.st_size), needed = 0;
+  for (const LoadedObject::Segment &segment : object.segments)
+    needed = std::max(needed, segment.offset + segment.fileBytes);
+  if (needed > size)
+    return "executable is truncated: " + path + " has " + std::to_string(size) +
+           " bytes, but its loaded segments end at byte " +
+           std::to_string(needed) +
+           "; copy it again or rebuild it with r1c --emit=exe";
+  auto inFile = [&](const void *data, uint64_t bytes) {
+    uintptr_t address = reinterpret_cast<uintptr_t>(data);
+    for (const LoadedObject::Segment &segment : object.segments)
+      if (address >= segment.start &&
+          address - segment.start <= segment.fileBytes &&
+          bytes <= segment.fileBytes - (address - segment.start))
+        return true;
+    return false;
+  };
+  for (const r1_embedded_file *f = r1_embedded_files;; ++f) {
+    if (!inFile(f, sizeof(*f)))
+      return "the executable's table of embedded files is not in its file";
+    if (!f->name)
+      break;
+    if (!inFile(f->data, f->bytes))
+      return "an embedded file lies outside the executable's file";
+  }
+  return "";
+}
+
+/// The embedded file `name`, or null; checkEmbeddedFiles must have passed.
 const r1_embedded_file *embeddedFile(const std::string &name) {
   if (!r1_embedded_files)
     return nullptr;
@@ -132,6 +216,7 @@ const r1_embedded_file *embeddedFile(const std::string &name) {
       return f;
   return nullptr;
 }
+
 } // namespace
 
 struct r1rt_model {
@@ -166,7 +251,8 @@ struct r1rt_model {
       MappedFile &file = check.name == "weights.bin" ? weightsFile : other;
       if (!file.open(dir + "/" + check.name, error,
                      /*populate=*/&file == &weightsFile) ||
-          !checkFile(check, file.data, file.size, flags, error))
+          !verifyFile(check, file.data, file.size,
+                      !(flags & R1RT_OPEN_SKIP_CHECKSUMS), error))
         return false;
     }
     weights = weightsFile.data;
@@ -184,6 +270,13 @@ struct r1rt_model {
   /// The model r1c --emit=exe linked into this executable: its kernels and
   /// host program are the executable's own code, its files embedded data.
   bool openEmbedded(unsigned flags, std::string &error) {
+    if (!r1_embedded_files) {
+      error = "this executable has no embedded model";
+      return false;
+    }
+    error = checkEmbeddedFiles();
+    if (!error.empty())
+      return false;
     const r1_embedded_file *text = embeddedFile("program.txt"),
                            *data = embeddedFile("weights.bin");
     if (!text || !data) {
@@ -197,7 +290,8 @@ struct r1rt_model {
       return false;
     for (const FileCheck &check : program.files)
       if (check.name == "weights.bin" &&
-          !checkFile(check, data->data, data->bytes, flags, error))
+          !verifyFile(check, data->data, data->bytes,
+                      !(flags & R1RT_OPEN_SKIP_CHECKSUMS), error))
         return false;
     if (reinterpret_cast<uintptr_t>(data->data) % 64) {
       error = "the embedded weights.bin is not 64-byte aligned";
@@ -224,21 +318,6 @@ private:
                 "' this CPU lacks; recompile with r1c --target=host";
         return false;
       }
-    return true;
-  }
-
-  static bool checkFile(const FileCheck &check, const uint8_t *data,
-                        uint64_t bytes, unsigned flags, std::string &error) {
-    if (bytes != check.bytes) {
-      error = check.name + " has " + std::to_string(bytes) +
-              " bytes, the program expects " + std::to_string(check.bytes);
-      return false;
-    }
-    if (!(flags & R1RT_OPEN_SKIP_CHECKSUMS) &&
-        sha256Hex(data, bytes) != check.sha256) {
-      error = check.name + " does not match its SHA-256 in program.txt";
-      return false;
-    }
     return true;
   }
 
@@ -1009,8 +1088,13 @@ r1rt_model *r1rt_open_embedded(unsigned flags, char *error,
   return nullptr;
 }
 
+int r1rt_has_embedded_model(void) { return r1_embedded_files != nullptr; }
+
 const char *r1rt_embedded_file(const char *name, size_t *size) {
-  const r1_embedded_file *file = name ? embeddedFile(name) : nullptr;
+  const r1_embedded_file *file =
+      name && r1_embedded_files && checkEmbeddedFiles().empty()
+          ? embeddedFile(name)
+          : nullptr;
   if (size)
     *size = file ? size_t(file->bytes) : 0;
   return file ? reinterpret_cast<const char *>(file->data) : nullptr;

@@ -23,24 +23,30 @@ typedef struct r1rt_session r1rt_session;
 
 /* r1rt_open flags. */
 enum {
-  /* Check file sizes only, not SHA-256 (faster open of a trusted model). */
+  /* Check file sizes only, not digests (faster open of a trusted model). */
   R1RT_OPEN_SKIP_CHECKSUMS = 1u
 };
 
 /* Opens the artifact folder `dir`: checks the program, the files' sizes and
- * SHA-256, and that this CPU has the features the kernels were built for.
+ * digests (runtime/Digest.h; hashed on every core), and that this CPU has
+ * the features the kernels were built for.
  * Returns NULL on failure with a one-line message in `error` (if not NULL,
  * `error_size` bytes, always NUL-terminated). */
 r1rt_model *r1rt_open(const char *dir, unsigned flags, char *error,
                       size_t error_size);
 /* Opens the model `r1c --emit=exe` linked into this executable, as
- * r1rt_open opens a folder (weights.bin's size and SHA-256 are checked; the
- * kernels and host program are the executable's own code). NULL with an
- * error when the executable has none. */
+ * r1rt_open opens a folder (weights.bin's size and digest are checked; the
+ * kernels and host program are the executable's own code). First it checks
+ * that the executable's file holds all it loads ("executable is truncated:
+ * ..." for a cut copy, whose embedded files would fault when read). NULL
+ * with an error when the executable has no model or that check fails. */
 r1rt_model *r1rt_open_embedded(unsigned flags, char *error, size_t error_size);
+/* Whether r1c --emit=exe linked a model into this executable (which
+ * r1rt_open_embedded may still refuse, e.g. a truncated copy). */
+int r1rt_has_embedded_model(void);
 /* The bytes of the file `name` (e.g. "tokenizer.json") embedded in this
  * executable beside its model, with their count in `size`; NULL (and 0)
- * when there is none. */
+ * when there is none, or when the executable is truncated. */
 const char *r1rt_embedded_file(const char *name, size_t *size);
 void r1rt_close(r1rt_model *model);
 

@@ -10,9 +10,9 @@ R1_BUILD="${R1_BUILD:-$R1_ROOT/build}"
 R1_PACKAGES=(
   cmake ninja-build g++ ccache git python3
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
-  zlib1g-dev libhalide14-0-dev libfmt-dev
+  zlib1g-dev libhalide14-0-dev libfmt-dev libxxhash-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  python3-numpy python3-torch libopenblas0-pthread unicode-data
+  python3-numpy python3-torch python3-xxhash libopenblas0-pthread unicode-data
 )
 
 r1_install_packages() {

@@ -1,6 +1,6 @@
 // r1c MODEL -o NAME.r1 writes the compiled artifact: model.so, weights.bin
 // (every weight the kernels read as f32 in their layout, 64-byte aligned),
-// program.txt, model.mlir, host.mlir and manifest.json with SHA-256s; a failed compile
+// program.txt, model.mlir, host.mlir and manifest.json with their digests; a failed compile
 // leaves an existing artifact as it was.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %mkckpt llama %t/llama --dtype bf16
@@ -31,7 +31,7 @@
 // MANIFEST-NEXT: "layout": "panels16",
 // MANIFEST-NEXT: "name": "model.layers.0.self_attn.q_proj.weight",
 // RUN: FileCheck %s --check-prefix=PROGRAM < %t/llama.r1/program.txt
-// PROGRAM: r1-program 4
+// PROGRAM: r1-program 5
 // PROGRAM-NEXT: target host
 // PROGRAM-NEXT: file weights.bin
 // PROGRAM-NEXT: file model.so

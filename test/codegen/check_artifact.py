@@ -3,7 +3,8 @@
 
     check_artifact.py ARTIFACT CHECKPOINT
 
-Every file's size and SHA-256 match the manifest and program.txt; every
+Every file's size and digest (runtime/Digest.h: XXH3-128 of 64 MiB chunks,
+recomputed here with python3-xxhash) match the manifest and program.txt; every
 tensor starts on the manifest's alignment and holds exactly the checkpoint's
 values as f32 in the layout its kernel reads (plain row-major, 16-wide
 panels [N/16][K][16] for a linear's weight, MoE stacks expert by expert, or
@@ -11,16 +12,28 @@ MLA's per-head W_uk / W_uv beside kv_b_proj's panels), FP8 weights times
 their block scales; the panels of a bf16 checkpoint's linears stay bf16.
 Prints "ok: N tensors".
 """
-import hashlib
 import json
 import os
+import struct
 import sys
 
 import numpy as np
+import xxhash
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "reference"))
 from r1_reference import dequantize_fp8, read_checkpoint  # noqa: E402
+
+
+CHUNK_BYTES = 64 << 20
+
+
+def digest(data):
+    """runtime/Digest.h: XXH3-128 of the canonical XXH3-128 hashes of each
+    64 MiB chunk, in order, then the size as 8 little-endian bytes."""
+    chunks = b"".join(xxhash.xxh3_128(data[i:i + CHUNK_BYTES]).digest()
+                      for i in range(0, len(data), CHUNK_BYTES))
+    return xxhash.xxh3_128(chunks + struct.pack("<Q", len(data))).hexdigest()
 
 
 def expected_entry(name, shape, cfg, quantized):
@@ -71,15 +84,18 @@ def packed(values, layout, shape, params, dtype="f32"):
 def main():
     art, ckpt = sys.argv[1], sys.argv[2]
     manifest = json.load(open(os.path.join(art, "manifest.json")))
-    assert manifest["format"] == "r1c-artifact" and manifest["format_version"] == 4
+    assert manifest["format"] == "r1c-artifact" and manifest["format_version"] == 5
+    assert manifest["file_digest"] == {"algorithm": "xxh3-128-chunked",
+                                       "chunk_bytes": CHUNK_BYTES}
     for name, entry in manifest["files"].items():
         data = open(os.path.join(art, name), "rb").read()
         assert len(data) == entry["bytes"], name
-        assert hashlib.sha256(data).hexdigest() == entry["sha256"], name
+        assert digest(data) == entry["digest"], name
     for line in open(os.path.join(art, "program.txt")):
         if line.startswith("file "):
-            _, name, size, sha = line.split()
-            assert manifest["files"][name] == {"bytes": int(size), "sha256": sha}, name
+            _, name, size, hexdigest = line.split()
+            assert manifest["files"][name] == {"bytes": int(size),
+                                               "digest": hexdigest}, name
     weights = open(os.path.join(art, manifest["weights"]["file"]), "rb").read()
     align = manifest["weights"]["alignment"]
     stacks = {}

@@ -1,7 +1,6 @@
-//===- RuntimeTest.cpp - the runtime's program reader and SHA-256 ---------===//
+//===- RuntimeTest.cpp - the runtime's program reader ---------------------===//
 
 #include "runtime/Program.h"
-#include "runtime/Sha256.h"
 
 #include <gtest/gtest.h>
 
@@ -11,28 +10,13 @@ using namespace r1rt;
 
 namespace {
 
-std::string sha(const std::string &text) {
-  return sha256Hex(reinterpret_cast<const uint8_t *>(text.data()), text.size());
-}
-
-TEST(Sha256, KnownVectors) {
-  EXPECT_EQ(sha(""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  // 56 bytes: the length no longer fits the first padding block.
-  EXPECT_EQ(sha("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(sha(std::string(1000000, 'a')),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
-const std::string kHash(64, 'a');
+// A digest's form (runtime/Digest.h): 32 hex digits.
+const std::string kHash(32, 'a');
 
 /// A small valid program: the slots, cache, weights and kernels of an
 /// embedding and a linear to the logits (model.so holds their calls).
 std::string validProgram() {
-  return "r1-program 4\n"
+  return "r1-program 5\n"
          "target host avx2,fma\n"
          "file weights.bin 4096 " + kHash + "\n"
          "file model.so 100 " + kHash + "\n"
@@ -137,8 +121,14 @@ TEST(Program, ParsesBf16Weights) {
 
 TEST(Program, RefusesOtherVersionsAndFormats) {
   EXPECT_EQ(
-      parseError(replaced("r1-program 4", "r1-program 3")),
-      "program.txt:1: has format version 3; this runtime reads version 4");
+      parseError(replaced("r1-program 5", "r1-program 3")),
+      "program.txt:1: has format version 3; this runtime reads version 5: "
+      "rebuild the artifact with this r1c");
+  // Version 4 recorded SHA-256s.
+  EXPECT_EQ(
+      parseError(replaced("r1-program 5", "r1-program 4")),
+      "program.txt:1: has format version 4; this runtime reads version 5: "
+      "rebuild the artifact with this r1c");
   EXPECT_EQ(parseError("hello\n"),
             "program.txt:1: is not an r1 program (no 'r1-program VERSION' "
             "header)");
@@ -164,7 +154,11 @@ TEST(Program, RefusesBadRecords) {
   EXPECT_EQ(parseError(replaced("file model.so", "file other.so")),
             "program.txt:4: names an unexpected file 'other.so'");
   EXPECT_EQ(parseError(replaced(kHash + "\nfile model.so", "xyz\nfile model.so")),
-            "program.txt:3: has a bad size or SHA-256");
+            "program.txt:3: has a bad size or digest");
+  // A SHA-256 of version 4 is not a digest.
+  EXPECT_EQ(parseError(replaced(kHash + "\nfile model.so",
+                                std::string(64, 'a') + "\nfile model.so")),
+            "program.txt:3: has a bad size or digest");
 }
 
 TEST(Program, RefusesTheCompiledHostProgramsRecords) {
@@ -279,7 +273,7 @@ TEST(Program, RefusesContextRowsWhereTokenRowsAreRead) {
 
 /// A program with a router, routed experts, memory state and a classifier.
 std::string hostStepsProgram() {
-  return "r1-program 4\n"
+  return "r1-program 5\n"
          "target host -\n"
          "file weights.bin 8192 " + kHash + "\n"
          "file model.so 100 " + kHash + "\n"

@@ -61,7 +61,7 @@ const char kUsage[] =
     "  --seed S             sampling seed (default 0)\n"
     "  --dump-logits FILE   write every position's logits as .npy [pos, vocab]\n"
     "  --threads N          kernel threads (default: all cores)\n"
-    "  --no-verify          check file sizes only, not SHA-256\n"
+    "  --no-verify          check file sizes only, not digests\n"
     "  --image FILE.npy     image input [C, H, W] (f32 or f64 .npy)\n"
     "  --audio FILE.npy     audio input [N] (f32 or f64 .npy)\n"
     "  --classify           print the classification head's label logits,\n"
@@ -214,7 +214,7 @@ Options parseOptions(int argc, char **argv) {
     }
   }
   // An executable from r1c --emit=exe carries its model: no folder.
-  if (o.artifact.empty() && !r1rt_embedded_file("program.txt", nullptr))
+  if (o.artifact.empty() && !r1rt_has_embedded_model())
     usageError("no artifact given");
   if (o.chat && (o.hasPrompt || !o.tokens.empty()))
     usageError("--chat reads its turns from stdin; drop --prompt/--tokens");
