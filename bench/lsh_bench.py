@@ -34,7 +34,7 @@ def prefill_seconds(build, art, n):
         f.write(ids)
     best = None
     for _ in range(2):
-        err = subprocess.run([os.path.join(build, "bin", "r1-run"), art, "--no-verify",
+        err = subprocess.run([os.path.join(build, "bin", "r1-run"), art,
                               "--tokens-file", path, "-n", "1"], capture_output=True,
                              text=True, check=True).stderr
         rate = float(re.search(r"prefill \d+ tokens ([\d.]+) tok/s", err).group(1))

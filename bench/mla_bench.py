@@ -44,7 +44,7 @@ def rates(build, art, n):
         f.write(",".join(map(str, np.random.default_rng(n).integers(0, VOCAB, n))))
     prefill = decode = 0.0
     for _ in range(2):
-        err = subprocess.run([os.path.join(build, "bin", "r1-run"), art, "--no-verify",
+        err = subprocess.run([os.path.join(build, "bin", "r1-run"), art,
                               "--tokens-file", path, "-n", "9"], capture_output=True,
                              text=True, check=True).stderr
         prefill = max(prefill, float(re.search(r"prefill \d+ tokens ([\d.]+) tok/s", err).group(1)))

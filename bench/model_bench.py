@@ -205,7 +205,7 @@ def r1c_speed(build, ckpt, art, prompt):
     for _ in range(2):
         # --calls 2: the timed generation is the second in the process, after
         # a warm-up one (thread pool started, buffers allocated).
-        err = subprocess.run([os.path.join(build, "bin", "r1-run"), art, "--no-verify",
+        err = subprocess.run([os.path.join(build, "bin", "r1-run"), art,
                               "--calls", "2", "--tokens", ",".join(map(str, prompt)),
                               "-n", str(DECODE + 1)],
                              capture_output=True, text=True, check=True).stderr

@@ -46,7 +46,7 @@ def decode_rate(build, art):
     ids = ",".join(map(str, np.random.default_rng(0).integers(0, 32000, 16)))
     best = 0.0
     for _ in range(3):
-        err = subprocess.run([os.path.join(build, "bin", "r1-run"), art, "--no-verify",
+        err = subprocess.run([os.path.join(build, "bin", "r1-run"), art,
                               "--tokens", ids, "-n", "33"], capture_output=True, text=True,
                              check=True).stderr
         best = max(best, float(re.search(r"decode \d+ tokens ([\d.]+) tok/s", err).group(1)))
