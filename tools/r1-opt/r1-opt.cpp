@@ -2,11 +2,12 @@
 //
 // r1-opt is mlir-opt for r1: it parses a module, runs the passes named on the
 // command line and prints the result. It knows the r1 dialect, the upstream
-// dialects r1 lowers through, and every r1 pass (see `r1-opt --help`).
+// dialects r1 lowers through (r1k, its kernel level, among them), and every r1 pass (see `r1-opt --help`).
 //
 //===----------------------------------------------------------------------===//
 
 #include "ir/R1Dialect.h"
+#include "ir/r1k/R1kDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -27,7 +28,8 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<mlir::r1::R1Dialect, mlir::func::FuncDialect,
+  registry.insert<mlir::r1::R1Dialect, mlir::r1k::R1kDialect,
+                  mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::math::MathDialect,
                   mlir::tensor::TensorDialect, mlir::linalg::LinalgDialect,
                   mlir::scf::SCFDialect, mlir::memref::MemRefDialect,
