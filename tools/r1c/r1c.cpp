@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ArtifactWriter.h"
+#include "codegen/KernelModule.h"
 #include "codegen/OutputGuard.h"
 #include "codegen/Target.h"
 #include "frontend/ModelImporter.h"
@@ -33,7 +34,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Mlir, MlirImported, Artifact, Exe };
+enum class Emit { Mlir, MlirImported, R1k, Artifact, Exe };
 
 /// r1c's own flags: --help lists these (and LLVM's --help-hidden the rest).
 cl::OptionCategory r1cCategory("r1c options");
@@ -52,6 +53,9 @@ cl::opt<Emit> emit(
                           "the r1 module as imported, before any pass"),
                clEnumValN(Emit::Mlir, "mlir",
                           "the r1 module after the graph pipeline"),
+               clEnumValN(Emit::R1k, "r1k",
+                          "the kernel-level r1k module: buffers, weights and "
+                          "their derivations, kernels, the call sequence"),
                clEnumValN(Emit::Artifact, "artifact",
                           "the compiled artifact folder -o NAME.r1: model.so, "
                           "weights.bin, program.txt, manifest.json"),
@@ -185,6 +189,7 @@ int main(int argc, char **argv) {
       argc, argv,
       "r1c: compile a DeepSeek-R1-family checkpoint folder\n\n"
       "  r1c MODEL_DIR --emit=mlir                 print the r1 module\n"
+      "  r1c MODEL_DIR --emit=r1k                  print the kernel-level module\n"
       "  r1c MODEL_DIR -o m.r1                     compile for this CPU\n"
       "  r1c MODEL_DIR -o m.r1 --target=x86-64-avx2\n"
       "  r1c MODEL_DIR -o model --emit=exe         one executable: ./model "
@@ -286,7 +291,18 @@ int main(int argc, char **argv) {
     llvm::errs() << "r1c: " << error << "\n";
     return 1;
   }
-  (*module)->print(output->os());
+  if (emit == Emit::R1k) {
+    FailureOr<r1::KernelProgram> program = r1::lowerToKernels(**module);
+    if (failed(program))
+      return 1;
+    FailureOr<OwningOpRef<ModuleOp>> kernels =
+        r1::buildKernelModule(**module, *program);
+    if (failed(kernels))
+      return 1;
+    (*kernels)->print(output->os());
+  } else {
+    (*module)->print(output->os());
+  }
   output->os() << "\n";
   output->keep();
   return 0;

@@ -1,0 +1,28 @@
+//===- KernelModule.h - a kernel program as an r1k module --------*- C++ -*-===//
+//
+// This file declares buildKernelModule: the kernel program lowerToKernels
+// made, written as an r1k module (ir/r1k) — its buffers, weights with their
+// derivations, kernel declarations and the call sequence with its branches
+// as regions. `r1c --emit=r1k` prints it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef R1_CODEGEN_KERNELMODULE_H
+#define R1_CODEGEN_KERNELMODULE_H
+
+#include "codegen/KernelProgram.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace mlir::r1 {
+
+/// `program` (lowered from `graph`, whose weight declarations name the
+/// checkpoint tensors) as a verified r1k module; a failure is reported on
+/// `graph`.
+FailureOr<OwningOpRef<ModuleOp>>
+buildKernelModule(ModuleOp graph, const KernelProgram &program);
+
+} // namespace mlir::r1
+
+#endif // R1_CODEGEN_KERNELMODULE_H
