@@ -48,6 +48,8 @@
 // SYMBOLS-DAG: R r1_host_layout
 // SYMBOLS-DAG: T r1_host_run
 // RUN: FileCheck %s --check-prefix=HOST < %t/llama.r1/host.mlir
+// r1-opt parses and verifies host.mlir (func, cf, arith and llvm).
+// RUN: r1-opt %t/llama.r1/host.mlir -o /dev/null
 // HOST: llvm.mlir.global external constant @r1_host_layout("r1-host 1 slots 1i,1i,{{[0-9,]+}} caches 32,32,32,32 weights 0+65536,
 // HOST-SAME: kernels {{[0-9]+}} steps 0\00")
 // HOST: func.func @r1_host_run(%arg0: !llvm.ptr) -> i32
