@@ -107,6 +107,20 @@ LogicalResult readWeight(ModuleOp module, const Checkpoint &checkpoint,
     if (!info)
       return decl.emitOpError() << "source tensor '" << name
                                 << "' is not in the checkpoint";
+    // A module edited by hand (r1c FILE.mlir --weights DIR) may declare
+    // shapes the checkpoint does not have.
+    ArrayRef<int64_t> sliceShape = type.getShape();
+    if (sources.size() > 1 || decl.getStackAttr())
+      sliceShape = sliceShape.drop_front();
+    if (ArrayRef<int64_t>(info->shape) != sliceShape) {
+      std::string have, want;
+      llvm::raw_string_ostream h(have), w(want);
+      llvm::interleave(info->shape, h, "x");
+      llvm::interleave(sliceShape, w, "x");
+      return decl.emitOpError() << "source tensor '" << name << "' has shape ["
+                                << have << "], the declaration needs ["
+                                << want << "]";
+    }
     uint64_t elements = info->numElements();
     if (elements != sliceElements)
       return decl.emitOpError()

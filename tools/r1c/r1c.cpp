@@ -18,6 +18,10 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "ir/r1k/R1kDialect.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/SourceMgr.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
@@ -40,8 +44,13 @@ enum class Emit { Mlir, MlirImported, R1k, Artifact, Exe };
 cl::OptionCategory r1cCategory("r1c options");
 
 cl::opt<std::string> modelDir(cl::Positional, cl::Required,
-    cl::cat(r1cCategory),
-                              cl::desc("<checkpoint folder>"));
+                              cl::cat(r1cCategory),
+                              cl::desc("<checkpoint folder | r1 module.mlir>"));
+cl::opt<std::string> weightsDir(
+    "weights", cl::cat(r1cCategory),
+    cl::desc("With an .mlir input: the checkpoint folder its weight "
+             "declarations name (and its tokenizer.json)"),
+    cl::value_desc("checkpoint folder"));
 cl::opt<std::string> outputFile("o",  cl::cat(r1cCategory),cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"));
 cl::opt<Emit> emit(
@@ -208,6 +217,21 @@ int main(int argc, char **argv) {
     return 1;
   }
   bool compile = emit == Emit::Artifact || emit == Emit::Exe;
+  // An .mlir input is a graph-level module (e.g. r1c --emit=mlir's, edited);
+  // its weights come from --weights.
+  bool mlirInput = !llvm::sys::fs::is_directory(modelDir) &&
+                   llvm::StringRef(modelDir).ends_with(".mlir");
+  if (mlirInput && compile && weightsDir.empty()) {
+    llvm::errs() << "r1c: compiling " << modelDir
+                 << " needs --weights CHECKPOINT_DIR\n";
+    return 1;
+  }
+  if (!mlirInput && !weightsDir.empty()) {
+    llvm::errs() << "r1c: --weights is for an .mlir input; a checkpoint "
+                    "folder has its own\n";
+    return 1;
+  }
+  std::string checkpointDir = mlirInput ? weightsDir : modelDir;
   // The kernels compute in f32; weights are stored f32 or bf16.
   if (compile && computeType == "f16") {
     llvm::errs() << "r1c: --dtype f16: the artifact's kernels store weights "
@@ -216,7 +240,7 @@ int main(int argc, char **argv) {
   }
   // r1c replaces only its own earlier output, checked before any work.
   if (llvm::Error error = r1::checkOutput(
-          modelDir, outputFile,
+          mlirInput ? weightsDir.getValue() : modelDir.getValue(), outputFile,
           emit == Emit::Artifact ? r1::OutputKind::Artifact
           : emit == Emit::Exe    ? r1::OutputKind::Executable
                                  : r1::OutputKind::Text)) {
@@ -225,7 +249,7 @@ int main(int argc, char **argv) {
   }
 
   DialectRegistry registry;
-  registry.insert<r1::R1Dialect, func::FuncDialect>();
+  registry.insert<r1::R1Dialect, r1k::R1kDialect, func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   // Diagnostics name the tensor or file; the op's IR adds nothing for users.
@@ -246,10 +270,43 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  r1::ImportOptions options;
-  options.computeType = computeType;
-  FailureOr<OwningOpRef<ModuleOp>> module =
-      r1::importModel(&context, modelDir, options);
+  FailureOr<OwningOpRef<ModuleOp>> module = failure();
+  if (mlirInput) {
+    if (!computeType.empty()) {
+      llvm::errs() << "r1c: --dtype is for a checkpoint folder; an .mlir "
+                      "input has its types\n";
+      return 1;
+    }
+    llvm::SourceMgr sources;
+    std::string error;
+    auto file = openInputFile(modelDir, &error);
+    if (!file) {
+      llvm::errs() << "r1c: " << error << "\n";
+      return 1;
+    }
+    sources.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    OwningOpRef<ModuleOp> parsed =
+        parseSourceFile<ModuleOp>(sources, &context);
+    if (!parsed)
+      return 1;
+    // The artifact is still built from the graph level; a kernel-level
+    // module is for inspection until the lowering produces it.
+    if (!parsed->getOps<r1k::ForwardOp>().empty()) {
+      llvm::errs() << "r1c: " << modelDir
+                   << " is a kernel-level (r1k) module; r1c compiles "
+                      "graph-level (r1) modules\n";
+      return 1;
+    }
+    if (!parsed->lookupSymbol<func::FuncOp>("forward")) {
+      llvm::errs() << "r1c: " << modelDir << " has no @forward function\n";
+      return 1;
+    }
+    module = std::move(parsed);
+  } else {
+    r1::ImportOptions options;
+    options.computeType = computeType;
+    module = r1::importModel(&context, modelDir, options);
+  }
   if (failed(module))
     return 1;
 
@@ -275,9 +332,9 @@ int main(int argc, char **argv) {
     };
     FailureOr<r1::ArtifactSummary> summary =
         emit == Emit::Exe
-            ? r1::writeArtifact(**module, modelDir, "", **target, report,
+            ? r1::writeArtifact(**module, checkpointDir, "", **target, report,
                                 outputFile)
-            : r1::writeArtifact(**module, modelDir, outputFile, **target,
+            : r1::writeArtifact(**module, checkpointDir, outputFile, **target,
                                 report);
     if (failed(summary))
       return 1;
