@@ -115,8 +115,8 @@ LogicalResult readWeight(ModuleOp module, const Checkpoint &checkpoint,
     if (ArrayRef<int64_t>(info->shape) != sliceShape) {
       std::string have, want;
       llvm::raw_string_ostream h(have), w(want);
-      llvm::interleave(info->shape, h, "x");
-      llvm::interleave(sliceShape, w, "x");
+      llvm::interleave(info->shape, h, ", ");
+      llvm::interleave(sliceShape, w, ", ");
       return decl.emitOpError() << "source tensor '" << name << "' has shape ["
                                 << have << "], the declaration needs ["
                                 << want << "]";
