@@ -13,6 +13,7 @@
 
 #include "runtime/MappedFile.h"
 #include "runtime/Program.h"
+#include "runtime/SessionState.h"
 #include "runtime/r1host.h"
 
 #include "HalideRuntime.h"
@@ -221,6 +222,7 @@ const r1_embedded_file *embeddedFile(const std::string &name) {
 
 struct r1rt_model {
   Program program;
+  std::string identity;   // programIdentity(program.txt), for saved states
   MappedFile weightsFile; // a folder's weights.bin, mapped
   const uint8_t *weights = nullptr;
   uint64_t weightBytes = 0;
@@ -244,6 +246,7 @@ struct r1rt_model {
     if (!readText(dir + "/program.txt", text, error) ||
         !parseProgram(text, program, error) || !checkCpu(error))
       return false;
+    identity = programIdentity(text);
     // Check both files before loading any code from them. weights.bin is
     // checked in the mapping the kernels will read.
     for (const FileCheck &check : program.files) {
@@ -283,11 +286,11 @@ struct r1rt_model {
       error = "this executable has no embedded model";
       return false;
     }
-    if (!parseProgram(std::string_view(reinterpret_cast<const char *>(text->data),
-                                       size_t(text->bytes)),
-                      program, error) ||
-        !checkCpu(error))
+    std::string_view programText(reinterpret_cast<const char *>(text->data),
+                                 size_t(text->bytes));
+    if (!parseProgram(programText, program, error) || !checkCpu(error))
       return false;
+    identity = programIdentity(programText);
     for (const FileCheck &check : program.files)
       if (check.name == "weights.bin" &&
           !verifyFile(check, data->data, data->bytes,
@@ -454,6 +457,94 @@ struct r1rt_session {
     }
     for (std::vector<float> &rows : recorded)
       rows.clear();
+  }
+
+  /// The session's state (SessionState.h) as views of its own buffers.
+  SessionState stateView() const {
+    const Program &p = model->program;
+    auto bytes = [](const auto &values) {
+      return ByteSpan{reinterpret_cast<const uint8_t *>(values.data()),
+                      values.size() * sizeof(values[0])};
+    };
+    SessionState state;
+    state.position = position;
+    state.context = contextLimit;
+    for (size_t c = 0; c < caches.size(); ++c)
+      state.caches.push_back(
+          {caches[c].data(), size_t(position * p.caches[c].width) * 4});
+    for (const std::vector<float> &values : states)
+      state.states.push_back(bytes(values));
+    for (const std::vector<float> &rows : recorded)
+      state.records.push_back(bytes(rows));
+    state.history = bytes(history);
+    for (const auto &[name, values] : inputs)
+      state.inputs.push_back({name, bytes(values)});
+    return state;
+  }
+
+  bool saveState(const std::string &path) {
+    SessionState state = stateView();
+    std::string message;
+    if (!writeFileAtomically(
+            path,
+            [&](const ByteSink &sink) {
+              return writeSessionState(model->program, model->identity, state,
+                                       sink);
+            },
+            message))
+      return fail(message);
+    return true;
+  }
+
+  /// Replaces the state by the file's. Everything is parsed and checked,
+  /// then built beside the session's own buffers and swapped in, so a
+  /// failure (a bad file, out of memory) leaves the session as it was.
+  bool loadState(const std::string &path) {
+    MappedFile file;
+    std::string message;
+    SessionState state;
+    if (!file.open(path, message))
+      return fail(message);
+    if (!parseSessionState(model->program, model->identity, file.data,
+                           file.size, state, message))
+      return fail(path + ": " + message);
+    auto copy = [](const ByteSpan &from, auto &to) {
+      to.resize(from.size / sizeof(to[0]));
+      if (from.size)
+        std::memcpy(to.data(), from.data, from.size);
+    };
+    std::vector<AlignedBuffer> newCaches(caches.size());
+    for (size_t c = 0; c < caches.size(); ++c) {
+      newCaches[c].grow(state.caches[c].size, /*keep=*/false);
+      if (state.caches[c].size)
+        std::memcpy(newCaches[c].data(), state.caches[c].data,
+                    state.caches[c].size);
+    }
+    std::vector<std::vector<float>> newStates(states.size()),
+        newRecorded(recorded.size());
+    for (size_t i = 0; i < states.size(); ++i)
+      copy(state.states[i], newStates[i]);
+    for (size_t s = 0; s < recorded.size(); ++s)
+      copy(state.records[s], newRecorded[s]);
+    std::vector<int32_t> newHistory;
+    copy(state.history, newHistory);
+    std::vector<std::pair<std::string, std::vector<float>>> newInputs;
+    for (const SessionState::Input &in : state.inputs) {
+      newInputs.emplace_back(in.name, std::vector<float>());
+      copy(in.values, newInputs.back().second);
+    }
+    // Nothing below allocates or fails.
+    caches.swap(newCaches);
+    for (size_t c = 0; c < caches.size(); ++c)
+      cacheData[c] = caches[c].data();
+    cacheCapacity = state.position;
+    states.swap(newStates);
+    recorded.swap(newRecorded);
+    history.swap(newHistory);
+    inputs.swap(newInputs);
+    position = state.position;
+    contextLimit = state.context;
+    return true;
   }
 
   /// r1.memory_update over every row the call recorded, in order: the slot
@@ -1267,6 +1358,26 @@ int r1rt_set_input(r1rt_session *session, const char *name, const float *data,
 }
 
 void r1rt_end_call(r1rt_session *session) { session->endCall(); }
+
+int r1rt_save_state(r1rt_session *session, const char *path) {
+  if (!path)
+    return session->fail("no state file given"), -1;
+  try {
+    return session->saveState(path) ? 0 : -1;
+  } catch (const std::bad_alloc &) {
+    return session->fail(std::string(path) + ": out of memory"), -1;
+  }
+}
+
+int r1rt_load_state(r1rt_session *session, const char *path) {
+  if (!path)
+    return session->fail("no state file given"), -1;
+  try {
+    return session->loadState(path) ? 0 : -1;
+  } catch (const std::bad_alloc &) {
+    return session->fail(std::string(path) + ": out of memory"), -1;
+  }
+}
 
 void r1rt_forget_tokens(r1rt_session *session) {
   session->position = 0;

@@ -103,6 +103,32 @@ int r1rt_set_input(r1rt_session *session, const char *name, const float *data,
  * fusion recomputes every token on each call, so tokens kept past this
  * (no r1rt_forget_tokens) are then read with the new state. */
 void r1rt_end_call(r1rt_session *session);
+/* Saved state. A session's state is what it carries from one call to the
+ * next: its KV caches' filled rows, its position and context
+ * (r1rt_session_set_context), the memory unit's state and the rows the open
+ * call has recorded for it, a replayed program's tokens, and its encoder
+ * inputs (r1rt_set_input). A state may be saved between any two calls on
+ * the session, never while one runs (a session is used by one thread at a
+ * time). Saved after r1rt_end_call, it holds no open call. Saved in the
+ * middle of one (after r1rt_prefill, before r1rt_end_call), it holds that
+ * call's recorded rows: the session it is loaded into continues the call,
+ * and its further steps and its r1rt_end_call give exactly (bit for bit)
+ * what the saved session's would have. The file format is described in
+ * runtime/SessionState.h. */
+
+/* Writes the session's state to the file `path`, atomically: into a new
+ * temporary file beside it, flushed to disk and renamed over `path`, so
+ * `path` holds the old file or the new one, whole, whenever the process
+ * dies. The file has mode 0600. The session is unchanged. Returns 0, or -1
+ * with r1rt_session_error set (`path` is then as it was). */
+int r1rt_save_state(r1rt_session *session, const char *path);
+/* Replaces the session's state by the one saved in `path`, which must come
+ * from a session of this model: the same program.txt, and so the same
+ * weights.bin and model.so (another model's or another artifact version's
+ * state is refused). Every size and count is checked against the model
+ * before anything is allocated. Returns 0, or -1 with r1rt_session_error
+ * set (one line naming the file) and the session unchanged. */
+int r1rt_load_state(r1rt_session *session, const char *path);
 /* Forgets every token (empties the cache); the memory state stays. */
 void r1rt_forget_tokens(r1rt_session *session);
 /* Forgets every token and puts the memory state back to the checkpoint's. */
