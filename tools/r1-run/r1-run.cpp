@@ -2,12 +2,15 @@
 //
 //   r1-run NAME.r1 --tokens 1,2,3 -n 32 [--temperature T --top-k K
 //          --top-p P --seed S] [--dump-logits out.npy] [--threads N]
+//          [--load-state FILE] [--save-state FILE]
 //
 // Prefills the prompt, then generates -n tokens (greedy unless a
 // temperature is given), printing the generated ids on stdout and the
 // prefill and decode speeds on stderr. --dump-logits writes the f32 logits
 // of every position (prompt first, then each generated token) as a .npy
-// array [positions, vocab].
+// array [positions, vocab]. --save-state writes the session (its KV caches,
+// position, memory unit and open call) when the run ends; --load-state
+// starts from such a file, so the prompt continues the saved sequence.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +29,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -68,7 +72,15 @@ const char kUsage[] =
     "                       probabilities and label instead of generating\n"
     "  --calls N            run the generation N times in one session (the\n"
     "                       memory unit carries over; the cache does not);\n"
-    "                       output and dump are the last call's\n";
+    "                       output and dump are the last call's\n"
+    "  --save-state FILE    when the run ends, write the session's state to\n"
+    "                       FILE (atomically): its KV caches, position,\n"
+    "                       context, memory unit and the call still open\n"
+    "                       (every generated token is fed to the session)\n"
+    "  --load-state FILE    start from the state in FILE, saved from this\n"
+    "                       model: the prompt continues that sequence (no\n"
+    "                       BOS is added) and that call; -c/--ctx, --image\n"
+    "                       and --audio override the state's\n";
 
 struct Options {
   std::string artifact;
@@ -86,6 +98,7 @@ struct Options {
   long calls = 1;
   bool classify = false;
   std::string image, audio;
+  std::string saveState, loadState;
   bool chat = false;
   std::string system;
   bool parseSpecial = false;
@@ -188,6 +201,10 @@ Options parseOptions(int argc, char **argv) {
       o.calls = parseCount("--calls", value(), 1000);
       if (o.calls < 1)
         usageError("--calls takes a number >= 1");
+    } else if (arg == "--save-state") {
+      o.saveState = value();
+    } else if (arg == "--load-state") {
+      o.loadState = value();
     } else if (arg == "--chat") {
       o.chat = true;
     } else if (arg == "--system") {
@@ -220,6 +237,13 @@ Options parseOptions(int argc, char **argv) {
     usageError("--chat reads its turns from stdin; drop --prompt/--tokens");
   if (!o.chat && o.tokens.empty() == !o.hasPrompt)
     usageError("give one prompt: --prompt TEXT or --tokens IDS");
+  bool states = !o.saveState.empty() || !o.loadState.empty();
+  if (states && (o.chat || o.classify))
+    usageError("--save-state and --load-state do not apply to --chat or "
+               "--classify");
+  if (!o.loadState.empty() && o.calls > 1)
+    usageError("--calls forgets the tokens of each call; it does not combine "
+               "with --load-state");
   return o;
 }
 
@@ -355,16 +379,25 @@ bool writeNpy(const std::string &path, const std::vector<float> &data,
   return true;
 }
 
-/// Whether a prompt of `n` tokens fits the session's context; else says so.
+/// Whether a prompt of `n` tokens fits the room left in the session's
+/// context; else says so.
 bool promptFits(r1rt_session *session, size_t n, const char *what) {
-  int64_t context = r1rt_session_context(session);
-  if (int64_t(n) <= context)
+  int64_t context = r1rt_session_context(session),
+          held = r1rt_position(session);
+  if (int64_t(n) <= context - held)
     return true;
-  std::fprintf(stderr,
-               "r1-run: the %s has %zu tokens, more than the context of "
-               "%lld tokens (-c/--ctx, at most the model's "
-               "max_position_embeddings)\n",
-               what, n, static_cast<long long>(context));
+  if (held)
+    std::fprintf(stderr,
+                 "r1-run: the %s has %zu tokens, more than the %lld left of "
+                 "the context of %lld tokens (the loaded state holds %lld)\n",
+                 what, n, static_cast<long long>(context - held),
+                 static_cast<long long>(context), static_cast<long long>(held));
+  else
+    std::fprintf(stderr,
+                 "r1-run: the %s has %zu tokens, more than the context of "
+                 "%lld tokens (-c/--ctx, at most the model's "
+                 "max_position_embeddings)\n",
+                 what, n, static_cast<long long>(context));
   return false;
 }
 
@@ -467,12 +500,6 @@ int main(int argc, char **argv) {
   if (o.threads)
     r1rt_set_threads(model, o.threads);
   r1rt_session *session = r1rt_session_create(model);
-  if (o.context && r1rt_session_set_context(session, o.context) != 0) {
-    std::fprintf(stderr, "r1-run: --ctx: %s\n", r1rt_session_error(session));
-    r1rt_session_destroy(session);
-    r1rt_close(model);
-    return 1;
-  }
   // Every return, error or not, releases the session and the model.
   struct Release {
     r1rt_model *model;
@@ -482,6 +509,20 @@ int main(int argc, char **argv) {
       r1rt_close(model);
     }
   } release{model, session};
+  if (!o.loadState.empty()) {
+    Clock::time_point start = Clock::now();
+    if (r1rt_load_state(session, o.loadState.c_str()) != 0) {
+      std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+      return 1;
+    }
+    std::fprintf(stderr, "r1-run: loaded %lld tokens from %s in %.1f ms\n",
+                 static_cast<long long>(r1rt_position(session)),
+                 o.loadState.c_str(), 1e3 * seconds(start, Clock::now()));
+  }
+  if (o.context && r1rt_session_set_context(session, o.context) != 0) {
+    std::fprintf(stderr, "r1-run: --ctx: %s\n", r1rt_session_error(session));
+    return 1;
+  }
   for (auto [name, path] : {std::pair("image", o.image), std::pair("audio", o.audio)}) {
     if (path.empty())
       continue;
@@ -525,7 +566,8 @@ int main(int argc, char **argv) {
       return chat(session, vocab, *tokenizer, o);
     }
     r1::tokenizer::EncodeOptions options;
-    options.addSpecial = true;
+    // A prompt continuing a loaded sequence takes no BOS.
+    options.addSpecial = r1rt_position(session) == 0;
     options.parseSpecial = o.parseSpecial;
     o.tokens = tokenizer->encode(o.prompt, options);
     if (o.tokens.empty()) {
@@ -590,6 +632,8 @@ int main(int argc, char **argv) {
     r1rt_forget_tokens(session);
   }
   bool dump = !o.dumpLogits.empty();
+  // The dump and a saved state need every generated token run.
+  bool feedAll = dump || !o.saveState.empty();
   size_t n = o.tokens.size();
   // Every position's logits when dumping; else the last position's only.
   std::vector<float> logits((dump ? n : 1) * size_t(vocab));
@@ -620,8 +664,8 @@ int main(int argc, char **argv) {
       std::fwrite(piece.data(), 1, piece.size(), stdout);
       std::fflush(stdout);
     }
-    if (i + 1 == o.generate && !dump)
-      break; // the last token's logits are only needed for the dump
+    if (i + 1 == o.generate && !feedAll)
+      break; // the last token is only run for the dump or the state
     if (r1rt_decode(session, token, step.data()) != 0) {
       std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
       return 1;
@@ -631,6 +675,19 @@ int main(int argc, char **argv) {
     last = step.data();
   }
   Clock::time_point t2 = Clock::now();
+  // Saved before the call ends: a run from the state continues this call.
+  if (!o.saveState.empty()) {
+    if (r1rt_save_state(session, o.saveState.c_str()) != 0) {
+      std::fprintf(stderr, "r1-run: %s\n", r1rt_session_error(session));
+      return 1;
+    }
+    struct stat st;
+    long long bytes = stat(o.saveState.c_str(), &st) == 0 ? st.st_size : -1;
+    std::fprintf(stderr,
+                 "r1-run: saved %lld tokens to %s (%lld bytes) in %.1f ms\n",
+                 static_cast<long long>(r1rt_position(session)),
+                 o.saveState.c_str(), bytes, 1e3 * seconds(t2, Clock::now()));
+  }
   r1rt_end_call(session);
 
   if (text) {
@@ -644,7 +701,7 @@ int main(int argc, char **argv) {
   std::fflush(stdout);
   if (contextFull)
     reportContextFull(session);
-  long decoded = std::max<long>(0, long(generated.size()) - (dump ? 0 : 1));
+  long decoded = std::max<long>(0, long(generated.size()) - (feedAll ? 0 : 1));
   std::fprintf(stderr, "r1-run: prefill %zu tokens %.1f tok/s", n,
                double(n) / seconds(t0, t1));
   if (decoded)
