@@ -6,7 +6,9 @@
 // then the folder is flushed so the rename itself survives a crash. A reader
 // finds the old file or the new one, whole, whenever the writer dies. A
 // writer killed before the rename leaves its temporary file
-// (".NAME.tmp-XXXXXX" beside NAME) behind; it is never read.
+// (".NAME.tmp-XXXXXX" beside NAME) behind; it is never read. Writers of
+// one path on several threads or processes each replace it whole; the last
+// rename wins.
 //
 //===----------------------------------------------------------------------===//
 

@@ -18,7 +18,7 @@
 //            (Digest.h). program.txt records the size and digest of
 //            weights.bin and model.so, so this names the model and the
 //            artifact; a state of any other is refused
-//  32+L   8  XXH3-64 of bytes [0, 32 + L)
+//  32+L   8  XXH3-64 (seed 0) of bytes [0, 32 + L)
 //
 //   then the sections, one after another, each
 //     0   4  tag (4 ASCII bytes)

@@ -143,8 +143,8 @@ int main(int argc, char **argv) {
   }
   if (kernelThreads)
     r1rt_set_threads(model, kernelThreads);
-  size_t bytes = sizeof(float) * (size_t)r1rt_vocab_size(model) *
-                 (kSteps + 1) * (size_t)rounds;
+  size_t bytes = sizeof(float) * (size_t)r1rt_vocab_size(model) * (kSteps + 1) *
+                 (size_t)rounds;
   Job *alone = calloc((size_t)threads, sizeof(Job));
   Job *together = calloc((size_t)threads, sizeof(Job));
   pthread_t *ids = calloc((size_t)threads, sizeof(pthread_t));
@@ -170,8 +170,10 @@ int main(int argc, char **argv) {
       fprintf(stderr, "%s\n", together[j].error);
       status = 1;
     } else if (memcmp(alone[j].logits, together[j].logits, bytes) != 0) {
-      fprintf(stderr, "job %d: its logits on %d threads with saved states "
-                      "differ from its run alone\n", j, threads);
+      fprintf(stderr,
+              "job %d: its logits on %d threads with saved states "
+              "differ from its run alone\n",
+              j, threads);
       status = 1;
     }
   }
@@ -182,7 +184,8 @@ int main(int argc, char **argv) {
   }
   if (status == 0)
     printf("ok: %d sessions on %d threads, %d calls each with state moves, "
-           "match their runs alone\n", threads, threads, rounds);
+           "match their runs alone\n",
+           threads, threads, rounds);
   for (int j = 0; j < threads; ++j) {
     free(alone[j].logits);
     free(together[j].logits);
