@@ -31,7 +31,10 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <array>
+#include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::r1;
@@ -135,6 +138,31 @@ LogicalResult readWeight(ModuleOp module, const Checkpoint &checkpoint,
       values.push_back(loadFloat(info->dtype, bytes, i));
   }
   return success();
+}
+
+/// Makes what was written below `path` durable before it is renamed into
+/// place (syncfs: one call for every file, model.so from the linker too).
+std::error_code syncFileSystemOf(StringRef path) {
+  int fd = ::open(path.str().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return std::error_code(errno, std::generic_category());
+  int rc = ::syncfs(fd);
+  int error = errno;
+  ::close(fd);
+  return rc == 0 ? std::error_code()
+                 : std::error_code(error, std::generic_category());
+}
+
+/// Makes a rename into the folder of `path` durable.
+void syncParentOf(StringRef path) {
+  SmallString<256> parent(llvm::sys::path::parent_path(path));
+  if (parent.empty())
+    parent = ".";
+  int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)::fsync(fd);
+    ::close(fd);
+  }
 }
 
 /// `v` rounded to the nearest bf16 (ties to even), as an f32; NaN stays NaN.
@@ -399,11 +427,15 @@ LogicalResult linkExecutable(ModuleOp module, Target &target, StringRef dir,
     llvm::sys::fs::remove(tmp);
     return emitError(module.getLoc()) << llvm::toString(std::move(error));
   }
-  if (std::error_code ec = llvm::sys::fs::rename(tmp, output)) {
+  ec = syncFileSystemOf(tmp);
+  if (!ec)
+    ec = llvm::sys::fs::rename(tmp, output);
+  if (ec) {
     llvm::sys::fs::remove(tmp);
     return emitError(module.getLoc())
            << "cannot create " << output << ": " << ec.message();
   }
+  syncParentOf(output);
   return success();
 }
 
@@ -607,8 +639,11 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
   if (outDir.empty()) // an executable alone
     return summary;
 
-  // Swap in: an old artifact moves aside first and goes only once the new
-  // one is in place.
+  // Swap in, durably: an old artifact moves aside first and goes only once
+  // the new one is in place.
+  if (std::error_code ec = syncFileSystemOf(tmp))
+    return emitError(module.getLoc())
+           << "cannot write " << tmp << ": " << ec.message();
   SmallString<256> old;
   if (llvm::sys::fs::exists(outDir)) {
     llvm::sys::fs::createUniquePath(outDir + ".old-%%%%%%", old, false);
@@ -623,6 +658,7 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
                               << ec.message();
   }
   keep = true;
+  syncParentOf(outDir);
   if (!old.empty())
     llvm::sys::fs::remove_directories(old);
   return summary;
