@@ -11,6 +11,7 @@
 
 #include "r1rt.h"
 
+#include "runtime/EmbeddedFiles.h"
 #include "runtime/MappedFile.h"
 #include "runtime/Program.h"
 #include "runtime/Sha256.h"
@@ -26,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <link.h>
 #include <fcntl.h>
 #include <memory>
 #include <stdexcept>
@@ -123,11 +125,47 @@ extern "C" void recordKernelError(void *, const char *message) {
 extern "C" const r1_embedded_file r1_embedded_files[] __attribute__((weak));
 
 namespace {
+/// From the lowest to the highest address of the main program's loaded
+/// segments (the first object dl_iterate_phdr visits).
+int mainProgramExtent(dl_phdr_info *info, size_t, void *data) {
+  auto *extent = static_cast<std::pair<uintptr_t, uintptr_t> *>(data);
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr) &segment = info->dlpi_phdr[i];
+    if (segment.p_type != PT_LOAD)
+      continue;
+    uintptr_t begin = info->dlpi_addr + segment.p_vaddr;
+    extent->first = std::min(extent->first, begin);
+    extent->second = std::max(extent->second, begin + segment.p_memsz);
+  }
+  return 1;
+}
+
+/// This executable's table of embedded files once checked, or null (with
+/// `*why` set when it has one that is damaged).
+const r1_embedded_file *embeddedTable(std::string *why = nullptr) {
+  static const std::string error = [] {
+    std::string message;
+    std::pair<uintptr_t, uintptr_t> extent(UINTPTR_MAX, 0);
+    dl_iterate_phdr(mainProgramExtent, &extent);
+    if (r1_embedded_files &&
+        (extent.first >= extent.second ||
+         !checkEmbeddedFiles(r1_embedded_files,
+                             reinterpret_cast<const void *>(extent.first),
+                             extent.second - extent.first, message)))
+      return message.empty() ? std::string("no loaded segments") : message;
+    return std::string();
+  }();
+  if (why)
+    *why = error;
+  return error.empty() ? r1_embedded_files : nullptr;
+}
+
 /// The embedded file `name`, or null.
 const r1_embedded_file *embeddedFile(const std::string &name) {
-  if (!r1_embedded_files)
+  const r1_embedded_file *table = embeddedTable();
+  if (!table)
     return nullptr;
-  for (const r1_embedded_file *f = r1_embedded_files; f->name; ++f)
+  for (const r1_embedded_file *f = table; f->name; ++f)
     if (name == f->name)
       return f;
   return nullptr;
@@ -184,6 +222,11 @@ struct r1rt_model {
   /// The model r1c --emit=exe linked into this executable: its kernels and
   /// host program are the executable's own code, its files embedded data.
   bool openEmbedded(unsigned flags, std::string &error) {
+    std::string damaged;
+    if (!embeddedTable(&damaged) && !damaged.empty()) {
+      error = "this executable's embedded files are damaged: " + damaged;
+      return false;
+    }
     const r1_embedded_file *text = embeddedFile("program.txt"),
                            *data = embeddedFile("weights.bin");
     if (!text || !data) {
