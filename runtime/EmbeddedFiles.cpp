@@ -61,6 +61,13 @@ bool checkEmbeddedFiles(const r1_embedded_file *table, const void *image,
     }
     std::string_view text(entry->name,
                           size_t(static_cast<const char *>(nul) - entry->name));
+    // r1c's names are file names; anything else would garble messages.
+    if (text.empty() || std::any_of(text.begin(), text.end(), [](char c) {
+          return c <= ' ' || c > '~';
+        })) {
+      error = prefix + "has a name that is not a printable file name";
+      return false;
+    }
     for (std::string_view seen : names)
       if (seen == text) {
         error =

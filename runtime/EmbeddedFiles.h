@@ -26,8 +26,8 @@ inline constexpr size_t kMaxEmbeddedName = 255;
 
 /// Whether `table` lies in the `size` bytes at `image`: its entries up to the
 /// terminator (a null name; at most kMaxEmbeddedFiles before it), each
-/// entry's NUL-terminated name and each entry's data range, with no name
-/// twice. Reads only inside the range, and only what it has checked lies
+/// entry's NUL-terminated name (printable ASCII, no spaces) and each
+/// entry's data range, with no name twice. Reads only inside the range, and only what it has checked lies
 /// there; on failure returns false with a one-line message in `error`.
 bool checkEmbeddedFiles(const r1_embedded_file *table, const void *image,
                         uint64_t size, std::string &error);

@@ -486,6 +486,9 @@ TEST(EmbeddedFiles, RefusesWhatLiesOutside) {
   std::memset(image.bytes + 112, 'x', 144); // runs to the image's end
   EXPECT_NE(image.check().find("unterminated"), std::string::npos);
   twoFiles(image);
+  std::memcpy(image.bytes + 112, "weights\nbin", 12); // would break a message
+  EXPECT_NE(image.check().find("not a printable file name"), std::string::npos);
+  twoFiles(image);
   std::memcpy(image.bytes + 112, "program.txt", 12);
   EXPECT_NE(image.check().find("lists 'program.txt' twice"), std::string::npos);
   // A table whose terminator would lie past the image's end.
