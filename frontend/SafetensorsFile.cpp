@@ -1,8 +1,8 @@
 //===- SafetensorsFile.cpp - a validated safetensors file -----------------===//
 //
-// This file implements SafetensorsFile::open: every size and offset in the
-// header is checked (with overflow-checked arithmetic) before anything is
-// read, and the tensors must tile the data section exactly, as the
+// This file implements SafetensorsFile::open and fromBuffer: every size and
+// offset in the header is checked (with overflow-checked arithmetic) before
+// anything is read, and the tensors must tile the data section exactly, as the
 // reference implementation (huggingface/safetensors) requires.
 //
 //===----------------------------------------------------------------------===//
@@ -35,9 +35,15 @@ SafetensorsFile::open(StringRef path) {
       openRegularFile(path, /*maxBytes=*/UINT64_MAX);
   if (!mapped)
     return mapped.takeError();
+  return fromBuffer(std::move(*mapped), path);
+}
+
+Expected<std::unique_ptr<SafetensorsFile>>
+SafetensorsFile::fromBuffer(std::unique_ptr<MemoryBuffer> buffer,
+                            StringRef path) {
   std::unique_ptr<SafetensorsFile> file(new SafetensorsFile());
   file->filePath = path.str();
-  file->buffer = std::move(*mapped);
+  file->buffer = std::move(buffer);
   StringRef bytes = file->buffer->getBuffer();
 
   if (bytes.size() < 8)

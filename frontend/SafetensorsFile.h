@@ -50,6 +50,10 @@ public:
   /// the problem.
   static llvm::Expected<std::unique_ptr<SafetensorsFile>>
   open(llvm::StringRef path);
+  /// Validates the bytes of `buffer` as open() validates a file's; errors
+  /// name `path` (which is not read).
+  static llvm::Expected<std::unique_ptr<SafetensorsFile>>
+  fromBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer, llvm::StringRef path);
 
   llvm::StringRef path() const { return filePath; }
   /// Tensors in data order.

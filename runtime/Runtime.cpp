@@ -11,6 +11,7 @@
 
 #include "r1rt.h"
 
+#include "runtime/EmbeddedFiles.h"
 #include "runtime/MappedFile.h"
 #include "runtime/Program.h"
 #include "runtime/SessionState.h"
@@ -28,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <link.h>
 #include <fcntl.h>
 #include <link.h>
 #include <memory>
@@ -164,7 +166,7 @@ int findLoadedObject(dl_phdr_info *info, size_t, void *data) {
 /// truncated copy raises SIGBUS, so before anything reads the table or a
 /// file, every byte of every loaded segment must be in the file on disk,
 /// and every embedded file inside a segment's file bytes.
-std::string checkEmbeddedFiles() {
+std::string checkExecutableOnDisk() {
   LoadedObject object;
   object.address = reinterpret_cast<uintptr_t>(r1_embedded_files);
   if (!dl_iterate_phdr(findLoadedObject, &object))
@@ -208,11 +210,54 @@ std::string checkEmbeddedFiles() {
   return "";
 }
 
-/// The embedded file `name`, or null; checkEmbeddedFiles must have passed.
+/// From the lowest to the highest address of the main program's loaded
+/// segments (the first object dl_iterate_phdr visits).
+int mainProgramExtent(dl_phdr_info *info, size_t, void *data) {
+  auto *extent = static_cast<std::pair<uintptr_t, uintptr_t> *>(data);
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr) &segment = info->dlpi_phdr[i];
+    if (segment.p_type != PT_LOAD)
+      continue;
+    uintptr_t begin = info->dlpi_addr + segment.p_vaddr;
+    extent->first = std::min(extent->first, begin);
+    extent->second = std::max(extent->second, begin + segment.p_memsz);
+  }
+  return 1;
+}
+
+/// This executable's table of embedded files once checked, or null (with
+/// `*why` set when it has one that is damaged).
+const r1_embedded_file *embeddedTable(std::string *why = nullptr) {
+  static const std::string error = [] {
+    if (!r1_embedded_files)
+      return std::string();
+    // The table and files are mapped from the file: check that they are
+    // there before reading them (no SIGBUS), then what the table says.
+    std::string message = checkExecutableOnDisk();
+    if (!message.empty())
+      return message;
+    std::pair<uintptr_t, uintptr_t> extent(UINTPTR_MAX, 0);
+    dl_iterate_phdr(mainProgramExtent, &extent);
+    if (r1_embedded_files &&
+        (extent.first >= extent.second ||
+         !checkEmbeddedFiles(r1_embedded_files,
+                             reinterpret_cast<const void *>(extent.first),
+                             extent.second - extent.first, message)))
+      return "this executable's embedded files are damaged: " +
+             (message.empty() ? std::string("no loaded segments") : message);
+    return std::string();
+  }();
+  if (why)
+    *why = error;
+  return error.empty() ? r1_embedded_files : nullptr;
+}
+
+/// The embedded file `name`, or null.
 const r1_embedded_file *embeddedFile(const std::string &name) {
-  if (!r1_embedded_files)
+  const r1_embedded_file *table = embeddedTable();
+  if (!table)
     return nullptr;
-  for (const r1_embedded_file *f = r1_embedded_files; f->name; ++f)
+  for (const r1_embedded_file *f = table; f->name; ++f)
     if (name == f->name)
       return f;
   return nullptr;
@@ -277,8 +322,7 @@ struct r1rt_model {
       error = "this executable has no embedded model";
       return false;
     }
-    error = checkEmbeddedFiles();
-    if (!error.empty())
+    if (!embeddedTable(&error))
       return false;
     const r1_embedded_file *text = embeddedFile("program.txt"),
                            *data = embeddedFile("weights.bin");
@@ -1182,10 +1226,8 @@ r1rt_model *r1rt_open_embedded(unsigned flags, char *error,
 int r1rt_has_embedded_model(void) { return r1_embedded_files != nullptr; }
 
 const char *r1rt_embedded_file(const char *name, size_t *size) {
-  const r1_embedded_file *file =
-      name && r1_embedded_files && checkEmbeddedFiles().empty()
-          ? embeddedFile(name)
-          : nullptr;
+  // embeddedFile checks the executable and its table first.
+  const r1_embedded_file *file = name ? embeddedFile(name) : nullptr;
   if (size)
     *size = file ? size_t(file->bytes) : 0;
   return file ? reinterpret_cast<const char *>(file->data) : nullptr;

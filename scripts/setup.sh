@@ -13,6 +13,7 @@ R1_PACKAGES=(
   zlib1g-dev libhalide14-0-dev libfmt-dev libxxhash-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-torch python3-xxhash libopenblas0-pthread unicode-data
+  clang-19 libclang-rt-19-dev
 )
 
 r1_install_packages() {

@@ -217,10 +217,9 @@ Expected<SplitRule> SplitRule::fromRegex(std::string_view regex) {
   for (const auto &[text, pattern] : known)
     if (canonical == text)
       return SplitRule(pattern);
-  std::string shown = canonical.substr(0, 60);
-  return makeError("unsupported pre-tokenizer split pattern '", shown,
-                   canonical.size() > shown.size() ? "...'" : "'",
-                   " (r1 implements the GPT-2, Qwen2, Llama 3 and DeepSeek-V3 "
+  return makeError("unsupported pre-tokenizer split pattern '",
+                   toPrintable(canonical, 60),
+                   "' (r1 implements the GPT-2, Qwen2, Llama 3 and DeepSeek-V3 "
                    "patterns)");
 }
 

@@ -41,11 +41,11 @@ char32_t byteToCodePoint(unsigned b) {
   return next;
 }
 
-/// The text of a token shown in a message: at most 40 bytes, and only
-/// valid UTF-8 so that the message itself stays valid.
+/// The text of a token shown in a message: about 40 bytes of it, valid
+/// UTF-8 with control characters escaped, so that the message itself stays
+/// valid and on one line.
 std::string quote(std::string_view token) {
-  std::string shown = toValidUtf8(token.substr(0, 40));
-  return "'" + shown + (token.size() > 40 ? "...'" : "'");
+  return "'" + toPrintable(token, 40) + "'";
 }
 
 } // namespace

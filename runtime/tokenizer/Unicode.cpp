@@ -9,6 +9,7 @@
 #include "runtime/tokenizer/Unicode.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 #include <vector>
 
@@ -204,6 +205,31 @@ std::string toValidUtf8(std::string_view text) {
       appendUtf8(out, kReplacementCharacter);
     pos += step.length;
   }
+  return out;
+}
+
+std::string toPrintable(std::string_view text, size_t maxBytes) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size() && pos < maxBytes) {
+    Utf8Step step = decodeUtf8(text, pos);
+    char32_t cp = step.codePoint;
+    char escape[16];
+    if (step.status != Utf8Step::Valid) {
+      appendUtf8(out, kReplacementCharacter);
+    } else if (cp < 0x20 || cp == 0x7F) {
+      std::snprintf(escape, sizeof(escape), "\\x%02x", unsigned(cp));
+      out += escape;
+    } else if ((cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029) {
+      std::snprintf(escape, sizeof(escape), "\\u{%04x}", unsigned(cp));
+      out += escape;
+    } else {
+      out.append(text.substr(pos, step.length));
+    }
+    pos += step.length;
+  }
+  if (pos < text.size())
+    out += "...";
   return out;
 }
 

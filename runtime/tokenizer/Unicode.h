@@ -56,6 +56,12 @@ bool isValidUtf8(std::string_view text);
 /// `text` with each maximal invalid subpart replaced by U+FFFD.
 std::string toValidUtf8(std::string_view text);
 
+/// `text` fit for a one-line message: valid UTF-8 (as toValidUtf8), control
+/// characters and line separators (C0, DEL, C1, U+2028, U+2029) written as
+/// \xNN or \u{NNNN}, cut at a character boundary after `maxBytes` of
+/// `text` with "..." added. Names in messages come from untrusted files.
+std::string toPrintable(std::string_view text, size_t maxBytes);
+
 /// The NFC form of `text`, which must be valid UTF-8.
 std::string toNfc(std::string_view text);
 

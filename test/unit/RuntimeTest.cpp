@@ -1,9 +1,11 @@
 //===- RuntimeTest.cpp - the runtime's program reader ---------------------===//
 
+#include "runtime/EmbeddedFiles.h"
 #include "runtime/Program.h"
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 using namespace r1rt;
@@ -430,6 +432,65 @@ TEST(HostLayout, NamesWhatTheHostProgramIndexes) {
   EXPECT_EQ(hostLayout(parsed(hostStepsProgram())),
             "r1-host 1 slots 1i,1i,16,4,2,2i,16,16,32 caches - weights "
             "0+16,64+4096,4160+1024,5184+1024,6208+192 kernels 2 steps 4");
+}
+
+/// An executable's image as checkEmbeddedFiles sees it: a table of
+/// `entries` (and its terminator) at the start, names and data after it.
+struct EmbeddedImage {
+  alignas(8) uint8_t bytes[256] = {};
+  r1_embedded_file *table() { return reinterpret_cast<r1_embedded_file *>(bytes); }
+  std::string check(size_t size = sizeof(bytes)) {
+    std::string error;
+    return checkEmbeddedFiles(table(), bytes, size, error) ? "" : error;
+  }
+};
+
+/// `image` as r1c links it: program.txt and weights.bin, 64 bytes each.
+void twoFiles(EmbeddedImage &image) {
+  image = EmbeddedImage();
+  std::memcpy(image.bytes + 96, "program.txt", 12);
+  std::memcpy(image.bytes + 112, "weights.bin", 12);
+  image.table()[0] = {reinterpret_cast<const char *>(image.bytes + 96),
+                      image.bytes + 128, 64};
+  image.table()[1] = {reinterpret_cast<const char *>(image.bytes + 112),
+                      image.bytes + 192, 64};
+}
+
+TEST(EmbeddedFiles, AcceptsATableInsideItsImage) {
+  EmbeddedImage image;
+  twoFiles(image);
+  EXPECT_EQ(image.check(), "");
+  image.table()[0] = {}; // an empty table
+  EXPECT_EQ(image.check(), "");
+}
+
+TEST(EmbeddedFiles, RefusesWhatLiesOutside) {
+  EmbeddedImage image;
+  twoFiles(image);
+  EXPECT_NE(image.check(255).find("'weights.bin' (64 bytes) lies outside"),
+            std::string::npos);
+  twoFiles(image);
+  image.table()[1].bytes = UINT64_MAX; // would wrap past the address space
+  EXPECT_NE(image.check().find("lies outside"), std::string::npos);
+  twoFiles(image);
+  image.table()[0].name = reinterpret_cast<const char *>(
+      reinterpret_cast<uintptr_t>(image.bytes) - 1);
+  EXPECT_NE(image.check().find("has a name outside"), std::string::npos);
+  twoFiles(image);
+  std::memset(image.bytes + 112, 'x', 144); // runs to the image's end
+  EXPECT_NE(image.check().find("unterminated"), std::string::npos);
+  twoFiles(image);
+  std::memcpy(image.bytes + 112, "weights\nbin", 12); // would break a message
+  EXPECT_NE(image.check().find("not a printable file name"), std::string::npos);
+  twoFiles(image);
+  std::memcpy(image.bytes + 112, "program.txt", 12);
+  EXPECT_NE(image.check().find("lists 'program.txt' twice"), std::string::npos);
+  // A table whose terminator would lie past the image's end.
+  std::string error;
+  EXPECT_FALSE(checkEmbeddedFiles(
+      reinterpret_cast<const r1_embedded_file *>(image.bytes + 240),
+      image.bytes, sizeof(image.bytes), error));
+  EXPECT_NE(error.find("runs past"), std::string::npos);
 }
 
 } // namespace

@@ -754,6 +754,25 @@ TEST(TokenizerHostile, MergesNamingUnknownTokens) {
             "model.merges[0] must be a string or a pair of strings");
 }
 
+// Found by test/fuzz (tokenizer-json): names quoted from the file kept
+// their control characters, so a newline split the one-line error.
+TEST(TokenizerHostile, MessagesStayOnOneLine) {
+  JsonSpec spec;
+  spec.preTokenizer = R"({"type":"Sequ\nce","pretokenizers":[]})";
+  EXPECT_EQ(loadError(spec.render()), "unsupported pre-tokenizer 'Sequ\\x0ace'");
+  spec.preTokenizer =
+      R"({"type":"Split","pattern":{"Regex":"a\u0001\u2028b\r"},)"
+      R"("behavior":"Isolated","invert":false})";
+  EXPECT_EQ(loadError(spec.render()),
+            "pre_tokenizer: unsupported pre-tokenizer split pattern "
+            "'a\\x01\\u{2028}b\\r' (r1 implements the GPT-2, Qwen2, Llama 3 "
+            "and DeepSeek-V3 patterns)");
+  std::string json = JsonSpec().render();
+  json.replace(json.find("\"vocab\":{"), 9, "\"vocab\":{\"x\\u0085y\":-1,");
+  EXPECT_EQ(loadError(json),
+            "model.vocab['x\\u{0085}y'] is -1, outside [0, 1048576)");
+}
+
 TEST(TokenizerHostile, TruncatedFile) {
   JsonSpec spec;
   spec.extra = {"ab"};
