@@ -33,6 +33,14 @@ std::string streamed(const std::vector<int32_t> &ids) {
   return text + stream.finish();
 }
 
+/// Added tokens parsed, the template applied when `addSpecial`.
+r1::tokenizer::EncodeOptions options(bool addSpecial) {
+  r1::tokenizer::EncodeOptions o;
+  o.addSpecial = addSpecial;
+  o.parseSpecial = true;
+  return o;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
@@ -47,13 +55,18 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
     std::exit(1);
   }
   tokenizer = new Tokenizer(std::move(*loaded));
-  frameSize = tokenizer->encode("", /*addSpecial=*/true).size();
+  frameSize = tokenizer->encode("", options(/*addSpecial=*/true)).size();
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string_view text(reinterpret_cast<const char *>(data), size);
-  std::vector<int32_t> ids = tokenizer->encode(text, /*addSpecial=*/false);
+  // As plain text (what r1-run does with a user's text) every byte
+  // round-trips too; with added-token parsing, as HuggingFace encodes.
+  std::vector<int32_t> plain = tokenizer->encode(text, {});
+  if (r1::tokenizer::isValidUtf8(text) && tokenizer->decode(plain) != text)
+    std::abort();
+  std::vector<int32_t> ids = tokenizer->encode(text, options(false));
   for (int32_t id : ids)
     if (!tokenizer->tokenBytes(id))
       std::abort(); // an id that names no token
@@ -63,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (streamed(ids) != decoded)
     std::abort();
   // The template adds the same ids around any text.
-  std::vector<int32_t> framed = tokenizer->encode(text, /*addSpecial=*/true);
+  std::vector<int32_t> framed = tokenizer->encode(text, options(true));
   if (framed.size() != ids.size() + frameSize ||
       std::search(framed.begin(), framed.end(), ids.begin(), ids.end()) ==
           framed.end())

@@ -46,7 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   for (std::string_view text : kTexts) {
     for (bool special : {false, true}) {
-      std::vector<int32_t> ids = tokenizer->encode(text, special);
+      r1::tokenizer::EncodeOptions options;
+      options.addSpecial = options.parseSpecial = special;
+      std::vector<int32_t> ids = tokenizer->encode(text, options);
       for (int32_t id : ids)
         if (!tokenizer->tokenBytes(id))
           std::abort(); // encoding made an id that names no token
