@@ -23,6 +23,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "fixtures"))
+import make_checkpoint  # noqa: E402
+
 
 def write(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -45,17 +49,7 @@ def read_safetensors(path):
 
 def safetensors(entries, metadata=None):
     """A file of (name, dtype, shape, bytes) entries, in that order."""
-    header, offset = {}, 0
-    if metadata is not None:
-        header["__metadata__"] = metadata
-    for name, dtype, shape, data in entries:
-        header[name] = {"dtype": dtype, "shape": list(shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    return (struct.pack("<Q", len(text)) + text +
-            b"".join(e[3] for e in entries))
+    return make_checkpoint.safetensors_bytes(entries, metadata)
 
 
 def small_entries(path, limit):
