@@ -336,6 +336,16 @@ bool readNpy(const std::string &path, std::vector<float> &values,
       ++p;
   }
   size_t bytes = f64 ? 8 : 4;
+  // The file must hold the data the header promises before it is allocated.
+  long at = std::ftell(f);
+  if (at < 0 || std::fseek(f, 0, SEEK_END) != 0)
+    return fail("cannot be read");
+  long end = std::ftell(f);
+  if (end < at || uint64_t(end - at) != count * bytes ||
+      std::fseek(f, at, SEEK_SET) != 0)
+    return fail("holds " + std::to_string(end - at) +
+                " data bytes; its header's shape needs " +
+                std::to_string(count * bytes));
   std::vector<unsigned char> data(size_t(count) * bytes);
   if (std::fread(data.data(), 1, data.size(), f) != data.size())
     return fail("truncated data");
