@@ -8,29 +8,33 @@ import numpy as np
 work = sys.argv[1]
 
 
-def linears(name):
+def tensors(name):
     with open(os.path.join(work, name + ".r1", "manifest.json")) as f:
-        tensors = json.load(f)["weights"]["tensors"]
-    panels = [t for t in tensors if t["layout"] == "panels16"]
-    return (sum(t["dtype"] == "bf16" for t in panels),
-            sum(t["dtype"] == "f32" for t in panels))
-
-
-def size(name):
-    return os.path.getsize(os.path.join(work, name + ".r1", "weights.bin"))
+        return {t["name"]: t for t in json.load(f)["weights"]["tensors"]}
 
 
 def logits(name):
     return np.load(os.path.join(work, name + ".npy"))
 
 
-for name, base in (("f32-as-bf16", "f32"), ("bf16-as-f32", "bf16")):
-    bf16, f32 = linears(name)
-    print(f"{name}: {bf16} bf16 linears, {f32} f32 linears, weights.bin "
-          f"{size(name) / size(base):.2f} of {base}.r1's")
-    got, want = logits(name), logits(base)
-    rel = float(np.abs(got - want).max() / np.ptp(want))
-    if name == "f32-as-bf16":
+for name, base, want in (("f32-as-bf16", "f32", "bf16"),
+                         ("bf16-as-f32", "bf16", "f32")):
+    got, ref = tensors(name), tensors(base)
+    linears = [t for t in got if got[t]["layout"] == "panels16"]
+    # Every linear in the wanted type at its bytes per value; every other
+    # tensor both hold as in the base artifact. (Only a bf16 artifact holds
+    # the RMSNorm gains: an f32 one folds them into the linears.)
+    scale = {"bf16": 0.5, "f32": 2.0}[want]
+    stored = all(got[t]["dtype"] == want and
+                 got[t]["bytes"] == ref[t]["bytes"] * scale for t in linears)
+    others = all(got[t]["bytes"] == ref[t]["bytes"] and got[t]["dtype"] == "f32"
+                 for t in got if t not in linears and t in ref)
+    print(f"{name}: {len(linears)} linears stored {want} "
+          f"{'at their size' if stored else 'WRONGLY'}, the other tensors "
+          f"{'as' if others else 'NOT as'} in {base}.r1")
+    a, b = logits(name), logits(base)
+    rel = float(np.abs(a - b).max() / np.ptp(b))
+    if want == "bf16":
         # bf16 keeps 8 bits of mantissa: a few parts in a thousand, not zero.
         ok = 0 < rel < 0.05
         print(f"{name}: logits {'differ' if ok else 'WRONG'} from {base}.r1's, "
