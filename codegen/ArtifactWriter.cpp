@@ -11,6 +11,7 @@
 
 #include "codegen/ArtifactWriter.h"
 
+#include "codegen/KernelModule.h"
 #include "codegen/KernelProgram.h"
 #include "codegen/OutputGuard.h"
 #include "codegen/host/HostProgram.h"
@@ -86,54 +87,40 @@ float loadFloat(DType dtype, ArrayRef<uint8_t> bytes, uint64_t i) {
   }
 }
 
-/// The f32 values of a weight declaration: its checkpoint tensor, or the
-/// tensors its `stack` names, one after another.
-LogicalResult readWeight(ModuleOp module, const Checkpoint &checkpoint,
-                         StringRef declName, std::vector<float> &values) {
-  auto decl = module.lookupSymbol<WeightDeclOp>(declName);
-  if (!decl)
-    return emitError(module.getLoc()) << "no weight declaration @" << declName;
-  RankedTensorType type = decl.getTensorType();
-  SmallVector<std::string> sources;
-  if (auto stack = decl.getStackAttr()) {
-    for (auto name : stack.getAsValueRange<StringAttr>())
-      sources.push_back(name.str());
-  } else {
-    sources.push_back(decl.getSymName().str());
-  }
-  // Each source is one slice of the leading dim (the verifier checks it).
-  uint64_t sliceElements = type.getNumElements() / sources.size();
-  values.clear();
-  values.reserve(type.getNumElements());
+/// Appends the f32 values of `sources` to `values`: one checkpoint tensor
+/// of `shape`, or several stacked along its leading dim (any shape when
+/// `shape` is empty). `dtype` gets the first source's type.
+LogicalResult readSources(Location loc, const Checkpoint &checkpoint,
+                          ArrayRef<std::string> sources,
+                          ArrayRef<int64_t> shape, std::vector<float> &values,
+                          DType *dtype = nullptr) {
   for (const std::string &name : sources) {
     const TensorInfo *info = checkpoint.find(name);
     if (!info)
-      return decl.emitOpError() << "source tensor '" << name
-                                << "' is not in the checkpoint";
+      return emitError(loc) << "source tensor '" << name
+                            << "' is not in the checkpoint";
     // A module edited by hand (r1c FILE.mlir --weights DIR) may declare
     // shapes the checkpoint does not have.
-    ArrayRef<int64_t> sliceShape = type.getShape();
-    if (sources.size() > 1 || decl.getStackAttr())
-      sliceShape = sliceShape.drop_front();
-    if (ArrayRef<int64_t>(info->shape) != sliceShape) {
-      std::string have, want;
-      llvm::raw_string_ostream h(have), w(want);
-      llvm::interleave(info->shape, h, ", ");
-      llvm::interleave(sliceShape, w, ", ");
-      return decl.emitOpError() << "source tensor '" << name << "' has shape ["
-                                << have << "], the declaration needs ["
-                                << want << "]";
+    ArrayRef<int64_t> have = info->shape;
+    bool stacked = !shape.empty() && shape.front() == int64_t(sources.size()) &&
+                   have == shape.drop_front();
+    if (!shape.empty() && have != shape && !stacked) {
+      std::string h, w;
+      llvm::raw_string_ostream hs(h), ws(w);
+      llvm::interleave(have, hs, ", ");
+      llvm::interleave(sources.size() > 1 ? shape.drop_front() : shape, ws,
+                       ", ");
+      return emitError(loc) << "source tensor '" << name << "' has shape ["
+                            << h << "], the declaration needs [" << w << "]";
     }
-    uint64_t elements = info->numElements();
-    if (elements != sliceElements)
-      return decl.emitOpError()
-             << "source tensor '" << name << "' has " << elements
-             << " elements, the declaration needs " << sliceElements;
     if (!::r1::frontend::isFloat(info->dtype) && info->dtype != DType::F8_E4M3)
-      return decl.emitOpError()
+      return emitError(loc)
              << "cannot read " << ::r1::frontend::dtypeName(info->dtype)
              << " tensor '" << name << "' as f32 weights";
+    if (dtype && &name == &sources.front())
+      *dtype = info->dtype;
     ArrayRef<uint8_t> bytes = checkpoint.data(*info);
+    uint64_t elements = info->numElements();
     for (uint64_t i = 0; i < elements; ++i)
       values.push_back(loadFloat(info->dtype, bytes, i));
   }
@@ -212,7 +199,7 @@ struct FileEntry {
 };
 
 /// values · scale of their block, matrix by matrix of a [.., N, K] stack.
-LogicalResult dequantizeBlocks(ModuleOp module, const ProgramWeight &weight,
+LogicalResult dequantizeBlocks(Location loc, const ProgramWeight &weight,
                                std::vector<float> &values,
                                const std::vector<float> &scales) {
   size_t rank = weight.shape.size();
@@ -221,9 +208,9 @@ LogicalResult dequantizeBlocks(ModuleOp module, const ProgramWeight &weight,
   int64_t sr = (n + br - 1) / br, sc = (k + bc - 1) / bc;
   int64_t matrices = int64_t(values.size()) / (n * k);
   if (int64_t(scales.size()) != matrices * sr * sc)
-    return emitError(module.getLoc())
-           << "@" << weight.scaleDecl << " has " << scales.size()
-           << " scales, @" << weight.decl << " needs " << matrices * sr * sc;
+    return emitError(loc) << "the block scales of @" << weight.decl << " have "
+                          << scales.size() << " values, it needs "
+                          << matrices * sr * sc;
   for (int64_t e = 0; e < matrices; ++e)
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < k; ++j)
@@ -247,34 +234,31 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
                               << file.error().message();
   std::vector<float> values, scales;
   for (const ProgramWeight &weight : program.weights) {
-    if (failed(readWeight(module, checkpoint, weight.decl, values)))
+    Location loc = weight.loc ? Location(weight.loc) : module.getLoc();
+    values.clear();
+    DType dtype;
+    if (failed(readSources(loc, checkpoint, weight.sources, weight.shape,
+                           values, &dtype)))
       return failure();
-    if (!weight.scaleDecl.empty()) {
-      if (failed(readWeight(module, checkpoint, weight.scaleDecl, scales)))
-        return failure();
-      if (failed(dequantizeBlocks(module, weight, values, scales)))
+    if (!weight.scales.empty()) {
+      scales.clear();
+      if (failed(readSources(loc, checkpoint, weight.scales, {}, scales)) ||
+          failed(dequantizeBlocks(loc, weight, values, scales)))
         return failure();
     }
-    if (!weight.columnScaleDecl.empty()) {
+    if (!weight.columnScale.empty()) {
       // An RMSNorm gain folded into the weight's columns.
-      if (failed(readWeight(module, checkpoint, weight.columnScaleDecl,
-                            scales)))
-        return failure();
+      scales.clear();
       size_t columns = size_t(weight.shape.back());
-      if (scales.size() != columns || values.size() % columns != 0)
-        return emitError(module.getLoc())
-               << "@" << weight.columnScaleDecl << " has " << scales.size()
-               << " values; folding it into @" << weight.decl << " needs "
-               << columns;
+      if (failed(readSources(loc, checkpoint, {weight.columnScale},
+                             {int64_t(columns)}, scales)))
+        return failure();
       for (size_t i = 0; i < values.size(); ++i)
         values[i] *= scales[i % columns];
     }
     // bf16 storage of a bf16 checkpoint is exact: nothing scaled its values
     // since. Wider sources (r1c --dtype bf16) round to nearest even.
-    auto decl = module.lookupSymbol<WeightDeclOp>(weight.decl);
-    auto source = decl ? decl->getAttrOfType<StringAttr>("source_dtype")
-                       : StringAttr();
-    if (weight.bf16 && source && source.getValue() != "BF16") {
+    if (weight.bf16 && dtype != DType::BF16) {
       for (float &v : values)
         v = roundToBf16(v);
     } else if (weight.bf16 && llvm::any_of(values, [](float v) {
@@ -282,7 +266,7 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
                  std::memcpy(&bits, &v, 4);
                  return (bits & 0xffffu) != 0;
                })) {
-      return emitError(module.getLoc())
+      return emitError(loc)
              << "@" << weight.decl << " is not bf16 but was to be stored so";
     }
     file.padTo(kWeightAlignment);
@@ -307,12 +291,12 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
                        {"bytes", int64_t(bytes)}};
     if (!weight.params.empty())
       entry["params"] = json::Array(weight.params);
-    if (!weight.scaleDecl.empty()) {
-      entry["scale"] = weight.scaleDecl;
+    if (!weight.scales.empty()) {
+      entry["scales"] = json::Array(weight.scales);
       entry["block"] = json::Array(weight.block);
     }
-    if (!weight.columnScaleDecl.empty())
-      entry["column_scale"] = weight.columnScaleDecl;
+    if (!weight.columnScale.empty())
+      entry["column_scale"] = weight.columnScale;
     tensors.push_back(std::move(entry));
   }
   file.padTo(kWeightAlignment);
@@ -474,8 +458,9 @@ readTokenizer(ModuleOp module, StringRef checkpointDir, int64_t vocab) {
 } // namespace
 
 FailureOr<ArtifactSummary>
-mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
-                        StringRef outDir, Target &target, ProgressFn report,
+mlir::r1::writeArtifact(ModuleOp module, ModuleOp graph,
+                        StringRef checkpointDir, StringRef outDir,
+                        Target &target, ProgressFn report,
                         StringRef executable) {
   auto checkpoint = Checkpoint::open(checkpointDir);
   if (!checkpoint)
@@ -504,7 +489,7 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
       llvm::sys::fs::remove_directories(tmp);
   });
 
-  FailureOr<KernelProgram> program = lowerToKernels(module);
+  FailureOr<KernelProgram> program = readKernelModule(module);
   if (failed(program))
     return failure();
   FailureOr<std::unique_ptr<llvm::MemoryBuffer>> tokenizerText =
@@ -566,11 +551,18 @@ mlir::r1::writeArtifact(ModuleOp module, StringRef checkpointDir,
                            files)))
     return failure();
 
-  std::string ir;
-  llvm::raw_string_ostream irStream(ir);
-  module.print(irStream);
-  if (failed(writeTextFile(module, tmp, "model.mlir", irStream.str(), files)))
-    return failure();
+  // The module compiled, and the graph it was lowered from.
+  for (auto [name, ir] : {std::pair("kernels.mlir", module),
+                          std::pair("model.mlir", graph)}) {
+    if (!ir)
+      continue;
+    std::string text;
+    llvm::raw_string_ostream stream(text);
+    ir.print(stream);
+    stream << "\n"; // as r1c --emit prints it
+    if (failed(writeTextFile(module, tmp, name, stream.str(), files)))
+      return failure();
+  }
   if (failed(writeTextFile(module, tmp, "host.mlir", hostStream.str(), files)))
     return failure();
   if (*tokenizerText &&

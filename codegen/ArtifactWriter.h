@@ -1,6 +1,6 @@
 //===- ArtifactWriter.h - the NAME.r1 artifact folder -----------*- C++ -*-===//
 //
-// This file declares writeArtifact: lower an r1 module to kernels, compile
+// This file declares writeArtifact: take an r1k module's kernels, compile
 // them for a target, pack the weights they read into weights.bin (f32, FP8
 // expanded, in the layout each kernel reads, 64-byte aligned), and write the
 // folder with its manifest atomically (a temporary folder renamed into
@@ -29,11 +29,14 @@ inline constexpr int64_t kArtifactFormatVersion = 5;
 /// i of n counts kernels.
 using ProgressFn = llvm::function_ref<void(llvm::StringRef, size_t, size_t)>;
 
-/// Compiles `module` for `target` into the artifact folder `outDir`; its
-/// weights come from the checkpoint folder `checkpointDir`. The folder holds
+/// Compiles the kernel-level (r1k) `module` for `target` into the artifact
+/// folder `outDir`; its weights come from the checkpoint folder
+/// `checkpointDir`, `graph` is the r1 module it was lowered from (null for
+/// an r1k input). The folder holds
 /// model.so (the kernels and the compiled host program), weights.bin
 /// (packed for them), program.txt (buffers, weights, kernels and runtime
-/// steps, runtime/Program.h), host.mlir (the host program), model.mlir,
+/// steps, runtime/Program.h), host.mlir (the host program), kernels.mlir
+/// (`module`), model.mlir (`graph`, when there is one),
 /// tokenizer.json when the checkpoint has one, and manifest.json (format version, model, target,
 /// kernels, inputs/outputs, weight table, every file's size and digest). Errors are
 /// reported on the module and leave any previous `outDir` untouched.
@@ -44,7 +47,7 @@ struct ArtifactSummary {
 /// With `executable`, the artifact is also linked with r1-run into that
 /// self-contained executable (its files embedded; `r1-run` options, no
 /// folder argument); an empty `outDir` then keeps no folder.
-FailureOr<ArtifactSummary> writeArtifact(ModuleOp module,
+FailureOr<ArtifactSummary> writeArtifact(ModuleOp module, ModuleOp graph,
                                          llvm::StringRef checkpointDir,
                                          llvm::StringRef outDir,
                                          Target &target, ProgressFn report,

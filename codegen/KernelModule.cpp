@@ -33,6 +33,9 @@ public:
 
   FailureOr<OwningOpRef<ModuleOp>> run() {
     OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+    // What the model is (manifest.json's architecture).
+    if (Attribute model = graph->getAttr("r1.model"))
+      (*module)->setAttr("r1.model", model);
     b.setInsertionPointToEnd(module->getBody());
     buffers();
     if (failed(weights()))
@@ -88,6 +91,10 @@ private:
                             ref(prefixes[int(arg.source)], arg.index),
                             arg.dims);
   }
+  ArrayAttr strings(ArrayRef<std::string> items) {
+    SmallVector<StringRef> refs(items.begin(), items.end());
+    return b.getStrArrayAttr(refs);
+  }
   Type element(bool isInt) {
     return isInt ? Type(b.getI32Type()) : Type(b.getF32Type());
   }
@@ -112,21 +119,13 @@ private:
   LogicalResult weights() {
     for (size_t i = 0; i < program.weights.size(); ++i) {
       const ProgramWeight &w = program.weights[i];
-      auto decl = graph.lookupSymbol<WeightDeclOp>(w.decl);
-      if (!decl)
-        return graph.emitError() << "no weight declaration @" << w.decl;
-      SmallVector<Attribute> sources;
-      if (ArrayAttr stack = decl.getStackAttr())
-        sources.assign(stack.begin(), stack.end());
-      else
-        sources.push_back(b.getStringAttr(w.decl));
       SmallVector<Attribute> derive;
-      if (!w.scaleDecl.empty())
+      if (!w.scales.empty())
         derive.push_back(k::DequantizeBlocksAttr::get(
-            b.getContext(), w.scaleDecl, w.block[0], w.block[1]));
-      if (!w.columnScaleDecl.empty())
+            b.getContext(), strings(w.scales), w.block[0], w.block[1]));
+      if (!w.columnScale.empty())
         derive.push_back(
-            k::ScaleColumnsAttr::get(b.getContext(), w.columnScaleDecl));
+            k::ScaleColumnsAttr::get(b.getContext(), w.columnScale));
       k::Layout layout = k::Layout::plain;
       switch (w.layout) {
       case WeightLayout::Plain:
@@ -145,7 +144,7 @@ private:
         break;
       }
       b.create<k::WeightOp>(
-          loc, name("w", i), b.getArrayAttr(sources),
+          w.loc ? Location(w.loc) : loc, name("w", i), b.getStringAttr(w.decl), strings(w.sources),
           b.getDenseI64ArrayAttr(w.shape), b.getArrayAttr(derive),
           TypeAttr::get(w.bf16 ? Type(b.getBF16Type()) : Type(b.getF32Type())),
           k::LayoutAttr::get(b.getContext(), layout));
@@ -443,6 +442,13 @@ private:
 };
 
 } // namespace
+
+FailureOr<OwningOpRef<ModuleOp>> mlir::r1::lowerToKernelModule(ModuleOp graph) {
+  FailureOr<KernelProgram> program = lowerToKernels(graph);
+  if (failed(program))
+    return failure();
+  return buildKernelModule(graph, *program);
+}
 
 FailureOr<OwningOpRef<ModuleOp>>
 mlir::r1::buildKernelModule(ModuleOp graph, const KernelProgram &program) {

@@ -3,7 +3,9 @@
 // This file declares buildKernelModule: the kernel program lowerToKernels
 // made, written as an r1k module (ir/r1k) — its buffers, weights with their
 // derivations, kernel declarations and the call sequence with its branches
-// as regions. `r1c --emit=r1k` prints it.
+// as regions. `r1c --emit=r1k` prints it, and artifacts are compiled from
+// it: readKernelModule reads one back (r1c FILE.mlir takes one edited by
+// hand).
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,11 +19,18 @@
 
 namespace mlir::r1 {
 
-/// `program` (lowered from `graph`, whose weight declarations name the
-/// checkpoint tensors) as a verified r1k module; a failure is reported on
-/// `graph`.
+/// `program` (lowered from `graph`) as a verified r1k module; a failure is
+/// reported on `graph`.
 FailureOr<OwningOpRef<ModuleOp>>
 buildKernelModule(ModuleOp graph, const KernelProgram &program);
+
+/// `graph`'s @forward (after the graph pipeline) as an r1k module.
+FailureOr<OwningOpRef<ModuleOp>> lowerToKernelModule(ModuleOp graph);
+
+/// The kernel program an r1k module states, which targets compile: the
+/// module is verified first, and what the targets cannot build is an error
+/// on the op.
+FailureOr<KernelProgram> readKernelModule(ModuleOp module);
 
 } // namespace mlir::r1
 

@@ -280,9 +280,25 @@ private:
     weight.layout = WeightLayout::Plain;
     weight.shape.assign(decl.getTensorType().getShape().begin(),
                         decl.getTensorType().getShape().end());
+    weight.sources = sourcesOf(weight.decl);
+    weight.loc = decl.getLoc();
     program.weights.push_back(std::move(weight));
     weightIndex[key] = int64_t(program.weights.size()) - 1;
     return weightIndex[key];
+  }
+
+  /// The checkpoint tensors declaration `name` reads: those it stacks, or
+  /// its own.
+  std::vector<std::string> sourcesOf(StringRef name) {
+    std::vector<std::string> sources;
+    auto decl = module.lookupSymbol<WeightDeclOp>(name);
+    if (ArrayAttr stack = decl ? decl.getStackAttr() : ArrayAttr()) {
+      for (auto source : stack.getAsValueRange<StringAttr>())
+        sources.push_back(source.str());
+    } else {
+      sources.push_back(name.str());
+    }
+    return sources;
   }
 
   FailureOr<int64_t> state(Operation *user, Value value) {
@@ -364,11 +380,20 @@ private:
       return user->emitOpError()
              << "reads weight @" << name << " of type " << type
              << "; the x86 target packs f32, bf16, f16 and FP8 weights";
-    program.weights.push_back({name, layout,
-                               SmallVector<int64_t, 4>(type.getShape()),
-                               SmallVector<int64_t, 3>(params), scaleDecl,
-                               block, columnScaleDecl});
-    program.weights.back().bf16 = bf16;
+    ProgramWeight weight;
+    weight.decl = name;
+    weight.layout = layout;
+    weight.shape.assign(type.getShape().begin(), type.getShape().end());
+    weight.params.assign(params.begin(), params.end());
+    weight.sources = sourcesOf(name);
+    if (auto decl = module.lookupSymbol<WeightDeclOp>(name))
+      weight.loc = decl.getLoc();
+    if (!scaleDecl.empty())
+      weight.scales = sourcesOf(scaleDecl);
+    weight.block = block;
+    weight.columnScale = columnScaleDecl;
+    weight.bf16 = bf16;
+    program.weights.push_back(std::move(weight));
     int64_t index = int64_t(program.weights.size()) - 1;
     weightIndex[key] = index;
     return index;

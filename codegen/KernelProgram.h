@@ -115,20 +115,32 @@ enum class WeightLayout {
 };
 
 struct ProgramWeight {
-  std::string decl; // the r1.weight_decl symbol
+  std::string decl; // the r1.weight_decl symbol (manifest.json's name)
   WeightLayout layout;
   llvm::SmallVector<int64_t, 4> shape; // declared shape
   llvm::SmallVector<int64_t, 3> params; // the layout's
-  /// FP8 block-quantized weights are expanded at compile time: the scale
-  /// declaration ([.., N/rows, K/cols]) and the block shape {rows, cols}.
-  std::string scaleDecl;
+  /// The checkpoint tensors it is made of: one, or several stacked along a
+  /// new leading dim (MoE experts).
+  std::vector<std::string> sources;
+  /// FP8 block-quantized weights are expanded at compile time: one scale
+  /// tensor per source ([N/rows, K/cols]) and the block shape {rows, cols}.
+  std::vector<std::string> scales;
   llvm::SmallVector<int64_t, 2> block;
-  /// A [K] declaration each column of a [N, K] weight is multiplied by (an
-  /// RMSNorm gain folded in at compile time), or empty.
-  std::string columnScaleDecl;
+  /// A [K] checkpoint tensor each column of a [N, K] weight is multiplied
+  /// by (an RMSNorm gain folded in at compile time), or empty.
+  std::string columnScale;
   /// Panels16 of a checkpoint's bf16 tensor: stored as bf16, exactly (no
   /// FP8 scales or folded gain to round).
   bool bf16 = false;
+  /// Where it is declared (errors about its tensors point there).
+  LocationAttr loc;
+  bool operator==(const ProgramWeight &other) const {
+    return decl == other.decl && layout == other.layout &&
+           shape == other.shape && params == other.params &&
+           sources == other.sources && scales == other.scales &&
+           block == other.block && columnScale == other.columnScale &&
+           bf16 == other.bf16;
+  }
 };
 
 /// An operand of a kernel call: a slot, a weight or a cache, seen as a

@@ -115,8 +115,8 @@ Error checkExecutable(StringRef output) {
 ArrayRef<StringRef> artifactFileNames() {
   static const StringRef names[] = {"model.so",  "weights.bin",
                                     "program.txt", "manifest.json",
-                                    "model.mlir",  "host.mlir",
-                                    "tokenizer.json"};
+                                    "model.mlir",  "kernels.mlir",
+                                    "host.mlir",   "tokenizer.json"};
   return names;
 }
 

@@ -54,21 +54,22 @@ def R1k_ViewAttr : R1k_Attr<"View", "view"> {
 def R1k_DequantizeBlocksAttr : R1k_Attr<"DequantizeBlocks", "dequantize_blocks"> {
   let summary = "multiplies each [rows, cols] block by its scale";
   let description = [{
-    FP8 block quantization as DeepSeek-V3 ships it: element (i, j) of each
-    [N, K] matrix times `scale`[i / rows][j / cols] (the weight declaration
-    `scale` of the graph module, f32).
+    FP8 block quantization as DeepSeek-V3 ships it: element (i, j) of
+    source s's [N, K] matrix times `scales`[s][i / rows][j / cols], where
+    `scales` names one f32 checkpoint tensor per source, in the sources'
+    order (`..._scale_inv`, [ceil(N / rows), ceil(K / cols)]).
   }];
-  let parameters = (ins StringRefParameter<"scale declaration">:$scale,
-                        "int64_t":$rows, "int64_t":$cols);
-  let assemblyFormat = "`<` $scale `,` $rows `x` $cols `>`";
+  let parameters = (ins "ArrayAttr":$scales, "int64_t":$rows, "int64_t":$cols);
+  let assemblyFormat = "`<` $scales `,` $rows `x` $cols `>`";
   let genVerifyDecl = 1;
 }
 def R1k_ScaleColumnsAttr : R1k_Attr<"ScaleColumns", "scale_columns"> {
-  let summary = "multiplies column j by element j of a [K] declaration";
+  let summary = "multiplies column j by element j of a [K] tensor";
   let description = [{
-    An RMSNorm's gain folded into the linear that reads the norm's output.
+    An RMSNorm's gain (`by`, a checkpoint tensor) folded into the linear
+    that reads the norm's output.
   }];
-  let parameters = (ins StringRefParameter<"gain declaration">:$by);
+  let parameters = (ins StringRefParameter<"gain tensor">:$by);
   let assemblyFormat = "`<` $by `>`";
 }
 def R1k_SplitHeadsAttr : R1k_Attr<"SplitHeads", "split_heads"> {

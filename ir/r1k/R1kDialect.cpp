@@ -49,9 +49,13 @@ LogicalResult ViewAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 
 LogicalResult
 DequantizeBlocksAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                             StringRef scale, int64_t rows, int64_t cols) {
-  if (scale.empty() || rows <= 0 || cols <= 0)
-    return emitError() << "dequantize_blocks needs a scale declaration and "
+                             ArrayAttr scales, int64_t rows, int64_t cols) {
+  if (!scales || scales.empty() || rows <= 0 || cols <= 0 ||
+      llvm::any_of(scales, [](Attribute a) {
+        auto name = llvm::dyn_cast<StringAttr>(a);
+        return !name || name.getValue().empty();
+      }))
+    return emitError() << "dequantize_blocks needs scale tensor names and "
                           "positive block dims";
   return success();
 }

@@ -152,10 +152,17 @@ LogicalResult WeightOp::verify() {
     return emitOpError() << "storage must be f32 or bf16";
   if (getStorage().isBF16() && getLayout() != Layout::panels16)
     return emitOpError() << "bf16 storage is for panels16 weights";
-  for (Attribute d : getDerive())
+  for (Attribute d : getDerive()) {
     if (!isa<DequantizeBlocksAttr, ScaleColumnsAttr, SplitHeadsAttr,
              SelectExpertAttr>(d))
       return emitOpError() << "derive lists derivations, got " << d;
+    if (auto dq = dyn_cast<DequantizeBlocksAttr>(d);
+        dq && dq.getScales().size() != getSources().size())
+      return emitOpError() << "dequantize_blocks names "
+                           << dq.getScales().size()
+                           << " scale tensors for " << getSources().size()
+                           << " sources";
+  }
   if (getLayout() == Layout::panels16 && getShape().size() < 2)
     return emitOpError() << "panels16 packs matrices";
   return success();
@@ -187,7 +194,7 @@ LogicalResult RopeKernelOp::verify() {
     return failure();
   if (getRotaryDim() % 2 || getRotaryDim() > getHeadDim())
     return emitOpError() << "rotary_dim must be even and at most head_dim";
-  if (int64_t(getInvFreq().size()) != getRotaryDim() / 2)
+  if (getInvFreq().size() != getRotaryDim() / 2)
     return emitOpError() << "inv_freq has " << getInvFreq().size()
                          << " values; rotary_dim " << getRotaryDim()
                          << " needs " << getRotaryDim() / 2;
@@ -283,8 +290,9 @@ LogicalResult SoftmaxKernelOp::verify() { return success(); }
 LogicalResult ForwardOp::verify() {
   if (getVocab() <= 0 || getContextLength() <= 0)
     return emitOpError() << "vocab and context_length must be positive";
-  if (getRowwiseFrom() < 0 ||
-      getRowwiseFrom() > int64_t(getBody().front().getOperations().size()))
+  int64_t rowwiseFrom = getRowwiseFromAttr().getInt();
+  if (rowwiseFrom < 0 ||
+      rowwiseFrom > int64_t(getBody().front().getOperations().size()))
     return emitOpError() << "rowwise_from must index its steps";
   return success();
 }

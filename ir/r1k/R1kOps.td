@@ -58,7 +58,9 @@ def R1k_StateOp : R1k_Op<"state", [Symbol,
 def R1k_WeightOp : R1k_Op<"weight", [Symbol]> {
   let summary = "a tensor of weights.bin and how it derives from the checkpoint";
   let description = [{
-    `sources` are the checkpoint tensors it is made of (several: stacked
+    `name` is the graph's weight declaration it realizes (manifest.json
+    lists the tensor under it). `sources` are the checkpoint tensors it is
+    made of (several: stacked
     along a new leading dim, MoE experts), of `shape` together; `derive`
     lists the derivations applied to them in order (`#r1k.dequantize_blocks`,
     `#r1k.scale_columns`, `#r1k.split_heads`, `#r1k.select_expert`);
@@ -66,13 +68,15 @@ def R1k_WeightOp : R1k_Op<"weight", [Symbol]> {
     values exactly, wider ones rounded to nearest even) in `layout`.
 
     ```mlir
-    r1k.weight @w3 {sources = ["model.layers.0.self_attn.q_proj.weight"],
+    r1k.weight @w3 {name = "model.layers.0.self_attn.q_proj.weight",
+                    sources = ["model.layers.0.self_attn.q_proj.weight"],
                     shape = array<i64: 64, 64>, derive = [#r1k.scale_columns<
                     "model.layers.0.input_layernorm.weight">], storage = f32,
                     layout = #r1k<layout panels16>}
     ```
   }];
-  let arguments = (ins SymbolNameAttr:$sym_name, StrArrayAttr:$sources,
+  let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$name,
+                       StrArrayAttr:$sources,
                        DenseI64ArrayAttr:$shape, ArrayAttr:$derive,
                        TypeAttr:$storage, R1k_LayoutAttr:$layout);
   let assemblyFormat = "$sym_name attr-dict";

@@ -271,6 +271,7 @@ int main(int argc, char **argv) {
   }
 
   FailureOr<OwningOpRef<ModuleOp>> module = failure();
+  bool kernelInput = false;
   if (mlirInput) {
     if (!computeType.empty()) {
       llvm::errs() << "r1c: --dtype is for a checkpoint folder; an .mlir "
@@ -289,15 +290,22 @@ int main(int argc, char **argv) {
         parseSourceFile<ModuleOp>(sources, &context);
     if (!parsed)
       return 1;
-    // The artifact is still built from the graph level; a kernel-level
-    // module is for inspection until the lowering produces it.
+    // A kernel-level module (r1c --emit=r1k's, edited) is compiled as it
+    // is: the graph passes are behind it.
     if (!parsed->getOps<r1k::ForwardOp>().empty()) {
-      llvm::errs() << "r1c: " << modelDir
-                   << " is a kernel-level (r1k) module; r1c compiles "
-                      "graph-level (r1) modules\n";
-      return 1;
-    }
-    if (!parsed->lookupSymbol<func::FuncOp>("forward")) {
+      kernelInput = true;
+      if (emit == Emit::Mlir || emit == Emit::MlirImported) {
+        llvm::errs() << "r1c: " << modelDir
+                     << " is a kernel-level (r1k) module; --emit=r1k "
+                        "prints it, -o compiles it\n";
+        return 1;
+      }
+      if (!disabledPasses.empty() || !passOptions.empty()) {
+        llvm::errs() << "r1c: graph passes do not run on a kernel-level "
+                        "(r1k) module\n";
+        return 1;
+      }
+    } else if (!parsed->lookupSymbol<func::FuncOp>("forward")) {
       llvm::errs() << "r1c: " << modelDir << " has no @forward function\n";
       return 1;
     }
@@ -310,7 +318,7 @@ int main(int argc, char **argv) {
   if (failed(module))
     return 1;
 
-  if (emit != Emit::MlirImported) {
+  if (emit != Emit::MlirImported && !kernelInput) {
     PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
@@ -323,6 +331,18 @@ int main(int argc, char **argv) {
       return 1;
   }
 
+  // The kernel-level module: lowered from the graph, or the input.
+  OwningOpRef<ModuleOp> kernels;
+  if (kernelInput) {
+    kernels = std::move(*module);
+  } else if (compile || emit == Emit::R1k) {
+    FailureOr<OwningOpRef<ModuleOp>> lowered =
+        r1::lowerToKernelModule(**module);
+    if (failed(lowered))
+      return 1;
+    kernels = std::move(*lowered);
+  }
+
   if (compile) {
     stages.start("import+passes", startTime);
     auto report = [&](llvm::StringRef stage, size_t i, size_t n) {
@@ -330,12 +350,13 @@ int main(int argc, char **argv) {
       if (n && !quiet)
         llvm::errs() << " " << (i + 1) << "/" << n;
     };
+    ModuleOp graph = kernelInput ? ModuleOp() : **module;
     FailureOr<r1::ArtifactSummary> summary =
         emit == Emit::Exe
-            ? r1::writeArtifact(**module, checkpointDir, "", **target, report,
-                                outputFile)
-            : r1::writeArtifact(**module, checkpointDir, outputFile, **target,
-                                report);
+            ? r1::writeArtifact(*kernels, graph, checkpointDir, "", **target,
+                                report, outputFile)
+            : r1::writeArtifact(*kernels, graph, checkpointDir, outputFile,
+                                **target, report);
     if (failed(summary))
       return 1;
     stages.finish(outputFile, *summary);
@@ -349,14 +370,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (emit == Emit::R1k) {
-    FailureOr<r1::KernelProgram> program = r1::lowerToKernels(**module);
-    if (failed(program))
-      return 1;
-    FailureOr<OwningOpRef<ModuleOp>> kernels =
-        r1::buildKernelModule(**module, *program);
-    if (failed(kernels))
-      return 1;
-    (*kernels)->print(output->os());
+    kernels->print(output->os());
   } else {
     (*module)->print(output->os());
   }

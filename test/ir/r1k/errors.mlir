@@ -13,27 +13,32 @@ r1k.cache @c {width = 4 : i64, element = f16}
 // -----
 
 // expected-error @+1 {{'r1k.weight' op stacks 2 sources, so its leading dim must be 2}}
-r1k.weight @w {sources = ["a", "b"], shape = array<i64: 3, 4, 4>, derive = [], storage = f32, layout = #r1k<layout plain>}
+r1k.weight @w {name = "w", sources = ["a", "b"], shape = array<i64: 3, 4, 4>, derive = [], storage = f32, layout = #r1k<layout plain>}
 
 // -----
 
 // expected-error @+1 {{'r1k.weight' op bf16 storage is for panels16 weights}}
-r1k.weight @w {sources = ["a"], shape = array<i64: 4, 4>, derive = [], storage = bf16, layout = #r1k<layout plain>}
+r1k.weight @w {name = "w", sources = ["a"], shape = array<i64: 4, 4>, derive = [], storage = bf16, layout = #r1k<layout plain>}
 
 // -----
 
 // expected-error @+1 {{'r1k.weight' op derive lists derivations, got 1 : i64}}
-r1k.weight @w {sources = ["a"], shape = array<i64: 4, 4>, derive = [1], storage = f32, layout = #r1k<layout plain>}
+r1k.weight @w {name = "w", sources = ["a"], shape = array<i64: 4, 4>, derive = [1], storage = f32, layout = #r1k<layout plain>}
 
 // -----
 
 // expected-error @+1 {{split_heads' part is "keys" or "values"}}
-r1k.weight @w {sources = ["a"], shape = array<i64: 4, 4>, derive = [#r1k.split_heads<"both", 1, 2, 2>], storage = f32, layout = #r1k<layout plain>}
+r1k.weight @w {name = "w", sources = ["a"], shape = array<i64: 4, 4>, derive = [#r1k.split_heads<"both", 1, 2, 2>], storage = f32, layout = #r1k<layout plain>}
 
 // -----
 
-// expected-error @+1 {{dequantize_blocks needs a scale declaration and positive block dims}}
-r1k.weight @w {sources = ["a"], shape = array<i64: 4, 4>, derive = [#r1k.dequantize_blocks<"s", 0 x 128>], storage = f32, layout = #r1k<layout plain>}
+// expected-error @+1 {{'r1k.weight' op dequantize_blocks names 1 scale tensors for 2 sources}}
+r1k.weight @w {name = "w", sources = ["a", "b"], shape = array<i64: 2, 4, 4>, derive = [#r1k.dequantize_blocks<["s"], 128 x 128>], storage = f32, layout = #r1k<layout plain>}
+
+// -----
+
+// expected-error @+1 {{dequantize_blocks needs scale tensor names and positive block dims}}
+r1k.weight @w {name = "w", sources = ["a"], shape = array<i64: 4, 4>, derive = [#r1k.dequantize_blocks<["s"], 0 x 128>], storage = f32, layout = #r1k<layout plain>}
 
 // -----
 

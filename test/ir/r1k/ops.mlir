@@ -23,17 +23,17 @@ r1k.cache @k {width = 32 : i64, element = f32}
 r1k.cache @buckets {width = 4 : i64, element = i32}
 r1k.cache @sorted {width = 4 : i64, element = i32}
 r1k.cache @rank {width = 4 : i64, element = i32}
-// CHECK: r1k.weight @embed {derive = [], layout = #r1k<layout plain>, shape = array<i64: 256, 64>, sources = ["model.embed_tokens.weight"], storage = f32}
-r1k.weight @embed {sources = ["model.embed_tokens.weight"], shape = array<i64: 256, 64>, derive = [], storage = f32, layout = #r1k<layout plain>}
-// CHECK: derive = [#r1k.dequantize_blocks<"q_scale_inv", 128 x 128>, #r1k.scale_columns<"model.norm.weight">]
-r1k.weight @q {sources = ["q"], shape = array<i64: 64, 64>, derive = [#r1k.dequantize_blocks<"q_scale_inv", 128 x 128>, #r1k.scale_columns<"model.norm.weight">], storage = f32, layout = #r1k<layout panels16>}
+// CHECK: r1k.weight @embed {derive = [], layout = #r1k<layout plain>, name = "embed", shape = array<i64: 256, 64>, sources = ["model.embed_tokens.weight"], storage = f32}
+r1k.weight @embed {name = "embed", sources = ["model.embed_tokens.weight"], shape = array<i64: 256, 64>, derive = [], storage = f32, layout = #r1k<layout plain>}
+// CHECK: derive = [#r1k.dequantize_blocks<["q_scale_inv"], 128 x 128>, #r1k.scale_columns<"model.norm.weight">]
+r1k.weight @q {name = "q", sources = ["q"], shape = array<i64: 64, 64>, derive = [#r1k.dequantize_blocks<["q_scale_inv"], 128 x 128>, #r1k.scale_columns<"model.norm.weight">], storage = f32, layout = #r1k<layout panels16>}
 // CHECK: derive = [#r1k.split_heads<"keys", 4, 16, 16>]
-r1k.weight @uk {sources = ["kv_b"], shape = array<i64: 128, 32>, derive = [#r1k.split_heads<"keys", 4, 16, 16>], storage = f32, layout = #r1k<layout plain>}
-// CHECK: derive = [#r1k.select_expert<1>], layout = #r1k<layout panels16>, shape = array<i64: 2, 64, 64>, sources = ["e0", "e1"], storage = bf16
-r1k.weight @experts {sources = ["e0", "e1"], shape = array<i64: 2, 64, 64>, derive = [#r1k.select_expert<1>], storage = bf16, layout = #r1k<layout panels16>}
-r1k.weight @mkeys {sources = ["m.keys"], shape = array<i64: 16, 64>, derive = [], storage = f32, layout = #r1k<layout plain>}
-r1k.weight @pe {sources = ["pe"], shape = array<i64: 64, 3, 4, 4>, derive = [], storage = f32, layout = #r1k<layout plain>}
-r1k.weight @pb {sources = ["pb"], shape = array<i64: 64>, derive = [], storage = f32, layout = #r1k<layout plain>}
+r1k.weight @uk {name = "uk", sources = ["kv_b"], shape = array<i64: 128, 32>, derive = [#r1k.split_heads<"keys", 4, 16, 16>], storage = f32, layout = #r1k<layout plain>}
+// CHECK: derive = [#r1k.select_expert<1>], layout = #r1k<layout panels16>, name = "experts", shape = array<i64: 2, 64, 64>, sources = ["e0", "e1"], storage = bf16
+r1k.weight @experts {name = "experts", sources = ["e0", "e1"], shape = array<i64: 2, 64, 64>, derive = [#r1k.select_expert<1>], storage = bf16, layout = #r1k<layout panels16>}
+r1k.weight @mkeys {name = "mkeys", sources = ["m.keys"], shape = array<i64: 16, 64>, derive = [], storage = f32, layout = #r1k<layout plain>}
+r1k.weight @pe {name = "pe", sources = ["pe"], shape = array<i64: 64, 3, 4, 4>, derive = [], storage = f32, layout = #r1k<layout plain>}
+r1k.weight @pb {name = "pb", sources = ["pb"], shape = array<i64: 64>, derive = [], storage = f32, layout = #r1k<layout plain>}
 // CHECK: r1k.state @keys {initial = @mkeys, rows = 16 : i64, width = 64 : i64}
 r1k.state @keys {rows = 16 : i64, width = 64 : i64, initial = @mkeys}
 r1k.state @values {rows = 16 : i64, width = 64 : i64, initial = @mkeys}
