@@ -518,7 +518,7 @@ mlir::r1::writeArtifact(ModuleOp module, ModuleOp graph,
   if (!objectFiles)
     return emitError(module.getLoc()) << llvm::toString(objectFiles.takeError());
   // The host program: host.mlir as built, then compiled beside the kernels.
-  auto host = buildHostProgram(*module.getContext(), *program, ranges);
+  auto host = buildHostProgram(module, ranges);
   if (!host)
     return emitError(module.getLoc()) << llvm::toString(host.takeError());
   std::string hostIr;

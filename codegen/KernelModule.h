@@ -16,6 +16,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace mlir::r1 {
 
@@ -27,10 +28,19 @@ buildKernelModule(ModuleOp graph, const KernelProgram &program);
 /// `graph`'s @forward (after the graph pipeline) as an r1k module.
 FailureOr<OwningOpRef<ModuleOp>> lowerToKernelModule(ModuleOp graph);
 
+/// Where readKernelModule puts each symbol of an r1k module: a buffer's
+/// kind and index, a kernel's index (equal declarations share one), a
+/// state's index.
+struct KernelModuleIndex {
+  llvm::StringMap<std::pair<KernelArg::Source, int64_t>> buffers;
+  llvm::StringMap<int64_t> kernels, states;
+};
+
 /// The kernel program an r1k module states, which targets compile: the
 /// module is verified first, and what the targets cannot build is an error
-/// on the op.
-FailureOr<KernelProgram> readKernelModule(ModuleOp module);
+/// on the op. `index`, when given, gets each symbol's place in it.
+FailureOr<KernelProgram> readKernelModule(ModuleOp module,
+                                          KernelModuleIndex *index = nullptr);
 
 } // namespace mlir::r1
 

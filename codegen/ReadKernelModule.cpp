@@ -29,6 +29,10 @@ class KernelModuleReader {
 public:
   explicit KernelModuleReader(ModuleOp module) : module(module) {}
 
+  KernelModuleIndex takeIndex() {
+    return {std::move(buffers), std::move(kernels), std::move(states)};
+  }
+
   FailureOr<KernelProgram> run() {
     k::ForwardOp forward;
     for (Operation &op : module.getBody()->getOperations()) {
@@ -465,8 +469,13 @@ private:
 
 } // namespace
 
-FailureOr<KernelProgram> mlir::r1::readKernelModule(ModuleOp module) {
+FailureOr<KernelProgram>
+mlir::r1::readKernelModule(ModuleOp module, KernelModuleIndex *index) {
   if (failed(verify(module)))
     return failure();
-  return KernelModuleReader(module).run();
+  KernelModuleReader reader(module);
+  FailureOr<KernelProgram> program = reader.run();
+  if (succeeded(program) && index)
+    *index = reader.takeIndex();
+  return program;
 }

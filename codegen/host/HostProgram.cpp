@@ -1,16 +1,19 @@
-//===- HostProgram.cpp - the kernel program as compiled host code ---------===//
+//===- HostProgram.cpp - the r1k module as compiled host code -------------===//
 //
-// r1_host_run is one block per program step. A kernel call fills one
-// halide_buffer_t per argument (frame-allocated once, filled by the helper
+// r1_host_run is the r1k module's forward region converted, with MLIR's
+// dialect conversion, to func/cf/arith/llvm ops: a kernel call fills one
+// halide_buffer_t per view (frame-allocated once, filled by the helper
 // @r1_buffer) and calls the runtime's `call` hook with the kernel's index;
-// a cache append is a memcpy; layer-skip and MLA-prefill branches are
-// conditional branches over the blocks they skip; every other step is the
-// runtime's `step` hook. A nonzero status from a hook returns at once.
+// a cache append is a memcpy; r1k.layer_skip and r1k.fresh_prefill become
+// conditional branches around their inlined regions; every other step is
+// the runtime's `step` hook. A nonzero status from a hook returns at once.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/host/HostProgram.h"
 
+#include "codegen/KernelModule.h"
+#include "ir/r1k/R1kDialect.h"
 #include "runtime/r1host.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -25,6 +28,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/Passes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -43,6 +47,7 @@
 
 using namespace mlir;
 using namespace mlir::r1;
+namespace k = mlir::r1k;
 
 namespace {
 
@@ -82,6 +87,13 @@ bool isRuntimeStep(ProgramStep::Kind kind) {
   }
 }
 
+/// r1_host_run's values, defined in its entry block.
+struct HostValues {
+  Block *fail = nullptr; // returns its argument, a nonzero status
+  Value framePtr, rows, position, contextRows, weights, length, tailRows,
+      tailFirst, buffers, dimensions, argv;
+};
+
 /// Builds the module's functions; `b` inserts at the current op.
 class HostBuilder {
 public:
@@ -102,7 +114,11 @@ public:
                        {i64, ptr, ptr, i64, i8, i8, i16, i32, ptr, ptr});
   }
 
-  OwningOpRef<ModuleOp> build() {
+  /// The host module: the layout, the hooks and helpers, and r1_host_run
+  /// with `forward`'s steps copied in, still r1k ops; `v` gets the frame's
+  /// values.
+  OwningOpRef<ModuleOp> build(k::ForwardOp forward, HostValues &v,
+                              func::FuncOp &run) {
     OwningOpRef<ModuleOp> module = ModuleOp::create(loc, "r1_host");
     b.setInsertionPointToEnd(module->getBody());
     std::string layout = hostLayout(program, ranges) + '\0';
@@ -114,7 +130,7 @@ public:
     buildHookCall("r1_branch", kBranch, {i64}, {});
     buildBufferHelper();
     buildAnyAtLeast();
-    buildRun();
+    run = buildRun(forward, v);
     return module;
   }
 
@@ -236,57 +252,166 @@ private:
     b.create<func::ReturnOp>(loc, exit->getArgument(0));
   }
 
-  /// Branches to `fail` with `status` when it is nonzero, else to `next`.
+  /// r1_host_run: the frame's values in the entry block, then the forward
+  /// region's steps, converted by the patterns below.
+  func::FuncOp buildRun(k::ForwardOp forward, HostValues &v) {
+    OpBuilder::InsertionGuard guard(b);
+    func::FuncOp fn = function("r1_host_run", {ptr}, {i32}, /*exported=*/true);
+    Block *entry = fn.addEntryBlock();
+    Block *steps = fn.addBlock();
+    v.fail = fn.addBlock();
+    v.fail->addArgument(i32, loc);
+
+    b.setInsertionPointToStart(entry);
+    v.framePtr = fn.getArgument(0);
+    v.rows = field(v.framePtr, kRows, i64);
+    v.position = field(v.framePtr, kPosition, i64);
+    v.contextRows = field(v.framePtr, kContextRows, i64);
+    v.weights = field(v.framePtr, kWeights, ptr);
+    v.length = b.create<arith::AddIOp>(loc, v.position, v.rows);
+    // The row-wise tail on the last row alone: one row, from row rows - 1.
+    Value lastOnly = b.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::ne, field(v.framePtr, kLastOnly, i64),
+        constant(i64, 0));
+    v.tailRows =
+        b.create<arith::SelectOp>(loc, lastOnly, constant(i64, 1), v.rows);
+    v.tailFirst = b.create<arith::SelectOp>(
+        loc, lastOnly, b.create<arith::SubIOp>(loc, v.rows, constant(i64, 1)),
+        constant(i64, 0));
+    Value one = constant(i64, 1);
+    v.buffers = b.create<LLVM::AllocaOp>(
+        loc, ptr, LLVM::LLVMArrayType::get(bufferType, kMaxArgs), one, 16);
+    v.dimensions = b.create<LLVM::AllocaOp>(
+        loc, ptr, LLVM::LLVMArrayType::get(dimType, 4 * kMaxArgs), one, 16);
+    v.argv = b.create<LLVM::AllocaOp>(
+        loc, ptr, LLVM::LLVMArrayType::get(ptr, kMaxArgs), one, 16);
+    for (int32_t i = 0; i < kMaxArgs; ++i) {
+      Value buffer = b.create<LLVM::GEPOp>(loc, ptr, bufferType, v.buffers,
+                                           ArrayRef<LLVM::GEPArg>{i});
+      Value at = b.create<LLVM::GEPOp>(loc, ptr, ptr, v.argv,
+                                       ArrayRef<LLVM::GEPArg>{i});
+      b.create<LLVM::StoreOp>(loc, buffer, at);
+    }
+    b.create<cf::BranchOp>(loc, steps);
+
+    // The steps as they are, then success; the patterns rewrite each.
+    b.setInsertionPointToStart(steps);
+    for (Operation &op : forward.getBody().front())
+      b.clone(op);
+    b.create<func::ReturnOp>(loc, constant(i32, 0));
+    b.setInsertionPointToStart(v.fail);
+    b.create<func::ReturnOp>(loc, v.fail->getArgument(0));
+    return fn;
+  }
+
+public:
+  Type ptr, i8, i16, i32, i64, frame, dimType, bufferType;
+
+private:
+  MLIRContext *ctx;
+  OpBuilder b;
+  Location loc;
+  const KernelProgram &program;
+  llvm::ArrayRef<std::pair<uint64_t, uint64_t>> ranges;
+};
+
+//===----------------------------------------------------------------------===//
+// r1k.forward's steps → calls of the frame's hooks, memcpys and branches
+//===----------------------------------------------------------------------===//
+
+/// What every pattern reads: the program's buffers, each symbol's index,
+/// the frame's values, and which steps are row-wise tail calls or runtime
+/// steps (and their numbers).
+struct HostLowering {
+  HostLowering(const KernelProgram &program, const KernelModuleIndex &index,
+               llvm::ArrayRef<std::pair<uint64_t, uint64_t>> ranges,
+               const HostBuilder &types)
+      : program(program), index(index), ranges(ranges), types(types) {}
+  const KernelProgram &program;
+  const KernelModuleIndex &index;
+  llvm::ArrayRef<std::pair<uint64_t, uint64_t>> ranges;
+  const HostBuilder &types;
+  HostValues v;
+  llvm::DenseSet<Operation *> tail;
+  llvm::DenseMap<Operation *, int64_t> runtimeStep;
+};
+
+/// Helpers a pattern builds with, at the rewriter's insertion point.
+class Emitter {
+public:
+  Emitter(OpBuilder &b, Location loc, const HostLowering &h)
+      : b(b), loc(loc), h(h), t(h.types) {}
+
+  Value constant(Type type, int64_t value) {
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, value));
+  }
+  Value field(FrameField f, Type type) {
+    Value at = b.create<LLVM::GEPOp>(loc, t.ptr, t.frame, h.v.framePtr,
+                                     ArrayRef<LLVM::GEPArg>{0, int32_t(f)});
+    return b.create<LLVM::LoadOp>(loc, type, at);
+  }
+  /// The pointer in entry `i` of the frame's slot or cache table.
+  Value tableEntry(FrameField table, int64_t i) {
+    Value at = b.create<LLVM::GEPOp>(loc, t.ptr, t.ptr, field(table, t.ptr),
+                                     ArrayRef<LLVM::GEPArg>{int32_t(i)});
+    return b.create<LLVM::LoadOp>(loc, t.ptr, at);
+  }
+  Value offsetBytes(Value base, Value bytes) {
+    return b.create<LLVM::GEPOp>(loc, t.ptr, b.getI8Type(), base,
+                                 ValueRange{bytes});
+  }
+  /// Ends the block: on to `fail` with `status` when it is nonzero, else to
+  /// `next`.
   void checkStatus(Value status, Block *next) {
     Value bad = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, status,
-                                        constant(i32, 0));
-    b.create<cf::CondBranchOp>(loc, bad, fail, ValueRange{status}, next,
+                                        constant(t.i32, 0));
+    b.create<cf::CondBranchOp>(loc, bad, h.v.fail, ValueRange{status}, next,
                                ValueRange{});
+  }
+
+  KernelArg arg(k::ViewAttr view) {
+    auto [source, i] = h.index.buffers.lookup(view.getBuffer().getValue());
+    return {source, i, SmallVector<int64_t, 4>(view.getDims())};
   }
 
   /// The pointer kernel argument `arg` starts at, and its extents.
   void describe(const KernelArg &arg, bool tail, Value &host,
                 SmallVector<Value, 4> &extents) {
-    Value rowsHere = tail ? tailRows : rows, first = tail ? tailFirst : nullptr;
+    Value rowsHere = tail ? h.v.tailRows : h.v.rows;
+    Value first = tail ? h.v.tailFirst : nullptr;
     switch (arg.source) {
     case KernelArg::Source::Slot: {
-      const ProgramSlot &slot = program.slots[size_t(arg.index)];
-      Value slots = field(framePtr, kSlots, ptr);
-      Value at = b.create<LLVM::GEPOp>(loc, ptr, ptr, slots,
-                                       ArrayRef<LLVM::GEPArg>{int32_t(arg.index)});
-      host = b.create<LLVM::LoadOp>(loc, ptr, at);
+      const ProgramSlot &slot = h.program.slots[size_t(arg.index)];
+      host = tableEntry(kSlots, arg.index);
       if (slot.context) {
-        rowsHere = contextRows;
+        rowsHere = h.v.contextRows;
       } else if (first) {
-        Value bytes = b.create<arith::MulIOp>(loc, first,
-                                              constant(i64, slot.width * 4));
+        Value bytes = b.create<arith::MulIOp>(
+            loc, first, constant(t.i64, slot.width * 4));
         host = offsetBytes(host, bytes);
       }
       break;
     }
     case KernelArg::Source::Weight:
-      host = offsetBytes(weights,
-                         constant(i64, int64_t(ranges[size_t(arg.index)].first)));
+      host = offsetBytes(
+          h.v.weights,
+          constant(t.i64, int64_t(h.ranges[size_t(arg.index)].first)));
       break;
-    case KernelArg::Source::Cache: {
-      Value caches = field(framePtr, kCaches, ptr);
-      Value at = b.create<LLVM::GEPOp>(loc, ptr, ptr, caches,
-                                       ArrayRef<LLVM::GEPArg>{int32_t(arg.index)});
-      host = b.create<LLVM::LoadOp>(loc, ptr, at);
+    case KernelArg::Source::Cache:
+      host = tableEntry(kCaches, arg.index);
       break;
-    }
     }
     for (int64_t d : arg.dims) {
       Value extent;
       if (d > 0)
-        extent = constant(i64, d);
+        extent = constant(t.i64, d);
       else if (d == KernelArg::kContext)
-        extent = contextRows;
+        extent = h.v.contextRows;
       else if (arg.source == KernelArg::Source::Cache)
-        extent = length;
+        extent = h.v.length;
       else
-        extent = b.create<arith::MulIOp>(loc, rowsHere, constant(i64, -d));
-      extents.push_back(b.create<arith::TruncIOp>(loc, i32, extent));
+        extent = b.create<arith::MulIOp>(loc, rowsHere, constant(t.i64, -d));
+      extents.push_back(b.create<arith::TruncIOp>(loc, t.i32, extent));
     }
   }
 
@@ -295,181 +420,205 @@ private:
   std::pair<int64_t, int64_t> elementType(const KernelArg &arg) const {
     bool isInt = false;
     if (arg.source == KernelArg::Source::Slot)
-      isInt = program.slots[size_t(arg.index)].isInt;
+      isInt = h.program.slots[size_t(arg.index)].isInt;
     else if (arg.source == KernelArg::Source::Cache)
-      isInt = program.caches[size_t(arg.index)].isInt;
-    else if (program.weights[size_t(arg.index)].bf16)
+      isInt = h.program.caches[size_t(arg.index)].isInt;
+    else if (h.program.weights[size_t(arg.index)].bf16)
       return {1, 16};
     return {isInt ? 0 : 2, 32};
   }
 
-  void buildCall(const ProgramStep &step, bool tail, Block *next) {
-    SmallVector<const KernelArg *, kMaxArgs> args;
-    for (const KernelArg &arg : step.inputs)
-      args.push_back(&arg);
-    args.push_back(&step.output);
-    for (size_t i = 0; i < args.size(); ++i) {
+  OpBuilder &b;
+  Location loc;
+  const HostLowering &h;
+  const HostBuilder &t;
+};
+
+/// The block after `op` (which stays last in its own).
+Block *splitAfter(ConversionPatternRewriter &rewriter, Operation *op) {
+  return rewriter.splitBlock(op->getBlock(), std::next(Block::iterator(op)));
+}
+
+/// A kernel call: one halide_buffer_t per argument (@r1_buffer), then the
+/// frame's `call` hook with the kernel's index; a nonzero status returns.
+struct CallLowering : OpConversionPattern<k::CallOp> {
+  CallLowering(MLIRContext *ctx, const HostLowering &h)
+      : OpConversionPattern(ctx), h(h) {}
+  LogicalResult
+  matchAndRewrite(k::CallOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Block *next = splitAfter(rewriter, op);
+    rewriter.setInsertionPoint(op);
+    Emitter e(rewriter, op.getLoc(), h);
+    SmallVector<KernelArg, kMaxArgs> args;
+    for (Attribute view : op.getInputs())
+      args.push_back(e.arg(cast<k::ViewAttr>(view)));
+    args.push_back(e.arg(op.getOutput()));
+    bool tail = h.tail.contains(op);
+    for (auto [i, arg] : llvm::enumerate(args)) {
       Value host;
       SmallVector<Value, 4> extents;
-      describe(*args[i], tail, host, extents);
+      e.describe(arg, tail, host, extents);
       while (extents.size() < 4)
-        extents.push_back(constant(i32, 1));
-      Value buffer = b.create<LLVM::GEPOp>(
-          loc, ptr, bufferType, buffers, ArrayRef<LLVM::GEPArg>{int32_t(i)});
-      Value dims = b.create<LLVM::GEPOp>(loc, ptr, dimType, dimensions,
-                                         ArrayRef<LLVM::GEPArg>{int32_t(4 * i)});
-      auto [code, bits] = elementType(*args[i]);
-      SmallVector<Value> operands{buffer, dims, host, constant(i8, code),
-                                  constant(i8, bits),
-                                  constant(i32, int64_t(args[i]->dims.size()))};
+        extents.push_back(e.constant(h.types.i32, 1));
+      Value buffer = rewriter.create<LLVM::GEPOp>(
+          op.getLoc(), h.types.ptr, h.types.bufferType, h.v.buffers,
+          ArrayRef<LLVM::GEPArg>{int32_t(i)});
+      Value dims = rewriter.create<LLVM::GEPOp>(
+          op.getLoc(), h.types.ptr, h.types.dimType, h.v.dimensions,
+          ArrayRef<LLVM::GEPArg>{int32_t(4 * i)});
+      auto [code, bits] = e.elementType(arg);
+      SmallVector<Value> operands{buffer, dims, host,
+                                  e.constant(h.types.i8, code),
+                                  e.constant(h.types.i8, bits),
+                                  e.constant(h.types.i32, int64_t(arg.dims.size()))};
       operands.append(extents.begin(), extents.end());
-      b.create<func::CallOp>(loc, "r1_buffer", TypeRange{}, operands);
+      rewriter.create<func::CallOp>(op.getLoc(), "r1_buffer", TypeRange{},
+                                    operands);
     }
+    int64_t kernel = h.index.kernels.lookup(op.getKernel());
     Value status =
-        b.create<func::CallOp>(loc, "r1_call", TypeRange{i32},
-                               ValueRange{framePtr, constant(i64, step.kernel),
-                                          argv})
+        rewriter
+            .create<func::CallOp>(
+                op.getLoc(), "r1_call", TypeRange{h.types.i32},
+                ValueRange{h.v.framePtr, e.constant(h.types.i64, kernel),
+                           h.v.argv})
             .getResult(0);
-    checkStatus(status, next);
+    e.checkStatus(status, next);
+    rewriter.eraseOp(op);
+    return success();
   }
+  const HostLowering &h;
+};
 
-  void buildRun() {
-    OpBuilder::InsertionGuard guard(b);
-    func::FuncOp fn = function("r1_host_run", {ptr}, {i32}, /*exported=*/true);
-    Block *entry = fn.addEntryBlock();
-    size_t count = program.steps.size();
-    SmallVector<Block *> blocks;
-    for (size_t s = 0; s <= count; ++s)
-      blocks.push_back(fn.addBlock());
-    fail = fn.addBlock();
-    fail->addArgument(i32, loc);
-
-    b.setInsertionPointToStart(entry);
-    framePtr = fn.getArgument(0);
-    rows = field(framePtr, kRows, i64);
-    position = field(framePtr, kPosition, i64);
-    contextRows = field(framePtr, kContextRows, i64);
-    weights = field(framePtr, kWeights, ptr);
-    length = b.create<arith::AddIOp>(loc, position, rows);
-    // The row-wise tail on the last row alone: one row, from row rows - 1.
-    Value lastOnly = b.create<arith::CmpIOp>(
-        loc, arith::CmpIPredicate::ne, field(framePtr, kLastOnly, i64),
-        constant(i64, 0));
-    tailRows = b.create<arith::SelectOp>(loc, lastOnly, constant(i64, 1), rows);
-    tailFirst = b.create<arith::SelectOp>(
-        loc, lastOnly, b.create<arith::SubIOp>(loc, rows, constant(i64, 1)),
-        constant(i64, 0));
-    Value one = constant(i64, 1);
-    buffers = b.create<LLVM::AllocaOp>(
-        loc, ptr, LLVM::LLVMArrayType::get(bufferType, kMaxArgs), one, 16);
-    dimensions = b.create<LLVM::AllocaOp>(
-        loc, ptr, LLVM::LLVMArrayType::get(dimType, 4 * kMaxArgs), one, 16);
-    argv = b.create<LLVM::AllocaOp>(
-        loc, ptr, LLVM::LLVMArrayType::get(ptr, kMaxArgs), one, 16);
-    for (int32_t i = 0; i < kMaxArgs; ++i) {
-      Value buffer = b.create<LLVM::GEPOp>(loc, ptr, bufferType, buffers,
-                                           ArrayRef<LLVM::GEPArg>{i});
-      Value at = b.create<LLVM::GEPOp>(loc, ptr, ptr, argv,
-                                       ArrayRef<LLVM::GEPArg>{i});
-      b.create<LLVM::StoreOp>(loc, buffer, at);
-    }
-    b.create<cf::BranchOp>(loc, blocks[0]);
-
-    int64_t runtimeStep = 0;
-    for (size_t s = 0; s < count; ++s) {
-      const ProgramStep &step = program.steps[s];
-      b.setInsertionPointToStart(blocks[s]);
-      Block *next = blocks[s + 1];
-      // Branches skip `count` steps; the lowering keeps them in range.
-      auto after = [&](int64_t skipped) {
-        return blocks[std::min(count, s + 1 + size_t(skipped))];
-      };
-      bool tail = int64_t(s) >= program.rowwiseTail;
-      if (isRuntimeStep(step.kind)) {
-        Value status =
-            b.create<func::CallOp>(
-                 loc, "r1_step", TypeRange{i32},
-                 ValueRange{framePtr, constant(i64, runtimeStep++)})
-                .getResult(0);
-        checkStatus(status, next);
-        continue;
-      }
-      switch (step.kind) {
-      case ProgramStep::Kind::Call:
-        buildCall(step, tail, next);
-        break;
-      case ProgramStep::Kind::CacheAppend: {
-        int64_t rowBytes = program.caches[size_t(step.cache)].width * 4;
-        Value caches = field(framePtr, kCaches, ptr);
-        Value slots = field(framePtr, kSlots, ptr);
-        Value cache = b.create<LLVM::LoadOp>(
-            loc, ptr,
-            b.create<LLVM::GEPOp>(loc, ptr, ptr, caches,
-                                  ArrayRef<LLVM::GEPArg>{int32_t(step.cache)}));
-        Value slot = b.create<LLVM::LoadOp>(
-            loc, ptr,
-            b.create<LLVM::GEPOp>(loc, ptr, ptr, slots,
-                                  ArrayRef<LLVM::GEPArg>{int32_t(step.slot)}));
-        Value rowBytesV = constant(i64, rowBytes);
-        Value to = offsetBytes(
-            cache, b.create<arith::MulIOp>(loc, position, rowBytesV));
-        Value bytes = b.create<arith::MulIOp>(loc, rows, rowBytesV);
-        b.create<LLVM::MemcpyOp>(loc, to, slot, bytes, /*isVolatile=*/false);
-        b.create<cf::BranchOp>(loc, next);
-        break;
-      }
-      case ProgramStep::Kind::Skip: {
-        Value slots = field(framePtr, kSlots, ptr);
-        Value scores = b.create<LLVM::LoadOp>(
-            loc, ptr,
-            b.create<LLVM::GEPOp>(loc, ptr, ptr, slots,
-                                  ArrayRef<LLVM::GEPArg>{int32_t(step.skip.score)}));
-        Value threshold = b.create<arith::ConstantOp>(
-            loc, b.getF32FloatAttr(float(step.skip.threshold)));
-        Value ran = b.create<func::CallOp>(loc, "r1_any_at_least",
-                                           TypeRange{b.getI1Type()},
-                                           ValueRange{scores, rows, threshold})
-                        .getResult(0);
-        b.create<func::CallOp>(
-            loc, "r1_branch", TypeRange{},
-            ValueRange{framePtr, b.create<arith::ExtUIOp>(loc, i64, ran)});
-        b.create<cf::CondBranchOp>(loc, ran, next, after(step.skip.count));
-        break;
-      }
-      case ProgramStep::Kind::Prefill: {
-        // The naive form runs on a fresh sequence of at least minRows rows.
-        Value fresh = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
-                                              position, constant(i64, 0));
-        Value enough =
-            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, rows,
-                                    constant(i64, step.branch.minRows));
-        Value take = b.create<arith::AndIOp>(loc, fresh, enough);
-        b.create<cf::CondBranchOp>(loc, take, next, after(step.branch.count));
-        break;
-      }
-      case ProgramStep::Kind::Jump:
-        b.create<cf::BranchOp>(loc, after(step.branch.count));
-        break;
-      default:
-        llvm_unreachable("runtime steps are handled above");
-      }
-    }
-    b.setInsertionPointToStart(blocks[count]);
-    b.create<func::ReturnOp>(loc, constant(i32, 0));
-    b.setInsertionPointToStart(fail);
-    b.create<func::ReturnOp>(loc, fail->getArgument(0));
+/// A cache append: the slot's rows copied to the cache at the call's
+/// first position.
+struct AppendLowering : OpConversionPattern<k::AppendOp> {
+  AppendLowering(MLIRContext *ctx, const HostLowering &h)
+      : OpConversionPattern(ctx), h(h) {}
+  LogicalResult
+  matchAndRewrite(k::AppendOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc(), h);
+    int64_t cacheIndex = h.index.buffers.lookup(op.getCache()).second;
+    int64_t slotIndex = h.index.buffers.lookup(op.getSlot()).second;
+    int64_t rowBytes = h.program.caches[size_t(cacheIndex)].width * 4;
+    Value cache = e.tableEntry(kCaches, cacheIndex);
+    Value slot = e.tableEntry(kSlots, slotIndex);
+    Value rowBytesV = e.constant(h.types.i64, rowBytes);
+    Value to = e.offsetBytes(
+        cache, rewriter.create<arith::MulIOp>(op.getLoc(), h.v.position,
+                                              rowBytesV));
+    Value bytes =
+        rewriter.create<arith::MulIOp>(op.getLoc(), h.v.rows, rowBytesV);
+    rewriter.create<LLVM::MemcpyOp>(op.getLoc(), to, slot, bytes,
+                                    /*isVolatile=*/false);
+    rewriter.eraseOp(op);
+    return success();
   }
+  const HostLowering &h;
+};
 
-  MLIRContext *ctx;
-  OpBuilder b;
-  Location loc;
-  const KernelProgram &program;
-  llvm::ArrayRef<std::pair<uint64_t, uint64_t>> ranges;
-  Type ptr, i8, i16, i32, i64, frame, dimType, bufferType;
-  // r1_host_run's values, set in its entry block.
-  Block *fail = nullptr;
-  Value framePtr, rows, position, contextRows, weights, length, tailRows,
-      tailFirst, buffers, dimensions, argv;
+/// A step the runtime performs (routing, experts, LSH sort, memory,
+/// encoders): the frame's `step` hook with its number, in program order.
+struct RuntimeStepLowering : ConversionPattern {
+  RuntimeStepLowering(MLIRContext *ctx, const HostLowering &h)
+      : ConversionPattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx), h(h) {}
+  LogicalResult
+  matchAndRewrite(Operation *op, ArrayRef<Value>,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto it = h.runtimeStep.find(op);
+    if (it == h.runtimeStep.end())
+      return failure();
+    Block *next = splitAfter(rewriter, op);
+    rewriter.setInsertionPoint(op);
+    Emitter e(rewriter, op->getLoc(), h);
+    Value status =
+        rewriter
+            .create<func::CallOp>(
+                op->getLoc(), "r1_step", TypeRange{h.types.i32},
+                ValueRange{h.v.framePtr, e.constant(h.types.i64, it->second)})
+            .getResult(0);
+    e.checkStatus(status, next);
+    rewriter.eraseOp(op);
+    return success();
+  }
+  const HostLowering &h;
+};
+
+/// Moves `region`'s blocks before `before`, its last block ending in a
+/// branch to `then`; the region's entry, or `then` when it is empty.
+Block *inlineRegion(ConversionPatternRewriter &rewriter, Region &region,
+                    Block *before, Block *then, Location loc) {
+  if (region.empty())
+    return then;
+  Block *first = &region.front(), *last = &region.back();
+  rewriter.inlineRegionBefore(region, before);
+  rewriter.setInsertionPointToEnd(last);
+  rewriter.create<cf::BranchOp>(loc, then);
+  return first;
+}
+
+/// A layer-skip gate: the body runs when a row's score reaches the
+/// threshold; the frame's `branch` hook hears which it was.
+struct LayerSkipLowering : OpConversionPattern<k::LayerSkipOp> {
+  LayerSkipLowering(MLIRContext *ctx, const HostLowering &h)
+      : OpConversionPattern(ctx), h(h) {}
+  LogicalResult
+  matchAndRewrite(k::LayerSkipOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Block *next = splitAfter(rewriter, op);
+    Block *body = inlineRegion(rewriter, op.getBody(), next, next, loc);
+    rewriter.setInsertionPoint(op);
+    Emitter e(rewriter, loc, h);
+    int64_t score = h.index.buffers.lookup(op.getScore()).second;
+    Value scores = e.tableEntry(kSlots, score);
+    Value threshold = rewriter.create<arith::ConstantOp>(
+        loc, rewriter.getF32FloatAttr(float(op.getThreshold().convertToDouble())));
+    Value ran = rewriter
+                    .create<func::CallOp>(loc, "r1_any_at_least",
+                                          TypeRange{rewriter.getI1Type()},
+                                          ValueRange{scores, h.v.rows, threshold})
+                    .getResult(0);
+    rewriter.create<func::CallOp>(
+        loc, "r1_branch", TypeRange{},
+        ValueRange{h.v.framePtr,
+                   rewriter.create<arith::ExtUIOp>(loc, h.types.i64, ran)});
+    rewriter.create<cf::CondBranchOp>(loc, ran, body, next);
+    rewriter.eraseOp(op);
+    return success();
+  }
+  const HostLowering &h;
+};
+
+/// MLA's two forms: the fresh one on a call that starts the sequence with
+/// at least min_rows rows, the other form otherwise.
+struct FreshPrefillLowering : OpConversionPattern<k::FreshPrefillOp> {
+  FreshPrefillLowering(MLIRContext *ctx, const HostLowering &h)
+      : OpConversionPattern(ctx), h(h) {}
+  LogicalResult
+  matchAndRewrite(k::FreshPrefillOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Block *next = splitAfter(rewriter, op);
+    // [the fresh form] [the other form] next
+    Block *otherwise =
+        inlineRegion(rewriter, op.getOtherwise(), next, next, loc);
+    Block *fresh = inlineRegion(rewriter, op.getFresh(), otherwise, next, loc);
+    rewriter.setInsertionPoint(op);
+    Emitter e(rewriter, loc, h);
+    Value isFresh = rewriter.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::eq, h.v.position, e.constant(h.types.i64, 0));
+    Value enough = rewriter.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::sge, h.v.rows,
+        e.constant(h.types.i64, int64_t(op.getMinRows())));
+    Value take = rewriter.create<arith::AndIOp>(loc, isFresh, enough);
+    rewriter.create<cf::CondBranchOp>(loc, take, fresh, otherwise);
+    rewriter.eraseOp(op);
+    return success();
+  }
+  const HostLowering &h;
 };
 
 } // namespace
@@ -501,10 +650,18 @@ std::string mlir::r1::hostLayout(
 }
 
 llvm::Expected<OwningOpRef<ModuleOp>> mlir::r1::buildHostProgram(
-    MLIRContext &context, const KernelProgram &program,
+    ModuleOp kernels,
     llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges) {
+  KernelModuleIndex index;
+  FailureOr<KernelProgram> program = readKernelModule(kernels, &index);
+  if (failed(program))
+    return llvm::createStringError("the r1k module is not valid");
+  if (weightRanges.size() != program->weights.size())
+    return llvm::createStringError(
+        "the host program needs the place of each of the " +
+        std::to_string(program->weights.size()) + " weights");
   // A call's buffers live in fixed frame arrays.
-  for (const ProgramStep &step : program.steps) {
+  for (const ProgramStep &step : program->steps) {
     if (step.kind != ProgramStep::Kind::Call)
       continue;
     if (int64_t(step.inputs.size()) + 1 > kMaxArgs)
@@ -519,16 +676,44 @@ llvm::Expected<OwningOpRef<ModuleOp>> mlir::r1::buildHostProgram(
         return llvm::createStringError("a kernel argument has more than 4 dims");
       // The row-wise tail views one row; a square slot has no such row.
       if (arg->source == KernelArg::Source::Slot &&
-          (program.slots[size_t(arg->index)].square ||
-           program.slots[size_t(arg->index)].cross) &&
-          int64_t(&step - program.steps.data()) >= program.rowwiseTail)
+          (program->slots[size_t(arg->index)].square ||
+           program->slots[size_t(arg->index)].cross) &&
+          int64_t(&step - program->steps.data()) >= program->rowwiseTail)
         return llvm::createStringError("the row-wise tail reads scores");
     }
   }
+  MLIRContext &context = *kernels.getContext();
   context.loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
                       func::FuncDialect, LLVM::LLVMDialect>();
-  OwningOpRef<ModuleOp> host =
-      HostBuilder(context, program, weightRanges).build();
+  auto forward = *kernels.getOps<k::ForwardOp>().begin();
+  HostBuilder builder(context, *program, weightRanges);
+  HostLowering lowering(*program, index, weightRanges, builder);
+  func::FuncOp run;
+  OwningOpRef<ModuleOp> host = builder.build(forward, lowering.v, run);
+
+  // Top-level steps from rowwise_from on are the row-wise tail; runtime
+  // steps are numbered in program order (program.txt's step records).
+  Block &steps = *std::next(run.getBody().begin());
+  int64_t top = 0, rowwiseFrom = forward.getRowwiseFromAttr().getInt();
+  for (Operation &op : steps)
+    if (top++ >= rowwiseFrom && isa<k::CallOp>(op))
+      lowering.tail.insert(&op);
+  run.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isa<k::RouteOp, k::ExpertsOp, k::MemoryReadOp, k::MemoryRecordOp,
+            k::LshSortOp, k::EncodeOp>(op))
+      lowering.runtimeStep[op] = int64_t(lowering.runtimeStep.size());
+  });
+
+  ConversionTarget target(context);
+  target.addLegalDialect<arith::ArithDialect, cf::ControlFlowDialect,
+                         func::FuncDialect, LLVM::LLVMDialect>();
+  target.addIllegalDialect<k::R1kDialect>();
+  RewritePatternSet patterns(&context);
+  patterns.add<CallLowering, AppendLowering, RuntimeStepLowering,
+               LayerSkipLowering, FreshPrefillLowering>(&context, lowering);
+  if (failed(applyPartialConversion(run, target, std::move(patterns))))
+    return llvm::createStringError("the r1k steps did not lower to the host "
+                                   "program");
   // Folded constants and merged blocks make host.mlir readable.
   PassManager pm(&context);
   pm.addPass(createCanonicalizerPass());
@@ -536,6 +721,51 @@ llvm::Expected<OwningOpRef<ModuleOp>> mlir::r1::buildHostProgram(
   if (failed(verify(*host)) || failed(pm.run(*host)))
     return llvm::createStringError("the host program failed to verify");
   return host;
+}
+
+namespace {
+
+/// r1-opt's view of buildHostProgram: the r1k module becomes its host
+/// module, weight i at `weight-offsets`[i] (0 when not given).
+struct LowerToHostPass
+    : PassWrapper<LowerToHostPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(LowerToHostPass)
+  LowerToHostPass() = default;
+  LowerToHostPass(const LowerToHostPass &other) : PassWrapper(other) {}
+  StringRef getArgument() const override { return "r1k-to-host"; }
+  StringRef getDescription() const override {
+    return "Lower an r1k module to the host program that calls its kernels "
+           "(what model.so's r1_host_run runs)";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<arith::ArithDialect, cf::ControlFlowDialect,
+                    func::FuncDialect, LLVM::LLVMDialect>();
+  }
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    size_t weights = llvm::range_size(module.getOps<k::WeightOp>());
+    std::vector<std::pair<uint64_t, uint64_t>> ranges(weights);
+    for (size_t i = 0; i < weights && i < offsets.size(); ++i)
+      ranges[i].first = uint64_t(offsets[i]);
+    auto host = buildHostProgram(module, ranges);
+    if (!host) {
+      module.emitError() << llvm::toString(host.takeError());
+      return signalPassFailure();
+    }
+    module.getBody()->clear();
+    module.getBody()->getOperations().splice(
+        module.getBody()->end(), (*host)->getBody()->getOperations());
+    module.setSymName((*host).get().getSymName());
+  }
+  ListOption<int64_t> offsets{*this, "weight-offsets",
+                              llvm::cl::desc("each weight's offset in "
+                                             "weights.bin")};
+};
+
+} // namespace
+
+void mlir::r1::registerHostProgramPass() {
+  PassRegistration<LowerToHostPass>();
 }
 
 llvm::Error mlir::r1::emitHostObject(ModuleOp host, llvm::StringRef triple,

@@ -1,7 +1,7 @@
 //===- HostProgram.h - the kernel program as compiled host code -*- C++ -*-===//
 //
-// This file declares the host program: a KernelProgram's steps as the
-// function r1_host_run (runtime/r1host.h), built in the func, cf, arith
+// This file declares the host program: an r1k module's steps as the
+// function r1_host_run (runtime/r1host.h), converted to the func, cf, arith
 // and llvm dialects, then lowered by MLIR's conversions to the LLVM
 // dialect, translated to LLVM IR and compiled to an object file that the
 // target links into model.so beside its kernels.
@@ -27,12 +27,18 @@ namespace mlir::r1 {
 std::string hostLayout(const KernelProgram &program,
                        llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges);
 
-/// Builds r1_host_run for `program` in `context`; `weightRanges` are the
-/// (offset, bytes) of each weight in weights.bin. Fails on a call with more
-/// than 8 arguments or 4 dims, which its frame arrays do not hold.
+/// Lowers the r1k module `kernels` to r1_host_run: its r1k.forward's steps
+/// become, by MLIR's dialect conversion, the frame's hook calls (a kernel
+/// call fills one halide_buffer_t per view), memcpys (cache appends) and
+/// branches (layer skip, fresh prefill); `weightRanges` are the (offset,
+/// bytes) of each weight in weights.bin. Fails on a call with more than 8
+/// arguments or 4 dims, which its frame arrays do not hold.
 llvm::Expected<OwningOpRef<ModuleOp>>
-buildHostProgram(MLIRContext &context, const KernelProgram &program,
+buildHostProgram(ModuleOp kernels,
                  llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges);
+
+/// Registers r1-opt's --r1k-to-host: buildHostProgram on an r1k module.
+void registerHostProgramPass();
 
 /// Lowers `host` (in place) to the LLVM dialect, optimizes it and writes
 /// an object file for `triple` (position independent, for model.so).

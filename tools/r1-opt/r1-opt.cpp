@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/host/HostProgram.h"
 #include "ir/R1Dialect.h"
 #include "ir/r1k/R1kDialect.h"
 #include "passes/Passes.h"
@@ -41,6 +42,7 @@ int main(int argc, char **argv) {
                   mlir::LLVM::LLVMDialect>();
   mlir::r1::registerR1Passes();
   mlir::r1::registerDefaultPipeline();
+  mlir::r1::registerHostProgramPass();
   // The generic upstream passes people reach for beside ours.
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
