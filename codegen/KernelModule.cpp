@@ -447,7 +447,10 @@ FailureOr<OwningOpRef<ModuleOp>> mlir::r1::lowerToKernelModule(ModuleOp graph) {
   FailureOr<KernelProgram> program = lowerToKernels(graph);
   if (failed(program))
     return failure();
-  return buildKernelModule(graph, *program);
+  FailureOr<OwningOpRef<ModuleOp>> kernels = buildKernelModule(graph, *program);
+  if (failed(kernels) || failed(planBuffers(**kernels)))
+    return failure();
+  return kernels;
 }
 
 FailureOr<OwningOpRef<ModuleOp>>

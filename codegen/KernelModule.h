@@ -25,8 +25,14 @@ namespace mlir::r1 {
 FailureOr<OwningOpRef<ModuleOp>>
 buildKernelModule(ModuleOp graph, const KernelProgram &program);
 
-/// `graph`'s @forward (after the graph pipeline) as an r1k module.
+/// `graph`'s @forward (after the graph pipeline) as an r1k module, its
+/// buffers planned.
 FailureOr<OwningOpRef<ModuleOp>> lowerToKernelModule(ModuleOp graph);
+
+/// r1k-plan-buffers (codegen/PlanBuffers.cpp): maps the r1k module's slots
+/// onto as few as their lifetimes allow, renamed @s0, @s1, ...
+LogicalResult planBuffers(ModuleOp module);
+void registerPlanBuffersPass();
 
 /// Where readKernelModule puts each symbol of an r1k module: a buffer's
 /// kind and index, a kernel's index (equal declarations share one), a

@@ -165,7 +165,6 @@ public:
     while (program.rowwiseTail > 0 &&
            isRowwise(program.steps[program.rowwiseTail - 1]))
       --program.rowwiseTail;
-    assignSlots();
     return std::move(program);
   }
 
@@ -1875,75 +1874,6 @@ private:
       return failure();
     call(KernelSpec(kind, {}), std::move(inputs), slotArg(*out, {-*width}));
     return success();
-  }
-
-  // --- slot assignment -----------------------------------------------------
-
-  /// Linear scan: a virtual slot takes a free physical slot of its width and
-  /// type at its first step, and frees it after its last use. Ids,
-  /// positions and logits are never reused.
-  void assignSlots() {
-    std::vector<int64_t> lastUse(program.slots.size(), -1);
-    for (size_t i = 0; i < program.steps.size(); ++i)
-      for (int64_t *slot : reads(program.steps[i]))
-        lastUse[*slot] = int64_t(i);
-    std::vector<int64_t> physical(program.slots.size(), -1);
-    std::vector<ProgramSlot> slots;
-    std::multimap<std::tuple<int64_t, bool, bool, bool, bool>, int64_t> free;
-    auto pinned = [&](int64_t v) {
-      return v == program.idsSlot || v == program.positionsSlot ||
-             v == program.logitsSlot || v == program.classifier.hidden;
-    };
-    auto acquire = [&](int64_t v) {
-      if (physical[v] >= 0)
-        return;
-      auto key = std::make_tuple(program.slots[v].width, program.slots[v].isInt,
-                                 program.slots[v].context,
-                                 program.slots[v].square,
-                                 program.slots[v].cross);
-      auto it = pinned(v) ? free.end() : free.find(key);
-      if (it != free.end()) {
-        physical[v] = it->second;
-        free.erase(it);
-      } else {
-        physical[v] = int64_t(slots.size());
-        slots.push_back(program.slots[v]);
-      }
-    };
-    acquire(program.idsSlot);
-    acquire(program.positionsSlot);
-    auto release = [&](int64_t v, int64_t step) {
-      if (lastUse[v] != step || pinned(v) || physical[v] < 0)
-        return;
-      free.insert({{program.slots[v].width, program.slots[v].isInt,
-                    program.slots[v].context, program.slots[v].square,
-                    program.slots[v].cross},
-                   physical[v]});
-      physical[v] = -1 - physical[v]; // freed, remembered
-    };
-    for (size_t i = 0; i < program.steps.size(); ++i) {
-      ProgramStep &step = program.steps[i];
-      for (int64_t *slot : writes(step))
-        acquire(*slot);
-      // Inputs die after this step; outputs never share their buffers.
-      for (int64_t *slot : reads(step))
-        release(*slot, int64_t(i));
-    }
-    auto resolve = [&](int64_t v) {
-      return physical[v] >= 0 ? physical[v] : -1 - physical[v];
-    };
-    for (ProgramStep &step : program.steps) {
-      for (int64_t *slot : reads(step))
-        *slot = resolve(*slot);
-      for (int64_t *slot : writes(step))
-        *slot = resolve(*slot);
-    }
-    program.idsSlot = resolve(program.idsSlot);
-    program.positionsSlot = resolve(program.positionsSlot);
-    program.logitsSlot = resolve(program.logitsSlot);
-    if (program.classifier.hidden >= 0)
-      program.classifier.hidden = resolve(program.classifier.hidden);
-    program.slots = std::move(slots);
   }
 
   ModuleOp module;

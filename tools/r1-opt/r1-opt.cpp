@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/KernelModule.h"
 #include "codegen/host/HostProgram.h"
 #include "ir/R1Dialect.h"
 #include "ir/r1k/R1kDialect.h"
@@ -43,6 +44,7 @@ int main(int argc, char **argv) {
   mlir::r1::registerR1Passes();
   mlir::r1::registerDefaultPipeline();
   mlir::r1::registerHostProgramPass();
+  mlir::r1::registerPlanBuffersPass();
   // The generic upstream passes people reach for beside ours.
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
