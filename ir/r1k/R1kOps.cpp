@@ -11,7 +11,11 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <cmath>
+#include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::r1k;
@@ -75,9 +79,88 @@ LogicalResult checkRef(Operation *op, SymbolTableCollection &tables,
   return success();
 }
 
+/// Elements a weight holds in weights.bin: its shape's, with a panels16
+/// matrix's rows padded to a multiple of 16.
+std::optional<int64_t> storedElements(WeightOp weight) {
+  ArrayRef<int64_t> shape = weight.getShape();
+  int64_t elements = 1;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    int64_t extent = d;
+    if (weight.getLayout() == Layout::panels16 && i + 2 == shape.size())
+      extent = llvm::alignTo(d, 16);
+    if (llvm::MulOverflow(elements, extent, elements))
+      return std::nullopt;
+  }
+  return elements;
+}
+
+/// Checks that `view` names a buffer and fits it: its row dims are the
+/// buffer's (one per token for a token slot or a cache, one per context
+/// row for a context slot, two for a square slot, one of each for a cross
+/// slot, none for a weight) and its static dims hold at most the buffer's
+/// elements per row, so no kernel reads or writes past a buffer.
 LogicalResult checkView(Operation *op, SymbolTableCollection &tables,
                         ViewAttr view, StringRef field) {
-  return checkRef(op, tables, view.getBuffer(), Buffer, field);
+  if (failed(checkRef(op, tables, view.getBuffer(), Buffer, field)))
+    return failure();
+  Operation *buffer = tables.lookupNearestSymbolFrom(op, view.getBuffer());
+  int64_t elements = 1, rowDims = 0, contextDims = 0;
+  bool unitRows = true;
+  for (int64_t d : view.getDims()) {
+    int64_t factor = d;
+    if (d == -(int64_t(1) << 40)) {
+      ++contextDims;
+      factor = 1;
+    } else if (d < 0) {
+      ++rowDims;
+      factor = -d;
+      unitRows &= d == -1;
+    }
+    if (llvm::MulOverflow(elements, factor, elements))
+      return op->emitOpError() << "'" << field << "' views @"
+                               << view.getBuffer().getValue()
+                               << " with dims whose product overflows";
+  }
+  int64_t capacity = 0, wantRows = 0, wantContext = 0;
+  if (auto slot = dyn_cast<SlotOp>(buffer)) {
+    capacity = int64_t(slot.getWidth());
+    switch (slot.getRows()) {
+    case Rows::tokens:
+      wantRows = 1;
+      break;
+    case Rows::context: // its rows are the context's: -r dims count them
+      wantRows = 1;
+      break;
+    case Rows::square:
+      wantRows = 2;
+      break;
+    case Rows::cross:
+      wantRows = 1;
+      wantContext = 1;
+      break;
+    }
+  } else if (auto cache = dyn_cast<CacheOp>(buffer)) {
+    capacity = int64_t(cache.getWidth());
+    wantRows = 1;
+    if (!unitRows)
+      return op->emitOpError() << "'" << field << "' views cache @"
+                               << cache.getSymName()
+                               << " with a row dim other than -1 (its length)";
+  } else {
+    std::optional<int64_t> stored = storedElements(cast<WeightOp>(buffer));
+    capacity = stored ? *stored : std::numeric_limits<int64_t>::max();
+  }
+  if (rowDims != wantRows || contextDims != wantContext)
+    return op->emitOpError()
+           << "'" << field << "' views @" << view.getBuffer().getValue()
+           << " with " << rowDims << " row and " << contextDims
+           << " context dims; it has " << wantRows << " and " << wantContext;
+  if (elements > capacity)
+    return op->emitOpError()
+           << "'" << field << "' views " << elements << " elements"
+           << (wantRows ? " per row" : "") << " of @"
+           << view.getBuffer().getValue() << ", which holds " << capacity;
+  return success();
 }
 
 /// Every integer attribute of a kernel declaration is ≥ 0, those in
@@ -393,7 +476,8 @@ LogicalResult ExpertsOp::verifySymbolUses(SymbolTableCollection &tables) {
   for (auto [view, field] : {std::pair(getGate(), "gate"),
                              std::pair(getUp(), "up"),
                              std::pair(getDown(), "down")})
-    if (failed(checkRef(*this, tables, view.getBuffer(), Weight, field)))
+    if (failed(checkRef(*this, tables, view.getBuffer(), Weight, field)) ||
+        failed(checkView(*this, tables, view, field)))
       return failure();
   return success();
 }

@@ -155,6 +155,118 @@ r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 
 
 // -----
 
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @scores {width = 4 : i64, element = f32, rows = #r1k<rows square>}
+r1k.cache @c {width = 64 : i64, element = f32}
+r1k.weight @w {name = "w", sources = ["w"], shape = array<i64: 20, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.kernel.add @add
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  // expected-error @+1 {{'r1k.call' op 'inputs' views 128 elements per row of @x, which holds 64}}
+  r1k.call @add [#r1k.view<@x, [128, -1]>] -> #r1k.view<@x, [64, -1]>
+}
+
+// -----
+
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @scores {width = 4 : i64, element = f32, rows = #r1k<rows square>}
+r1k.cache @c {width = 64 : i64, element = f32}
+r1k.weight @w {name = "w", sources = ["w"], shape = array<i64: 20, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.kernel.add @add
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  // expected-error @+1 {{'r1k.call' op 'output' views 128 elements per row of @x, which holds 64}}
+  r1k.call @add [#r1k.view<@x, [64, -1]>] -> #r1k.view<@x, [16, 4, -2]>
+}
+
+// -----
+
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @scores {width = 4 : i64, element = f32, rows = #r1k<rows square>}
+r1k.cache @c {width = 64 : i64, element = f32}
+r1k.weight @w {name = "w", sources = ["w"], shape = array<i64: 20, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.kernel.add @add
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  // expected-error @+1 {{'r1k.call' op 'inputs' views @x with 0 row and 0 context dims; it has 1 and 0}}
+  r1k.call @add [#r1k.view<@x, [64]>] -> #r1k.view<@x, [64, -1]>
+}
+
+// -----
+
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @scores {width = 4 : i64, element = f32, rows = #r1k<rows square>}
+r1k.cache @c {width = 64 : i64, element = f32}
+r1k.weight @w {name = "w", sources = ["w"], shape = array<i64: 20, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.kernel.add @add
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  // expected-error @+1 {{'r1k.call' op 'inputs' views @scores with 1 row and 0 context dims; it has 2 and 0}}
+  r1k.call @add [#r1k.view<@scores, [4, -1]>] -> #r1k.view<@x, [64, -1]>
+}
+
+// -----
+
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @scores {width = 4 : i64, element = f32, rows = #r1k<rows square>}
+r1k.cache @c {width = 64 : i64, element = f32}
+r1k.weight @w {name = "w", sources = ["w"], shape = array<i64: 20, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.kernel.add @add
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  // expected-error @+1 {{'r1k.call' op 'inputs' views cache @c with a row dim other than -1 (its length)}}
+  r1k.call @add [#r1k.view<@c, [32, -2]>] -> #r1k.view<@x, [64, -1]>
+}
+
+// -----
+
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @scores {width = 4 : i64, element = f32, rows = #r1k<rows square>}
+r1k.cache @c {width = 64 : i64, element = f32}
+r1k.weight @w {name = "w", sources = ["w"], shape = array<i64: 20, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.kernel.add @add
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  // expected-error @+1 {{'r1k.call' op 'inputs' views 2112 elements of @w, which holds 2048}}
+  r1k.call @add [#r1k.view<@w, [16, 66, 2]>] -> #r1k.view<@x, [64, -1]>
+}
+
+// -----
+
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @scores {width = 4 : i64, element = f32, rows = #r1k<rows square>}
+r1k.cache @c {width = 64 : i64, element = f32}
+r1k.weight @w {name = "w", sources = ["w"], shape = array<i64: 20, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.kernel.add @add
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  // expected-error @+1 {{'r1k.call' op 'inputs' views @x with dims whose product overflows}}
+  r1k.call @add [#r1k.view<@x, [4294967296, 4294967296, -1]>] -> #r1k.view<@x, [64, -1]>
+}
+
+// -----
+
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @scores {width = 4 : i64, element = f32, rows = #r1k<rows square>}
+r1k.cache @c {width = 64 : i64, element = f32}
+r1k.weight @w {name = "w", sources = ["w"], shape = array<i64: 20, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.kernel.add @add
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  r1k.call @add [#r1k.view<@w, [16, 64, 2]>, #r1k.view<@scores, [2, -1, -2]>] -> #r1k.view<@x, [16, 4, -1]>
+}
+
+// -----
+
+
 // -----
 
 r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
