@@ -17,6 +17,7 @@
 
 #include "ir/r1k/R1kDialect.h.inc"
 #include "ir/r1k/R1kEnums.h.inc"
+#include "ir/r1k/R1kInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "ir/r1k/R1kAttrs.h.inc"

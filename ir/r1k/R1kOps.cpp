@@ -20,6 +20,8 @@
 using namespace mlir;
 using namespace mlir::r1k;
 
+#include "ir/r1k/R1kInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "ir/r1k/R1kOps.cpp.inc"
 
@@ -59,8 +61,7 @@ bool isKind(Operation *op, unsigned want) {
          ((want & Cache) && isa<CacheOp>(op)) ||
          ((want & Weight) && isa<WeightOp>(op)) ||
          ((want & State) && isa<StateOp>(op)) ||
-         ((want & Kernel) &&
-          op->getName().getStringRef().starts_with("r1k.kernel."));
+         ((want & Kernel) && isa<KernelInterface>(op));
 }
 
 /// Checks that `ref` (when present) names a symbol of kind `want`.
@@ -411,6 +412,12 @@ LogicalResult CallOp::verifySymbolUses(SymbolTableCollection &tables) {
                                               getOutput().getBuffer()))
     return emitOpError() << "writes @" << getOutput().getBuffer().getValue()
                          << ", which is not a slot";
+  auto kernel = cast<KernelInterface>(
+      tables.lookupNearestSymbolFrom(*this, getKernelAttr()));
+  if (int64_t(getInputs().size()) != kernel.getNumInputs())
+    return emitOpError() << "passes " << getInputs().size()
+                         << " inputs to @" << getKernel() << ", which takes "
+                         << kernel.getNumInputs();
   return success();
 }
 
@@ -473,6 +480,14 @@ LogicalResult ExpertsOp::verifySymbolUses(SymbolTableCollection &tables) {
                             std::pair(getDownKernelAttr(), "down_kernel")})
     if (failed(checkRef(*this, tables, ref, Kernel, field)))
       return failure();
+  // The runtime calls them as x·(gate, up) and then ·down.
+  for (auto [ref, inputs] : {std::pair(getGatedKernelAttr(), int64_t(3)),
+                             std::pair(getDownKernelAttr(), int64_t(2))}) {
+    auto kernel = cast<KernelInterface>(tables.lookupNearestSymbolFrom(*this, ref));
+    if (kernel.getNumInputs() != inputs)
+      return emitOpError() << "runs @" << ref.getValue() << " on " << inputs
+                           << " inputs; it takes " << kernel.getNumInputs();
+  }
   for (auto [view, field] : {std::pair(getGate(), "gate"),
                              std::pair(getUp(), "up"),
                              std::pair(getDown(), "down")})

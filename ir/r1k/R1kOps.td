@@ -4,6 +4,7 @@
 #define R1_IR_R1K_R1KOPS_TD
 
 include "ir/r1k/R1kAttrs.td"
+include "ir/r1k/R1kInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/IR/RegionKindInterface.td"
 
@@ -87,20 +88,27 @@ def R1k_WeightOp : R1k_Op<"weight", [Symbol]> {
 // Kernel declarations: one op per kind, the static parameters by name
 //===----------------------------------------------------------------------===//
 
-class R1k_KernelOp<string mnemonic, dag params, string sum, string desc = "">
-    : R1k_Op<"kernel." # mnemonic, [Symbol]> {
+/// `inputs`: the C++ expression of getNumInputs (the views a call passes
+/// before its output), which may read the op's attributes.
+class R1k_KernelOp<string mnemonic, dag params, string inputs, string sum,
+                   string desc = "">
+    : R1k_Op<"kernel." # mnemonic, [Symbol,
+        DeclareOpInterfaceMethods<R1k_KernelInterface>]> {
   let summary = sum;
   let description = desc;
   let arguments = !con((ins SymbolNameAttr:$sym_name), params);
   let assemblyFormat = "$sym_name attr-dict";
   let hasVerifier = 1;
+  let extraClassDefinition = [{
+    int64_t $cppClass::getNumInputs() { return }] # inputs # [{; }
+  }];
 }
 
 def R1k_EmbedKernelOp : R1k_KernelOp<"embed",
-    (ins I64Attr:$channels, I64Attr:$vocab),
+    (ins I64Attr:$channels, I64Attr:$vocab), "2",
     "out[n, channels] = table[ids[n]]">;
 def R1k_RmsNormKernelOp : R1k_KernelOp<"rms_norm",
-    (ins I64Attr:$channels, F64Attr:$eps),
+    (ins I64Attr:$channels, F64Attr:$eps), "2",
     "x / sqrt(mean(x²) + eps) · gain, per row">;
 
 def R1k_LinearEpilogueNone : I32EnumAttrCase<"none", 0>;
@@ -117,7 +125,7 @@ def R1k_LinearEpilogueAttr : EnumAttr<R1k_Dialect, R1k_LinearEpilogue, "epilogue
 def R1k_LinearKernelOp : R1k_KernelOp<"linear",
     (ins I64Attr:$n, I64Attr:$k, R1k_LinearEpilogueAttr:$epilogue,
          BoolAttr:$bias, OptionalAttr<F64Attr>:$rms_eps,
-         BoolAttr:$bf16_weights),
+         BoolAttr:$bf16_weights), "2 + (getEpilogue() == LinearEpilogue::none ? 0 : 1) + (getBias() ? 1 : 0)",
     "x·Wᵀ over packed weights, with an epilogue",
     [{
       out[m, n] = x[m, :]·W[n, :] (+ bias[n]); `residual`: + a second input
@@ -128,7 +136,7 @@ def R1k_LinearKernelOp : R1k_KernelOp<"linear",
     }]>;
 def R1k_RopeKernelOp : R1k_KernelOp<"rope",
     (ins I64Attr:$heads, I64Attr:$head_dim, I64Attr:$rotary_dim,
-         BoolAttr:$interleaved, F64Attr:$mscale, DenseF64ArrayAttr:$inv_freq),
+         BoolAttr:$interleaved, F64Attr:$mscale, DenseF64ArrayAttr:$inv_freq), "2",
     "rotary embedding of the first rotary_dim dims of each head",
     [{
       `inv_freq` holds rotary_dim / 2 frequencies (scaling applied);
@@ -136,72 +144,72 @@ def R1k_RopeKernelOp : R1k_KernelOp<"rope",
     }]>;
 def R1k_AttentionKernelOp : R1k_KernelOp<"attention",
     (ins I64Attr:$heads, I64Attr:$kv_heads, I64Attr:$head_dim,
-         I64Attr:$v_head_dim, BoolAttr:$causal, F64Attr:$scale),
+         I64Attr:$v_head_dim, BoolAttr:$causal, F64Attr:$scale), "3",
     "flash-style attention of the new rows over the cached keys and values",
     [{ GQA: query head h reads kv head h / (heads / kv_heads). }]>;
-def R1k_AddKernelOp : R1k_KernelOp<"add", (ins), "elementwise a + b">;
-def R1k_MulKernelOp : R1k_KernelOp<"mul", (ins), "elementwise a · b">;
-def R1k_SiluKernelOp : R1k_KernelOp<"silu", (ins), "elementwise x·sigmoid(x)">;
-def R1k_SwiGluKernelOp : R1k_KernelOp<"swiglu", (ins), "elementwise silu(a) · b">;
+def R1k_AddKernelOp : R1k_KernelOp<"add", (ins), "2", "elementwise a + b">;
+def R1k_MulKernelOp : R1k_KernelOp<"mul", (ins), "2", "elementwise a · b">;
+def R1k_SiluKernelOp : R1k_KernelOp<"silu", (ins), "1", "elementwise x·sigmoid(x)">;
+def R1k_SwiGluKernelOp : R1k_KernelOp<"swiglu", (ins), "2", "elementwise silu(a) · b">;
 def R1k_SliceKernelOp : R1k_KernelOp<"slice",
     (ins I64Attr:$inner, I64Attr:$axis, I64Attr:$outer, I64Attr:$start,
-         I64Attr:$size),
+         I64Attr:$size), "1",
     "a window [start, start + size) of one axis of [outer, axis, inner]">;
 def R1k_HeadMatmulKernelOp : R1k_KernelOp<"head_matmul",
-    (ins I64Attr:$heads, I64Attr:$in_dim, I64Attr:$out_dim),
+    (ins I64Attr:$heads, I64Attr:$in_dim, I64Attr:$out_dim), "2",
     "per head x[h]·W[h] (MLA absorption)">;
 def R1k_MlaAttentionKernelOp : R1k_KernelOp<"mla_attention",
     (ins I64Attr:$heads, I64Attr:$kv_lora_rank, I64Attr:$rope_dim,
-         BoolAttr:$causal, F64Attr:$scale),
+         BoolAttr:$causal, F64Attr:$scale), "4",
     "absorbed MLA over the latent and rope-key caches">;
 def R1k_GateScoreKernelOp : R1k_KernelOp<"gate_score",
-    (ins I64Attr:$hidden), "per row sigmoid(x·w): a layer-skip gate's score">;
+    (ins I64Attr:$hidden), "2", "per row sigmoid(x·w): a layer-skip gate's score">;
 def R1k_GateSelectKernelOp : R1k_KernelOp<"gate_select",
-    (ins I64Attr:$hidden, F64Attr:$threshold),
+    (ins I64Attr:$hidden, F64Attr:$threshold), "3",
     "per row the layer's output where the score ≥ threshold, else its input">;
 def R1k_ExpertCombineKernelOp : R1k_KernelOp<"expert_combine",
-    (ins I64Attr:$top_k, I64Attr:$hidden, BoolAttr:$has_base),
+    (ins I64Attr:$top_k, I64Attr:$hidden, BoolAttr:$has_base), "2 + (getHasBase() ? 1 : 0)",
     "base + Σ_j weight[j] · y[j] over a row's top_k expert outputs">;
 def R1k_ConcatKernelOp : R1k_KernelOp<"concat",
-    (ins I64Attr:$inner, I64Attr:$outer, DenseI64ArrayAttr:$axes),
+    (ins I64Attr:$inner, I64Attr:$outer, DenseI64ArrayAttr:$axes), "int64_t(getAxes().size())",
     "inputs [outer, axes[i], inner] joined along the middle axis">;
 def R1k_RepeatKernelOp : R1k_KernelOp<"repeat",
-    (ins I64Attr:$inner, I64Attr:$axis, I64Attr:$outer, I64Attr:$count),
+    (ins I64Attr:$inner, I64Attr:$axis, I64Attr:$outer, I64Attr:$count), "1",
     "each slice of the middle axis `count` times (repeat_interleave)">;
 def R1k_LshHashKernelOp : R1k_KernelOp<"lsh_hash",
     (ins I64Attr:$heads, I64Attr:$head_dim, I64Attr:$rounds,
-         I64Attr:$buckets, DenseF64ArrayAttr:$rotations),
+         I64Attr:$buckets, DenseF64ArrayAttr:$rotations), "1",
     "per row, round and head the first argmax of [x·Rot, -x·Rot] (i32)",
     [{ `rotations` is [rounds][heads][head_dim][buckets / 2]. }]>;
 def R1k_L2NormalizeKernelOp : R1k_KernelOp<"l2_normalize",
-    (ins I64Attr:$heads, I64Attr:$head_dim),
+    (ins I64Attr:$heads, I64Attr:$head_dim), "1",
     "each head's row / max(|row|, 1e-6)">;
 def R1k_LshAttentionKernelOp : R1k_KernelOp<"lsh_attention",
     (ins I64Attr:$heads, I64Attr:$head_dim, I64Attr:$rounds, I64Attr:$chunk,
-         I64Attr:$before, I64Attr:$after, BoolAttr:$causal, F64Attr:$scale),
+         I64Attr:$before, I64Attr:$after, BoolAttr:$causal, F64Attr:$scale), "5",
     "per round each new row attends within its sorted chunk window",
     [{
       Per (round, head) row head_dim + 1 values: the mix, then its
       logsumexp; `before` / `after` neighbour chunks.
     }]>;
 def R1k_MergeRoundsKernelOp : R1k_KernelOp<"merge_rounds",
-    (ins I64Attr:$heads, I64Attr:$head_dim, I64Attr:$rounds),
+    (ins I64Attr:$heads, I64Attr:$head_dim, I64Attr:$rounds), "1",
     "Σ_r softmax_r(logsumexp) · mix">;
 def R1k_ExpertAccumulateKernelOp : R1k_KernelOp<"expert_accumulate",
     (ins I64Attr:$top_k, I64Attr:$hidden, I64Attr:$expert,
-         BoolAttr:$has_base),
+         BoolAttr:$has_base), "3 + (getHasBase() ? 1 : 0)",
     "base + y · (the row's weight for `expert`, 0 if not chosen)">;
-def R1k_SwapOuterKernelOp : R1k_KernelOp<"swap_outer", (ins),
+def R1k_SwapOuterKernelOp : R1k_KernelOp<"swap_outer", (ins), "1",
     "out(x, y, z) = in(x, z, y)">;
 def R1k_RepeatOuterKernelOp : R1k_KernelOp<"repeat_outer",
-    (ins I64Attr:$count), "out(x, y, z) = in(x, y, z / count)">;
+    (ins I64Attr:$count), "1", "out(x, y, z) = in(x, y, z / count)">;
 def R1k_BatchMatmulKernelOp : R1k_KernelOp<"batch_matmul",
-    (ins BoolAttr:$transpose_rhs), "per z a[M, K]·b[K, N] (or b[N, K]ᵀ)">;
-def R1k_ScaleKernelOp : R1k_KernelOp<"scale", (ins F64Attr:$factor),
+    (ins BoolAttr:$transpose_rhs), "2", "per z a[M, K]·b[K, N] (or b[N, K]ᵀ)">;
+def R1k_ScaleKernelOp : R1k_KernelOp<"scale", (ins F64Attr:$factor), "1",
     "elementwise x · factor">;
-def R1k_CausalMaskKernelOp : R1k_KernelOp<"causal_mask", (ins),
+def R1k_CausalMaskKernelOp : R1k_KernelOp<"causal_mask", (ins), "1",
     "scores with key > query + (keys - queries) set to the lowest float">;
-def R1k_SoftmaxKernelOp : R1k_KernelOp<"softmax", (ins),
+def R1k_SoftmaxKernelOp : R1k_KernelOp<"softmax", (ins), "1",
     "softmax along the innermost dim">;
 
 //===----------------------------------------------------------------------===//

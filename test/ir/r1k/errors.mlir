@@ -303,3 +303,55 @@ r1k.encode [#r1k.image_encoder<channels = 3, height = 16, width = 16, patch = 5,
 r1k.fresh_prefill min_rows(0) {
 } else {
 }
+
+// -----
+
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @idx {width = 2 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @out {width = 128 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.weight @e {name = "e", sources = ["e0", "e1"], shape = array<i64: 2, 64, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.weight @b {name = "b", sources = ["b"], shape = array<i64: 64>, derive = [], storage = f32, layout = #r1k<layout plain>}
+r1k.kernel.add @add
+r1k.kernel.linear @plain {n = 64 : i64, k = 64 : i64, epilogue = #r1k<epilogue none>, bias = false, bf16_weights = false}
+r1k.kernel.linear @biased {n = 64 : i64, k = 64 : i64, epilogue = #r1k<epilogue residual>, bias = true, bf16_weights = false}
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  // expected-error @+1 {{'r1k.call' op passes 1 inputs to @add, which takes 2}}
+  r1k.call @add [#r1k.view<@x, [64, -1]>] -> #r1k.view<@x, [64, -1]>
+}
+
+// -----
+
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @idx {width = 2 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @out {width = 128 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.weight @e {name = "e", sources = ["e0", "e1"], shape = array<i64: 2, 64, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.weight @b {name = "b", sources = ["b"], shape = array<i64: 64>, derive = [], storage = f32, layout = #r1k<layout plain>}
+r1k.kernel.add @add
+r1k.kernel.linear @plain {n = 64 : i64, k = 64 : i64, epilogue = #r1k<epilogue none>, bias = false, bf16_weights = false}
+r1k.kernel.linear @biased {n = 64 : i64, k = 64 : i64, epilogue = #r1k<epilogue residual>, bias = true, bf16_weights = false}
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  // A residual linear with a bias takes x, W, bias and the residual.
+  // expected-error @+1 {{'r1k.call' op passes 3 inputs to @biased, which takes 4}}
+  r1k.call @biased [#r1k.view<@x, [64, -1]>, #r1k.view<@e, [16, 64, 4]>, #r1k.view<@b, [64]>] -> #r1k.view<@x, [64, -1]>
+}
+
+// -----
+
+r1k.slot @ids {width = 1 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @logits {width = 256 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @x {width = 64 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.slot @idx {width = 2 : i64, element = i32, rows = #r1k<rows tokens>}
+r1k.slot @out {width = 128 : i64, element = f32, rows = #r1k<rows tokens>}
+r1k.weight @e {name = "e", sources = ["e0", "e1"], shape = array<i64: 2, 64, 64>, derive = [], storage = f32, layout = #r1k<layout panels16>}
+r1k.weight @b {name = "b", sources = ["b"], shape = array<i64: 64>, derive = [], storage = f32, layout = #r1k<layout plain>}
+r1k.kernel.add @add
+r1k.kernel.linear @plain {n = 64 : i64, k = 64 : i64, epilogue = #r1k<epilogue none>, bias = false, bf16_weights = false}
+r1k.kernel.linear @biased {n = 64 : i64, k = 64 : i64, epilogue = #r1k<epilogue residual>, bias = true, bf16_weights = false}
+r1k.forward attributes {ids = @ids, positions = @ids, logits = @logits, vocab = 256 : i64, context_length = 512 : i64, rowwise_from = 0 : i64} {
+  // expected-error @+1 {{'r1k.experts' op runs @plain on 3 inputs; it takes 2}}
+  r1k.experts @x, @idx -> @out {experts = 2 : i64, top_k = 2 : i64, intermediate = 64 : i64, hidden = 64 : i64, gated_kernel = @plain, down_kernel = @plain, gate = #r1k.view<@e, [16, 64, 4]>, up = #r1k.view<@e, [16, 64, 4]>, down = #r1k.view<@e, [16, 64, 4]>}
+}

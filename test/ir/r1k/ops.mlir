@@ -44,6 +44,7 @@ r1k.kernel.rms_norm @k_norm {channels = 64 : i64, eps = 1.000000e-06 : f64}
 // CHECK: r1k.kernel.linear @k_linear {bf16_weights = false, bias = false, epilogue = #r1k<epilogue gated>, k = 64 : i64, n = 64 : i64, rms_eps = 9.9999999999999995E-7 : f64}
 // CHECK: r1k.kernel.add @k_add{{$}}
 r1k.kernel.linear @k_linear {n = 64 : i64, k = 64 : i64, epilogue = #r1k<epilogue gated>, bias = false, rms_eps = 1.0e-6 : f64, bf16_weights = false}
+r1k.kernel.linear @k_down {n = 64 : i64, k = 64 : i64, epilogue = #r1k<epilogue none>, bias = false, bf16_weights = false}
 r1k.kernel.rope @k_rope {heads = 4 : i64, head_dim = 16 : i64, rotary_dim = 4 : i64, interleaved = false, mscale = 1.0 : f64, inv_freq = array<f64: 1.0, 0.01>}
 r1k.kernel.attention @k_attn {heads = 4 : i64, kv_heads = 2 : i64, head_dim = 16 : i64, v_head_dim = 16 : i64, causal = true, scale = 0.25 : f64}
 r1k.kernel.add @k_add {}
@@ -96,7 +97,7 @@ r1k.forward attributes {ids = @ids, positions = @positions, logits = @logits, vo
   // CHECK: r1k.route @rlogits -> @rweights, @rindices {experts = 8 : i64, groups = 2 : i64, normalize = true, scaling = 2.500000e+00 : f64, scoring = "sigmoid", top_k = 2 : i64, topk_groups = 1 : i64}
   r1k.route @rlogits -> @rweights, @rindices {scoring = "sigmoid", experts = 8 : i64, groups = 2 : i64, topk_groups = 1 : i64, top_k = 2 : i64, normalize = true, scaling = 2.5 : f64}
   // CHECK: r1k.experts @x, @rindices -> @eout
-  r1k.experts @x, @rindices -> @eout {experts = 2 : i64, top_k = 2 : i64, intermediate = 64 : i64, hidden = 64 : i64, gated_kernel = @k_linear, down_kernel = @k_linear, gate = #r1k.view<@experts, [16, 64, 4]>, up = #r1k.view<@experts, [16, 64, 4]>, down = #r1k.view<@experts, [16, 64, 4]>}
+  r1k.experts @x, @rindices -> @eout {experts = 2 : i64, top_k = 2 : i64, intermediate = 64 : i64, hidden = 64 : i64, gated_kernel = @k_linear, down_kernel = @k_down, gate = #r1k.view<@experts, [16, 64, 4]>, up = #r1k.view<@experts, [16, 64, 4]>, down = #r1k.view<@experts, [16, 64, 4]>}
   // CHECK: r1k.memory_read @x, @y -> @x {keys = @keys, top_k = 4 : i64, values = @values}
   r1k.memory_read @x, @y -> @x {keys = @keys, values = @values, top_k = 4 : i64}
   // CHECK: r1k.memory_record @x {decay = 9.000000e-01 : f64, keys = @keys, values = @values}
