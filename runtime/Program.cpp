@@ -2,7 +2,7 @@
 //
 // This file implements parseProgram: read each record, then check that every
 // reference resolves and every buffer an argument describes fits the slot,
-// weight or cache it views.
+// weight or cache it views; and printProgram, its inverse.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,8 +14,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <tuple>
 
 namespace r1rt {
 namespace {
@@ -123,8 +125,11 @@ private:
         return false;
       program.target = std::string(f[1]);
       if (f[2] != "-")
-        for (std::string_view feature : split(f[2], ','))
+        for (std::string_view feature : split(f[2], ',')) {
+          if (feature.empty())
+            return fail("names an empty CPU feature (no features is '-')");
           program.features.emplace_back(feature);
+        }
       return true;
     }
     if (kind == "file") {
@@ -580,6 +585,228 @@ bool verifyFile(const FileCheck &check, const uint8_t *data, uint64_t bytes,
     return false;
   }
   return true;
+}
+
+namespace {
+
+/// One record of program.txt: its kind, then each field after a space; the
+/// newline when the statement ends.
+class Record {
+public:
+  Record(std::string &text, std::string_view kind) : text(text) {
+    text += kind;
+  }
+  ~Record() { text += '\n'; }
+  Record &operator<<(std::string_view field) {
+    text += ' ';
+    text += field;
+    return *this;
+  }
+  Record &operator<<(int64_t value) { return *this << std::to_string(value); }
+  Record &operator<<(uint64_t value) { return *this << std::to_string(value); }
+  /// 9 significant digits read back as the same float (and are what r1c
+  /// has always written).
+  Record &operator<<(float value) {
+    char digits[32];
+    std::snprintf(digits, sizeof(digits), "%.9g", double(value));
+    return *this << std::string_view(digits);
+  }
+
+private:
+  std::string &text;
+};
+
+/// An argument: s|w|c, its index, ':' and its dims joined by commas.
+std::string argText(const Arg &arg) {
+  static const char source[] = {'s', 'w', 'c'};
+  std::string text = source[int(arg.source)] + std::to_string(arg.index) + ":";
+  for (size_t i = 0; i < arg.dims.size(); ++i)
+    text += (i ? "," : "") + std::to_string(arg.dims[i]);
+  return text;
+}
+
+std::string joined(const std::vector<std::string> &items, const char *none) {
+  if (items.empty())
+    return none;
+  std::string text;
+  for (size_t i = 0; i < items.size(); ++i)
+    text += (i ? "," : "") + items[i];
+  return text;
+}
+
+} // namespace
+
+std::string printProgram(const Program &p) {
+  std::string text;
+  Record(text, "r1-program") << kProgramVersion;
+  Record(text, "target") << p.target << joined(p.features, "-");
+  for (const FileCheck &file : p.files)
+    Record(text, "file") << file.name << file.bytes << file.digest;
+  Record(text, "vocab") << p.vocab;
+  Record(text, "context") << p.context;
+  for (const Program::Slot &slot : p.slots) {
+    Record record(text, "slot");
+    record << slot.width << (slot.isInt ? "i32" : "f32");
+    if (slot.context)
+      record << "context";
+    if (slot.square)
+      record << "square";
+    if (slot.cross)
+      record << "cross";
+  }
+  for (const Program::Cache &cache : p.caches)
+    Record(text, "cache") << cache.width << (cache.isInt ? "i32" : "f32");
+  for (const Program::Weight &w : p.weights) {
+    Record record(text, "weight");
+    record << w.offset << w.bytes;
+    if (w.bf16)
+      record << "bf16";
+  }
+  for (const std::string &kernel : p.kernels)
+    Record(text, "kernel") << kernel;
+  for (const Program::Encoder &e : p.encoders) {
+    Record record(text, "encoder");
+    if (e.image)
+      record << "image" << e.channels << e.height << e.width << e.patch
+             << e.position;
+    else
+      record << "audio" << e.length << e.hop;
+    record << e.embed << e.bias << e.normWeight << e.normBias << e.eps;
+  }
+  for (const Program::State &state : p.states)
+    Record(text, "state") << state.initial << state.rows << state.width;
+  Record(text, "ids") << p.ids;
+  Record(text, "positions") << p.positions;
+  Record(text, "logits") << p.logits;
+  if (p.replay)
+    Record(text, "replay");
+  if (const Program::Classifier &c = p.classifier; c.labels)
+    Record(text, "classify") << c.hidden << c.weight << c.bias << c.labels
+                             << (c.mean ? "mean" : "last");
+  for (const Step &step : p.steps) {
+    switch (step.kind) {
+    case Step::Kind::Encode:
+      Record(text, "encode") << step.slot;
+      break;
+    case Step::Kind::Route: {
+      const Route &r = step.route;
+      Record(text, "route")
+          << r.logits << r.bias << r.weights << r.indices
+          << (r.sigmoid ? "sigmoid" : "softmax") << r.experts << r.groups
+          << r.topkGroups << r.topK << int64_t(r.normalize) << r.scaling;
+      break;
+    }
+    case Step::Kind::Experts: {
+      const Experts &e = step.experts;
+      Record(text, "experts")
+          << e.experts << e.topK << e.intermediate << e.hidden << e.input
+          << e.indices << e.output << e.gatedKernel << e.downKernel
+          << argText(e.gate) << argText(e.up) << argText(e.down);
+      break;
+    }
+    case Step::Kind::MemoryRead: {
+      const Memory &m = step.memory;
+      Record(text, "memread")
+          << m.input << m.gate << m.keys << m.values << m.output << m.topK;
+      break;
+    }
+    case Step::Kind::MemoryRecord: {
+      const Memory &m = step.memory;
+      Record(text, "memrecord") << m.input << m.keys << m.values << m.decay;
+      break;
+    }
+    case Step::Kind::LshSort: {
+      const LshSort &l = step.lshSort;
+      Record(text, "lshsort") << l.buckets << l.sorted << l.rank << l.count;
+      break;
+    }
+    }
+  }
+  return text;
+}
+
+bool operator==(const Arg &a, const Arg &b) {
+  return std::tie(a.source, a.index, a.dims) ==
+         std::tie(b.source, b.index, b.dims);
+}
+
+bool operator==(const Route &a, const Route &b) {
+  return std::tie(a.logits, a.bias, a.weights, a.indices, a.sigmoid, a.experts,
+                  a.groups, a.topkGroups, a.topK, a.normalize, a.scaling) ==
+         std::tie(b.logits, b.bias, b.weights, b.indices, b.sigmoid, b.experts,
+                  b.groups, b.topkGroups, b.topK, b.normalize, b.scaling);
+}
+
+bool operator==(const Experts &a, const Experts &b) {
+  return std::tie(a.experts, a.topK, a.intermediate, a.hidden, a.input,
+                  a.indices, a.output, a.gatedKernel, a.downKernel, a.gate,
+                  a.up, a.down) == std::tie(b.experts, b.topK, b.intermediate,
+                                            b.hidden, b.input, b.indices,
+                                            b.output, b.gatedKernel,
+                                            b.downKernel, b.gate, b.up, b.down);
+}
+
+bool operator==(const Memory &a, const Memory &b) {
+  return std::tie(a.input, a.gate, a.keys, a.values, a.output, a.topK,
+                  a.decay) ==
+         std::tie(b.input, b.gate, b.keys, b.values, b.output, b.topK, b.decay);
+}
+
+bool operator==(const LshSort &a, const LshSort &b) {
+  return std::tie(a.buckets, a.sorted, a.rank, a.count) ==
+         std::tie(b.buckets, b.sorted, b.rank, b.count);
+}
+
+bool operator==(const Step &a, const Step &b) {
+  return std::tie(a.kind, a.slot, a.route, a.experts, a.memory, a.lshSort) ==
+         std::tie(b.kind, b.slot, b.route, b.experts, b.memory, b.lshSort);
+}
+
+bool operator==(const FileCheck &a, const FileCheck &b) {
+  return std::tie(a.name, a.bytes, a.digest) ==
+         std::tie(b.name, b.bytes, b.digest);
+}
+
+bool operator==(const Program::Slot &a, const Program::Slot &b) {
+  return std::tie(a.width, a.isInt, a.context, a.square, a.cross) ==
+         std::tie(b.width, b.isInt, b.context, b.square, b.cross);
+}
+
+bool operator==(const Program::Encoder &a, const Program::Encoder &b) {
+  return std::tie(a.image, a.channels, a.height, a.width, a.patch, a.position,
+                  a.length, a.hop, a.embed, a.bias, a.normWeight, a.normBias,
+                  a.eps) == std::tie(b.image, b.channels, b.height, b.width,
+                                     b.patch, b.position, b.length, b.hop,
+                                     b.embed, b.bias, b.normWeight, b.normBias,
+                                     b.eps);
+}
+
+bool operator==(const Program::Cache &a, const Program::Cache &b) {
+  return std::tie(a.width, a.isInt) == std::tie(b.width, b.isInt);
+}
+
+bool operator==(const Program::State &a, const Program::State &b) {
+  return std::tie(a.initial, a.rows, a.width) ==
+         std::tie(b.initial, b.rows, b.width);
+}
+
+bool operator==(const Program::Weight &a, const Program::Weight &b) {
+  return std::tie(a.offset, a.bytes, a.bf16) ==
+         std::tie(b.offset, b.bytes, b.bf16);
+}
+
+bool operator==(const Program::Classifier &a, const Program::Classifier &b) {
+  return std::tie(a.hidden, a.weight, a.bias, a.labels, a.mean) ==
+         std::tie(b.hidden, b.weight, b.bias, b.labels, b.mean);
+}
+
+bool operator==(const Program &a, const Program &b) {
+  return std::tie(a.target, a.features, a.files, a.vocab, a.context, a.encoders,
+                  a.slots, a.caches, a.states, a.weights, a.kernels, a.ids,
+                  a.positions, a.logits, a.replay, a.classifier, a.steps) ==
+         std::tie(b.target, b.features, b.files, b.vocab, b.context, b.encoders,
+                  b.slots, b.caches, b.states, b.weights, b.kernels, b.ids,
+                  b.positions, b.logits, b.replay, b.classifier, b.steps);
 }
 
 std::string hostLayout(const Program &program) {

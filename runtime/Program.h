@@ -63,6 +63,8 @@
 // call's tokens, or the encoder context's rows for a context slot); for a
 // cache, -1 is its filled length.
 //
+// This header is the one definition of that format: r1c fills a Program
+// and writes it with printProgram, the runtime reads it with parseProgram.
 // parseProgram validates every index, width and dim product, so a hostile
 // program can only be refused, never make the runtime read out of bounds.
 // The kernel calls, cache appends and branches are model.so's; the runtime
@@ -180,6 +182,29 @@ struct Program {
 /// Parses and validates `text`; on failure returns false with a message
 /// naming the line.
 bool parseProgram(std::string_view text, Program &program, std::string &error);
+
+/// The text of `program` (what r1c writes as program.txt): the records in
+/// the order above, the header first and the runtime steps last; floats
+/// with 9 significant digits, so they read back as the same float. Of a
+/// program parseProgram accepted, parseProgram reads back an equal one.
+std::string printProgram(const Program &program);
+
+/// Field-by-field equality (of the runtime steps, every member, not only
+/// those of the step's kind: the parser leaves the others zero).
+bool operator==(const Arg &a, const Arg &b);
+bool operator==(const Route &a, const Route &b);
+bool operator==(const Experts &a, const Experts &b);
+bool operator==(const Memory &a, const Memory &b);
+bool operator==(const LshSort &a, const LshSort &b);
+bool operator==(const Step &a, const Step &b);
+bool operator==(const FileCheck &a, const FileCheck &b);
+bool operator==(const Program::Slot &a, const Program::Slot &b);
+bool operator==(const Program::Encoder &a, const Program::Encoder &b);
+bool operator==(const Program::Cache &a, const Program::Cache &b);
+bool operator==(const Program::State &a, const Program::State &b);
+bool operator==(const Program::Weight &a, const Program::Weight &b);
+bool operator==(const Program::Classifier &a, const Program::Classifier &b);
+bool operator==(const Program &a, const Program &b);
 
 /// Checks `bytes` bytes at `data` against the file record `check`: the size
 /// first, then, with `digest`, the digest (hashed on every core). False with

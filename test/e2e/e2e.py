@@ -5,7 +5,8 @@ and compare with the PyTorch reference (test/reference/r1_reference.py).
     e2e.py FAMILY|CHECKPOINT_DIR WORKDIR [--bin DIR] [--dtype bf16] [--fp8]
            [--prompt N] [-n N] [--features LIST] [--r1c-flag FLAG]...
 
-Checks, printing one "ok:" line each:
+Checks that program.txt prints back byte for byte through the runtime's
+schema (r1rt-reprint-program), then, printing one "ok:" line each:
   * logits at every position (prompt, then each generated token) within
     1e-4 of the reference logits' range (f32 compute on both sides);
   * the greedy tokens over -n decode steps are identical, also when the
@@ -78,6 +79,12 @@ def main():
             flags += ["--features", args.features]
         run([sys.executable, MKCKPT, args.family, ckpt, "--seed", str(args.seed)] + flags)
     run([os.path.join(args.bin, "r1c"), ckpt, "-o", art, "-q"] + args.r1c_flag)
+    # program.txt is the runtime schema's text (runtime/Program.h): parsed
+    # and printed again, it is the same bytes.
+    program = os.path.join(art, "program.txt")
+    reprinted = run([os.path.join(args.bin, "r1rt-reprint-program"), program])
+    if reprinted != open(program).read():
+        sys.exit(f"FAILED: {program} is not what printProgram writes for it")
 
     import json
     config = json.load(open(os.path.join(ckpt, "config.json")))

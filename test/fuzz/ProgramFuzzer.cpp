@@ -1,8 +1,9 @@
 //===- ProgramFuzzer.cpp - program.txt on arbitrary bytes -----------------===//
 //
 // The input is an artifact's program.txt. parseProgram must refuse it with a
-// one-line message naming the file, or accept it; an accepted program then
-// goes the loader's way: written beside a real artifact's model.so and
+// one-line message naming the file, or accept it; an accepted program must
+// print (printProgram) as a text that parses back to it, and then goes the
+// loader's way: written beside a real artifact's model.so and
 // weights.bin (fixtures compiled by make_seeds.py, or $R1_FUZZ_ARTIFACTS;
 // the one whose weights.bin has the size the program names), opened with
 // r1rt_open (sizes checked, checksums not: a fuzzer cannot forge SHA-256),
@@ -173,6 +174,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   if (r1rt::hostLayout(program).find('\n') != std::string::npos)
+    std::abort();
+  // The writer is the parser's inverse: an accepted program prints as a
+  // text that parses back to it, and prints the same again.
+  std::string printed = r1rt::printProgram(program);
+  r1rt::Program again;
+  if (!r1rt::parseProgram(printed, again, error) || !(again == program) ||
+      r1rt::printProgram(again) != printed)
     std::abort();
   if (!artifacts.empty())
     run(text, program);

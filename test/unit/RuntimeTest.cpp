@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -432,6 +433,82 @@ TEST(HostLayout, NamesWhatTheHostProgramIndexes) {
   EXPECT_EQ(hostLayout(parsed(hostStepsProgram())),
             "r1-host 1 slots 1i,1i,16,4,2,2i,16,16,32 caches - weights "
             "0+16,64+4096,4160+1024,5184+1024,6208+192 kernels 2 steps 4");
+}
+
+TEST(Program, RefusesAnEmptyFeature) {
+  EXPECT_EQ(parseError(replaced("avx2,fma", "avx2,,fma")),
+            "program.txt:2: names an empty CPU feature (no features is '-')");
+  EXPECT_EQ(parseError(replaced("avx2,fma", "")),
+            "program.txt:2: names an empty CPU feature (no features is '-')");
+}
+
+/// validProgram with an image and an audio encoder, in the order
+/// printProgram writes its records (encoders after the kernels) and its
+/// epsilons as it writes floats.
+std::string encodersInOrder() {
+  return replacedIn(encoderProgram(""), "ids 0\n",
+                    "encoder image 1 2 2 1 4 2 3 5 6 9.99999975e-06\n"
+                    "encoder audio 1 1 2 3 5 6 0.5\n"
+                    "ids 0\n");
+}
+
+/// `text` parsed, printed and parsed again: equal programs.
+void expectReadsBack(const std::string &text) {
+  Program program = parsed(text);
+  Program again = parsed(printProgram(program));
+  EXPECT_TRUE(again == program) << text << "printed as\n"
+                                << printProgram(program);
+}
+
+TEST(ProgramText, PrintsTheTextItParsed) {
+  // The text r1c writes: the records in printProgram's order, floats with
+  // 9 significant digits. Such a text prints back byte for byte.
+  std::string plain = replacedIn(validProgram(), "slot 16 f32\n",
+                                 "slot 16 f32\nslot 4 f32 square\n"
+                                 "slot 4 f32 cross\n") +
+                      "replay\n";
+  std::string bf16 =
+      replacedIn(validProgram(), "weight 512 512\n", "weight 512 256 bf16\n");
+  std::string steps = replacedIn(hostStepsProgram(), "memrecord 6 0 1 0.9\n",
+                                 "memrecord 6 0 1 0.899999976\n");
+  for (const std::string &text : {validProgram(), plain, bf16, steps,
+                                  lshSortProgram(), encodersInOrder()}) {
+    EXPECT_EQ(printProgram(parsed(text)), text);
+    expectReadsBack(text);
+  }
+}
+
+TEST(ProgramText, ReadsBackWhatItPrints) {
+  // Records in another order, floats in other spellings and integers with
+  // leading zeros print differently, and parse back to the same program.
+  std::string spelled = replacedIn(hostStepsProgram(), "sigmoid 4 2 1 2 1 2.5",
+                                   "sigmoid 4 2 1 2 7 0.25e1");
+  for (const std::string &text :
+       {encoderProgram(kImage), encoderProgram(kImage, true),
+        hostStepsProgram(), replaced("vocab 16", "vocab 016"), spelled})
+    expectReadsBack(text);
+  EXPECT_NE(printProgram(parsed(spelled)).find("sigmoid 4 2 1 2 1 2.5\n"),
+            std::string::npos);
+
+  // Changed fields reach the text: the printed program parses back to the
+  // changed one, its floats exactly.
+  Program program = parsed(hostStepsProgram());
+  program.steps[0].route.scaling = std::nextafter(2.5f, 3.0f);
+  program.steps[3].memory.decay = 0.1f;
+  program.classifier.mean = true;
+  program.features = {"avx2", "fma"};
+  program.steps[1].experts.gate.dims = {16, 4, 4};
+  Program again;
+  std::string error;
+  ASSERT_TRUE(parseProgram(printProgram(program), again, error)) << error;
+  EXPECT_TRUE(again == program) << printProgram(program);
+  Program image = parsed(encodersInOrder());
+  image.encoders[0].eps = 1e-6f;
+  image.encoders[1].eps = std::nextafter(1.0f, 0.0f);
+  ASSERT_TRUE(parseProgram(printProgram(image), again, error)) << error;
+  EXPECT_TRUE(again == image) << printProgram(image);
+  // And equality sees each of those changes.
+  EXPECT_FALSE(again == parsed(encodersInOrder()));
 }
 
 /// An executable's image as checkEmbeddedFiles sees it: a table of
