@@ -192,11 +192,8 @@ private:
   ::r1rt::DigestStream digest;
 };
 
-struct FileEntry {
-  std::string name;
-  uint64_t bytes;
-  std::string digest; // runtime/Digest.h
-};
+/// A file of the artifact, its size and digest: program.txt's file record.
+using FileEntry = ::r1rt::FileCheck;
 
 /// values · scale of their block, matrix by matrix of a [.., N, K] stack.
 LogicalResult dequantizeBlocks(Location loc, const ProgramWeight &weight,
@@ -536,19 +533,14 @@ mlir::r1::writeArtifact(ModuleOp module, ModuleOp graph,
   if (failed(digestFile(module, tmp, "model.so", files)))
     return failure();
 
-  // The program names the files it runs with, so the runtime checks them
-  // without reading the manifest.
-  std::string programText;
-  llvm::raw_string_ostream programStream(programText);
-  programStream << "r1-program " << kArtifactFormatVersion << "\n"
-                << "target " << target.name() << " "
-                << llvm::join(target.requiredFeatures(), ",") << "\n";
-  for (const FileEntry &f : files)
-    programStream << "file " << f.name << " " << f.bytes << " " << f.digest
-                  << "\n";
-  printProgram(*program, ranges, programStream);
-  if (failed(writeTextFile(module, tmp, "program.txt", programStream.str(),
-                           files)))
+  // program.txt in the runtime's schema. It names the files it runs with,
+  // so the runtime checks them without reading the manifest.
+  ::r1rt::Program description = describeProgram(*program, ranges);
+  description.target = target.name();
+  description.features = target.requiredFeatures();
+  description.files.assign(files.begin(), files.end());
+  if (failed(writeTextFile(module, tmp, "program.txt",
+                           ::r1rt::printProgram(description), files)))
     return failure();
 
   // The module compiled, and the graph it was lowered from.

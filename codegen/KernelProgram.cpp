@@ -14,7 +14,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
 
@@ -1903,91 +1902,146 @@ FailureOr<KernelProgram> mlir::r1::lowerToKernels(ModuleOp module) {
   return Lowering(module).run();
 }
 
-void mlir::r1::printProgram(
+bool mlir::r1::isRuntimeStep(ProgramStep::Kind kind) {
+  switch (kind) {
+  case ProgramStep::Kind::Encode:
+  case ProgramStep::Kind::Route:
+  case ProgramStep::Kind::Experts:
+  case ProgramStep::Kind::MemoryRead:
+  case ProgramStep::Kind::MemoryRecord:
+  case ProgramStep::Kind::LshSort:
+    return true;
+  case ProgramStep::Kind::Call:
+  case ProgramStep::Kind::CacheAppend:
+  case ProgramStep::Kind::Skip:
+  case ProgramStep::Kind::Prefill:
+  case ProgramStep::Kind::Jump:
+    return false;
+  }
+  llvm_unreachable("unknown step kind");
+}
+
+// The epsilon, scaling and decay come from f32 attributes, so narrowing
+// them back to float is exact.
+r1rt::Program mlir::r1::describeProgram(
     const KernelProgram &program,
-    llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges,
-    llvm::raw_ostream &os) {
-  os << "vocab " << program.vocab << "\n";
-  os << "context " << program.contextLength << "\n";
-  for (const ProgramSlot &slot : program.slots)
-    os << "slot " << slot.width << (slot.isInt ? " i32" : " f32")
-       << (slot.context ? " context" : "") << (slot.square ? " square" : "")
-       << (slot.cross ? " cross" : "")
-       << "\n";
+    llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges) {
+  assert(weightRanges.size() == program.weights.size() &&
+         "one range per weight");
+  r1rt::Program d;
+  d.vocab = program.vocab;
+  d.context = program.contextLength;
+  for (const ProgramSlot &s : program.slots)
+    d.slots.push_back({s.width, s.isInt, s.context, s.square, s.cross});
   for (const ProgramCache &cache : program.caches)
-    os << "cache " << cache.width << (cache.isInt ? " i32" : " f32") << "\n";
+    d.caches.push_back({cache.width, cache.isInt});
   for (auto [i, range] : llvm::enumerate(weightRanges))
-    os << "weight " << range.first << " " << range.second
-       << (program.weights[i].bf16 ? " bf16" : "") << "\n";
+    d.weights.push_back({range.first, range.second, program.weights[i].bf16});
   for (const KernelSpec &kernel : program.kernels)
-    os << "kernel " << kernel.symbol() << "\n";
+    d.kernels.push_back(kernel.symbol());
   for (const EncoderPart &e : program.encoders) {
-    if (e.image)
-      os << "encoder image " << e.channels << " " << e.height << " " << e.width
-         << " " << e.patch << " " << e.position;
-    else
-      os << "encoder audio " << e.length << " " << e.hop;
-    os << " " << e.embed << " " << e.bias << " " << e.normWeight << " "
-       << e.normBias << " " << llvm::format("%.9g", e.eps) << "\n";
+    r1rt::Program::Encoder part;
+    part.image = e.image;
+    part.channels = e.channels;
+    part.height = e.height;
+    part.width = e.width;
+    part.patch = e.patch;
+    part.position = e.position;
+    part.length = e.length;
+    part.hop = e.hop;
+    part.embed = e.embed;
+    part.bias = e.bias;
+    part.normWeight = e.normWeight;
+    part.normBias = e.normBias;
+    part.eps = float(e.eps);
+    d.encoders.push_back(part);
   }
   for (const ProgramState &state : program.states)
-    os << "state " << state.initial << " " << state.rows << " " << state.width
-       << "\n";
-  os << "ids " << program.idsSlot << "\npositions " << program.positionsSlot
-     << "\nlogits " << program.logitsSlot << "\n";
-  if (program.replay)
-    os << "replay\n";
-  if (const auto &c = program.classifier; c.labels)
-    os << "classify " << c.hidden << " " << c.weight << " " << c.bias << " "
-       << c.labels << (c.meanPooling ? " mean" : " last") << "\n";
-  auto printArg = [&](const KernelArg &arg) {
-    static const char prefix[] = {'s', 'w', 'c'};
-    os << " " << prefix[int(arg.source)] << arg.index << ":";
-    llvm::interleave(arg.dims, os, ",");
+    d.states.push_back({state.initial, state.rows, state.width});
+  d.ids = program.idsSlot;
+  d.positions = program.positionsSlot;
+  d.logits = program.logitsSlot;
+  d.replay = program.replay;
+  const KernelProgram::Classifier &c = program.classifier;
+  d.classifier = {c.hidden, c.weight, c.bias, c.labels, c.meanPooling};
+
+  auto arg = [](const KernelArg &a) {
+    return r1rt::Arg{r1rt::Arg::Source(a.source), a.index,
+                     std::vector<int64_t>(a.dims.begin(), a.dims.end())};
   };
-  // The runtime's steps; the rest are compiled into the host program.
+  static_assert(int(r1rt::Arg::Source::Slot) == int(KernelArg::Source::Slot) &&
+                    int(r1rt::Arg::Source::Weight) ==
+                        int(KernelArg::Source::Weight) &&
+                    int(r1rt::Arg::Source::Cache) ==
+                        int(KernelArg::Source::Cache),
+                "argument sources are numbered alike");
   for (const ProgramStep &step : program.steps) {
-    if (step.kind == ProgramStep::Kind::Encode) {
-      os << "encode " << step.slot << "\n";
+    if (!isRuntimeStep(step.kind))
       continue;
-    }
-    if (step.kind == ProgramStep::Kind::Route) {
+    r1rt::Step out;
+    switch (step.kind) {
+    case ProgramStep::Kind::Encode:
+      out.kind = r1rt::Step::Kind::Encode;
+      out.slot = step.slot;
+      break;
+    case ProgramStep::Kind::Route: {
       const RouteStep &r = step.route;
-      os << "route " << r.logits << " " << r.bias << " " << r.weights << " "
-         << r.indices << (r.sigmoid ? " sigmoid " : " softmax ") << r.experts
-         << " " << r.groups << " " << r.topkGroups << " " << r.topK << " "
-         << int(r.normalize) << " " << llvm::format("%.9g", r.scaling) << "\n";
-      continue;
+      out.kind = r1rt::Step::Kind::Route;
+      out.route.logits = r.logits;
+      out.route.bias = r.bias;
+      out.route.weights = r.weights;
+      out.route.indices = r.indices;
+      out.route.sigmoid = r.sigmoid;
+      out.route.experts = r.experts;
+      out.route.groups = r.groups;
+      out.route.topkGroups = r.topkGroups;
+      out.route.topK = r.topK;
+      out.route.normalize = r.normalize;
+      out.route.scaling = float(r.scaling);
+      break;
     }
-    if (step.kind == ProgramStep::Kind::LshSort) {
-      const LshSortStep &l = step.lshSort;
-      os << "lshsort " << l.buckets << " " << l.sorted << " " << l.rank << " "
-         << l.count << "\n";
-      continue;
-    }
-    if (step.kind == ProgramStep::Kind::MemoryRead) {
-      const MemoryStep &m = step.memory;
-      os << "memread " << m.input << " " << m.gate << " " << m.keys << " "
-         << m.values << " " << m.output << " " << m.topK << "\n";
-      continue;
-    }
-    if (step.kind == ProgramStep::Kind::MemoryRecord) {
-      const MemoryStep &m = step.memory;
-      os << "memrecord " << m.input << " " << m.keys << " " << m.values << " "
-         << llvm::format("%.9g", m.decay) << "\n";
-      continue;
-    }
-    if (step.kind == ProgramStep::Kind::Experts) {
+    case ProgramStep::Kind::Experts: {
       const ExpertsStep &e = step.experts;
-      os << "experts " << e.experts << " " << e.topK << " " << e.intermediate
-         << " " << e.hidden << " " << e.input << " " << e.indices << " "
-         << e.output << " " << e.gatedKernel << " "
-         << e.downKernel;
-      printArg(e.gate);
-      printArg(e.up);
-      printArg(e.down);
-      os << "\n";
-      continue;
+      out.kind = r1rt::Step::Kind::Experts;
+      out.experts.experts = e.experts;
+      out.experts.topK = e.topK;
+      out.experts.intermediate = e.intermediate;
+      out.experts.hidden = e.hidden;
+      out.experts.input = e.input;
+      out.experts.indices = e.indices;
+      out.experts.output = e.output;
+      out.experts.gatedKernel = e.gatedKernel;
+      out.experts.downKernel = e.downKernel;
+      out.experts.gate = arg(e.gate);
+      out.experts.up = arg(e.up);
+      out.experts.down = arg(e.down);
+      break;
     }
+    case ProgramStep::Kind::MemoryRead:
+    case ProgramStep::Kind::MemoryRecord: {
+      const MemoryStep &m = step.memory;
+      out.kind = step.kind == ProgramStep::Kind::MemoryRead
+                     ? r1rt::Step::Kind::MemoryRead
+                     : r1rt::Step::Kind::MemoryRecord;
+      out.memory.input = m.input;
+      out.memory.gate = m.gate;
+      out.memory.keys = m.keys;
+      out.memory.values = m.values;
+      out.memory.output = m.output;
+      out.memory.topK = m.topK;
+      out.memory.decay = float(m.decay);
+      break;
+    }
+    case ProgramStep::Kind::LshSort: {
+      const LshSortStep &l = step.lshSort;
+      out.kind = r1rt::Step::Kind::LshSort;
+      out.lshSort = {l.buckets, l.sorted, l.rank, l.count};
+      break;
+    }
+    default:
+      llvm_unreachable("not a runtime step");
+    }
+    d.steps.push_back(std::move(out));
   }
+  return d;
 }

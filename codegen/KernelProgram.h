@@ -12,14 +12,17 @@
 // reads (a linear's weight is packed into 16-wide panels at compile time).
 //
 // Targets turn KernelSpecs into code; codegen/host compiles the steps into
-// model.so's host program, which hands the runtime its own steps; the
-// program's text form (runtime/Program.h) lists the buffers, weights,
-// kernels and those runtime steps.
+// model.so's host program, which hands the runtime its own steps;
+// describeProgram gives the runtime's view (runtime/Program.h: the
+// buffers, weights, kernels and those runtime steps), which the artifact
+// writes as program.txt.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef R1_CODEGEN_KERNELPROGRAM_H
 #define R1_CODEGEN_KERNELPROGRAM_H
+
+#include "runtime/Program.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
@@ -312,13 +315,18 @@ struct KernelProgram {
 /// the op.
 FailureOr<KernelProgram> lowerToKernels(ModuleOp module);
 
-/// Prints the program's records (vocab onwards) in the text form
-/// runtime/Program.h defines: everything but the steps the host program
-/// compiles (calls, appends, branches); `weightRanges` are the (offset, bytes) of each
-/// weight in weights.bin.
-void printProgram(const KernelProgram &program,
-                  llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges,
-                  llvm::raw_ostream &os);
+/// Whether the runtime performs steps of `kind` (program.txt's step
+/// records, numbered in program order) rather than the host program.
+bool isRuntimeStep(ProgramStep::Kind kind);
+
+/// The program as the runtime reads it (runtime/Program.h, program.txt's
+/// one schema): its buffers, weights (at `weightRanges`, the (offset,
+/// bytes) of each in weights.bin), kernels and runtime steps; not the steps
+/// the host program compiles (calls, appends, branches). The target and the
+/// files are the artifact writer's to fill in.
+r1rt::Program
+describeProgram(const KernelProgram &program,
+                llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges);
 
 } // namespace mlir::r1
 

@@ -73,20 +73,6 @@ static_assert(offsetof(r1_host_frame, call) == kCall * 8 &&
 
 constexpr int64_t kMaxArgs = 8; // the most arguments a kernel takes
 
-bool isRuntimeStep(ProgramStep::Kind kind) {
-  switch (kind) {
-  case ProgramStep::Kind::Encode:
-  case ProgramStep::Kind::Route:
-  case ProgramStep::Kind::Experts:
-  case ProgramStep::Kind::MemoryRead:
-  case ProgramStep::Kind::MemoryRecord:
-  case ProgramStep::Kind::LshSort:
-    return true;
-  default:
-    return false;
-  }
-}
-
 /// r1_host_run's values, defined in its entry block.
 struct HostValues {
   Block *fail = nullptr; // returns its argument, a nonzero status

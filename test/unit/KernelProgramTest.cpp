@@ -52,4 +52,34 @@ TEST(KernelProgram, NegativeAxesCountFromTheEnd) {
   EXPECT_EQ(sliceKernel("-1").dims, want);
 }
 
+TEST(KernelProgram, DescribesWhatTheRuntimeReads) {
+  // describeProgram fills the runtime's schema as its parser would: the
+  // printed description reads back as the same program.
+  MLIRContext context;
+  context.loadDialect<r1::R1Dialect, func::FuncDialect>();
+  std::string text = kSliceModule;
+  text.replace(text.find("AXIS"), 4, "2");
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context);
+  ASSERT_TRUE(module);
+  FailureOr<r1::KernelProgram> program = r1::lowerToKernels(*module);
+  ASSERT_TRUE(succeeded(program));
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  for (size_t i = 0; i < program->weights.size(); ++i)
+    ranges.push_back({4096 * i, 1024});
+  r1rt::Program description = r1::describeProgram(*program, ranges);
+  description.target = "host";
+  description.files = {{"weights.bin", 8192, std::string(32, 'a')},
+                       {"model.so", 100, std::string(32, 'b')}};
+  EXPECT_EQ(description.vocab, 16);
+  EXPECT_EQ(description.context, 64);
+  EXPECT_EQ(description.kernels.size(), program->kernels.size());
+  ASSERT_EQ(description.weights.size(), program->weights.size());
+  EXPECT_EQ(description.weights.back().offset, 4096 * (ranges.size() - 1));
+  r1rt::Program parsed;
+  std::string error;
+  std::string printed = r1rt::printProgram(description);
+  ASSERT_TRUE(r1rt::parseProgram(printed, parsed, error)) << error;
+  EXPECT_TRUE(parsed == description) << printed;
+}
+
 } // namespace
