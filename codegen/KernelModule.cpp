@@ -54,7 +54,7 @@ public:
       b.create<k::ClassifyOp>(
           loc, ref("s", c.hidden), ref("w", c.weight),
           c.bias >= 0 ? ref("w", c.bias) : FlatSymbolRefAttr(),
-          b.getI64IntegerAttr(c.labels), b.getBoolAttr(c.meanPooling));
+          b.getI64IntegerAttr(c.labels), b.getBoolAttr(c.mean));
     }
     auto forward = b.create<k::ForwardOp>(
         loc, ref("s", program.idsSlot), ref("s", program.positionsSlot),
@@ -85,7 +85,8 @@ private:
     return FlatSymbolRefAttr::get(b.getContext(),
                                   program.kernels[size_t(i)].symbol());
   }
-  k::ViewAttr view(const KernelArg &arg) {
+  /// A kernel call's argument, or a runtime step's (r1rt::Arg).
+  template <typename Arg> k::ViewAttr view(const Arg &arg) {
     static const char *const prefixes[] = {"s", "w", "c"};
     return k::ViewAttr::get(b.getContext(),
                             ref(prefixes[int(arg.source)], arg.index),

@@ -214,7 +214,7 @@ private:
     c.hidden = it->second;
     c.weight = *weightIndex;
     c.labels = w.getDimSize(0);
-    c.meanPooling = head.getPooling() == Pooling::mean;
+    c.mean = head.getPooling() == Pooling::mean;
     if (Value bias = head.getBias()) {
       FailureOr<int64_t> b = weight(head, bias, WeightLayout::Plain);
       if (failed(b))
@@ -710,7 +710,7 @@ private:
     if (!norm || !norm.getBias())
       return failure();
     EncoderPart part;
-    part.eps = norm.getEpsilon().convertToDouble();
+    part.eps = norm.getEpsilon().convertToFloat();
     Value inner = norm.getInput();
     Operation *op = norm;
     FailureOr<int64_t> nw = weight(op, norm.getWeight(), WeightLayout::Plain);
@@ -1214,8 +1214,13 @@ private:
     if (failed(out))
       return failure();
     ProgramStep step(ProgramStep::Kind::MemoryRead);
-    step.memory = {*in,    gate, *out, *keys, *values,
-                   int64_t(read.getTopK()), 0.0};
+    MemoryStep &m = step.memory;
+    m.input = *in;
+    m.gate = gate;
+    m.output = *out;
+    m.keys = *keys;
+    m.values = *values;
+    m.topK = int64_t(read.getTopK());
     push(std::move(step));
     return success();
   }
@@ -1227,8 +1232,11 @@ private:
     if (failed(in) || failed(keys) || failed(values))
       return failure();
     ProgramStep step(ProgramStep::Kind::MemoryRecord);
-    step.memory = {*in,     -1, -1, *keys, *values, 0,
-                   update.getDecay().convertToDouble()};
+    MemoryStep &m = step.memory;
+    m.input = *in;
+    m.keys = *keys;
+    m.values = *values;
+    m.decay = update.getDecay().convertToFloat();
     push(std::move(step));
     return success();
   }
@@ -1662,7 +1670,7 @@ private:
     route.topkGroups = int64_t(router.getTopkGroup());
     route.topK = router.getTopK();
     route.normalize = router.getNormTopkProb();
-    route.scaling = router.getRoutedScaling().convertToDouble();
+    route.scaling = router.getRoutedScaling().convertToFloat();
     push(std::move(step));
     return success();
   }
@@ -1921,8 +1929,6 @@ bool mlir::r1::isRuntimeStep(ProgramStep::Kind kind) {
   llvm_unreachable("unknown step kind");
 }
 
-// The epsilon, scaling and decay come from f32 attributes, so narrowing
-// them back to float is exact.
 r1rt::Program mlir::r1::describeProgram(
     const KernelProgram &program,
     llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges) {
@@ -1931,50 +1937,19 @@ r1rt::Program mlir::r1::describeProgram(
   r1rt::Program d;
   d.vocab = program.vocab;
   d.context = program.contextLength;
-  for (const ProgramSlot &s : program.slots)
-    d.slots.push_back({s.width, s.isInt, s.context, s.square, s.cross});
-  for (const ProgramCache &cache : program.caches)
-    d.caches.push_back({cache.width, cache.isInt});
+  d.slots = program.slots;
+  d.caches = program.caches;
   for (auto [i, range] : llvm::enumerate(weightRanges))
     d.weights.push_back({range.first, range.second, program.weights[i].bf16});
   for (const KernelSpec &kernel : program.kernels)
     d.kernels.push_back(kernel.symbol());
-  for (const EncoderPart &e : program.encoders) {
-    r1rt::Program::Encoder part;
-    part.image = e.image;
-    part.channels = e.channels;
-    part.height = e.height;
-    part.width = e.width;
-    part.patch = e.patch;
-    part.position = e.position;
-    part.length = e.length;
-    part.hop = e.hop;
-    part.embed = e.embed;
-    part.bias = e.bias;
-    part.normWeight = e.normWeight;
-    part.normBias = e.normBias;
-    part.eps = float(e.eps);
-    d.encoders.push_back(part);
-  }
-  for (const ProgramState &state : program.states)
-    d.states.push_back({state.initial, state.rows, state.width});
+  d.encoders = program.encoders;
+  d.states = program.states;
   d.ids = program.idsSlot;
   d.positions = program.positionsSlot;
   d.logits = program.logitsSlot;
   d.replay = program.replay;
-  const KernelProgram::Classifier &c = program.classifier;
-  d.classifier = {c.hidden, c.weight, c.bias, c.labels, c.meanPooling};
-
-  auto arg = [](const KernelArg &a) {
-    return r1rt::Arg{r1rt::Arg::Source(a.source), a.index,
-                     std::vector<int64_t>(a.dims.begin(), a.dims.end())};
-  };
-  static_assert(int(r1rt::Arg::Source::Slot) == int(KernelArg::Source::Slot) &&
-                    int(r1rt::Arg::Source::Weight) ==
-                        int(KernelArg::Source::Weight) &&
-                    int(r1rt::Arg::Source::Cache) ==
-                        int(KernelArg::Source::Cache),
-                "argument sources are numbered alike");
+  d.classifier = program.classifier;
   for (const ProgramStep &step : program.steps) {
     if (!isRuntimeStep(step.kind))
       continue;
@@ -1984,60 +1959,26 @@ r1rt::Program mlir::r1::describeProgram(
       out.kind = r1rt::Step::Kind::Encode;
       out.slot = step.slot;
       break;
-    case ProgramStep::Kind::Route: {
-      const RouteStep &r = step.route;
+    case ProgramStep::Kind::Route:
       out.kind = r1rt::Step::Kind::Route;
-      out.route.logits = r.logits;
-      out.route.bias = r.bias;
-      out.route.weights = r.weights;
-      out.route.indices = r.indices;
-      out.route.sigmoid = r.sigmoid;
-      out.route.experts = r.experts;
-      out.route.groups = r.groups;
-      out.route.topkGroups = r.topkGroups;
-      out.route.topK = r.topK;
-      out.route.normalize = r.normalize;
-      out.route.scaling = float(r.scaling);
+      out.route = step.route;
       break;
-    }
-    case ProgramStep::Kind::Experts: {
-      const ExpertsStep &e = step.experts;
+    case ProgramStep::Kind::Experts:
       out.kind = r1rt::Step::Kind::Experts;
-      out.experts.experts = e.experts;
-      out.experts.topK = e.topK;
-      out.experts.intermediate = e.intermediate;
-      out.experts.hidden = e.hidden;
-      out.experts.input = e.input;
-      out.experts.indices = e.indices;
-      out.experts.output = e.output;
-      out.experts.gatedKernel = e.gatedKernel;
-      out.experts.downKernel = e.downKernel;
-      out.experts.gate = arg(e.gate);
-      out.experts.up = arg(e.up);
-      out.experts.down = arg(e.down);
+      out.experts = step.experts;
       break;
-    }
     case ProgramStep::Kind::MemoryRead:
-    case ProgramStep::Kind::MemoryRecord: {
-      const MemoryStep &m = step.memory;
-      out.kind = step.kind == ProgramStep::Kind::MemoryRead
-                     ? r1rt::Step::Kind::MemoryRead
-                     : r1rt::Step::Kind::MemoryRecord;
-      out.memory.input = m.input;
-      out.memory.gate = m.gate;
-      out.memory.keys = m.keys;
-      out.memory.values = m.values;
-      out.memory.output = m.output;
-      out.memory.topK = m.topK;
-      out.memory.decay = float(m.decay);
+      out.kind = r1rt::Step::Kind::MemoryRead;
+      out.memory = step.memory;
       break;
-    }
-    case ProgramStep::Kind::LshSort: {
-      const LshSortStep &l = step.lshSort;
+    case ProgramStep::Kind::MemoryRecord:
+      out.kind = r1rt::Step::Kind::MemoryRecord;
+      out.memory = step.memory;
+      break;
+    case ProgramStep::Kind::LshSort:
       out.kind = r1rt::Step::Kind::LshSort;
-      out.lshSort = {l.buckets, l.sorted, l.rank, l.count};
+      out.lshSort = step.lshSort;
       break;
-    }
     default:
       llvm_unreachable("not a runtime step");
     }

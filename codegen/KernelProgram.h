@@ -152,7 +152,8 @@ struct ProgramWeight {
 /// and for a cache its filled length. kContext is the encoder context's
 /// rows in a cross slot's view.
 struct KernelArg {
-  enum class Source { Slot, Weight, Cache };
+  using Source = r1rt::Arg::Source; // s, w, c as program.txt numbers them
+
   static constexpr int64_t kTokens = -1;
   static constexpr int64_t kContext = -(int64_t(1) << 40);
   Source source;
@@ -160,27 +161,17 @@ struct KernelArg {
   llvm::SmallVector<int64_t, 4> dims;
 };
 
-/// MoE router selection (runs in the runtime): from router logits choose
-/// top-k experts per token with their weights (r1.router's rule).
-struct RouteStep {
-  int64_t logits, bias = -1; // slot; weight or -1
-  int64_t weights, indices;  // slots [k] f32, [k] i32
-  bool sigmoid;
-  int64_t experts, groups, topkGroups, topK;
-  bool normalize;
-  double scaling;
-};
-
-/// Routed experts (r1.expert_ffn, run by the runtime): the (token, choice)
-/// rows grouped by expert (counting sort), each chosen expert's SwiGLU run
-/// once over its rows with the gated (gate and up) and down kernels, each
-/// result put back at its (token, choice) row of `output` ([K·H] per token).
-struct ExpertsStep {
-  int64_t experts, topK, intermediate, hidden;
-  int64_t input, indices, output; // slots
-  int64_t gatedKernel, downKernel; // silu(x·gateᵀ) ⊙ x·upᵀ, then ·downᵀ
-  KernelArg gate, up, down; // one expert's view of each stacked weight
-};
+// The buffers the runtime allocates and the steps it performs are the
+// runtime schema's records (runtime/Program.h, which says what each means);
+// describeProgram copies them into the program.txt it describes.
+using ProgramSlot = r1rt::Program::Slot;
+using ProgramCache = r1rt::Program::Cache;
+using ProgramState = r1rt::Program::State;  // memory-unit session state
+using EncoderPart = r1rt::Program::Encoder; // the r1 extension's encoders
+using RouteStep = r1rt::Route;              // MoE router selection
+using ExpertsStep = r1rt::Experts;          // routed experts
+using MemoryStep = r1rt::Memory;            // memory-unit read, record
+using LshSortStep = r1rt::LshSort;          // LSH bucket sort
 
 /// A layer-skip branch: when no row's score (slot `score`, one per row)
 /// reaches `threshold`, the next `count` steps (the layer) are skipped.
@@ -196,33 +187,6 @@ struct SkipStep {
 struct BranchStep {
   int64_t minRows = 0;
   int64_t count = 0;
-};
-
-/// Memory-unit steps (run by the runtime) on session state `keys`/`values`
-/// (indices into KernelProgram::states). Read: out = x + sigmoid(gate) ⊙
-/// softmax(top-k of keys·x/√E)·values, with the state of the call's start.
-/// Record: x's rows are written into the state (r1.memory_update) when the
-/// call ends.
-struct MemoryStep {
-  int64_t input, gate = -1, output = -1; // slots (gate, output: read only)
-  int64_t keys, values;
-  int64_t topK = 0;
-  double decay = 0;
-};
-
-/// LSH bucket sort (run by the runtime): per column c (a round and head) of
-/// the i32 cache `buckets`, the cached rows stably counting-sorted by
-/// bucket: row k of `sorted` holds the k-th row's position, row j of `rank`
-/// where position j went. Buckets are in [0, count).
-struct LshSortStep {
-  int64_t buckets, sorted, rank; // i32 caches of one width
-  int64_t count;
-};
-
-/// Session state a memory unit keeps across calls: `rows` × `width` f32,
-/// starting as a copy of weight `initial`.
-struct ProgramState {
-  int64_t initial, rows, width;
 };
 
 struct ProgramStep {
@@ -253,35 +217,6 @@ struct ProgramStep {
   LshSortStep lshSort{};
 };
 
-/// Rows the session keeps for every token so far (a KV cache, LSH buckets).
-struct ProgramCache {
-  int64_t width; // elements per token
-  bool isInt;    // i32 rather than f32
-};
-
-struct ProgramSlot {
-  int64_t width;        // elements per row
-  bool isInt;           // i32 (ids, positions) rather than f32
-  bool context = false; // rows are the encoder context's, not the tokens'
-  bool square = false;  // width elements per (row, row) pair: plain
-                        // attention's scores
-  bool cross = false;   // width elements per (row, context row) pair: plain
-                        // cross-attention's scores
-};
-
-/// One encoder of the r1 extension, run by the runtime at the start of each
-/// call to make its rows of the context (parts are concatenated in order).
-/// Image [C, H, W]: stride-p patches (row-major) · patch weight + bias +
-/// position embedding; audio [N]: frames of `length` every `hop` samples ·
-/// frame weight + bias; then LayerNorm (weight, bias, eps).
-struct EncoderPart {
-  bool image;
-  int64_t channels = 0, height = 0, width = 0, patch = 0; // image
-  int64_t length = 0, hop = 0;                            // audio
-  int64_t embed, bias, position = -1, normWeight, normBias; // weights
-  double eps;
-};
-
 /// The whole model as kernel calls.
 struct KernelProgram {
   std::vector<KernelSpec> kernels;
@@ -302,12 +237,9 @@ struct KernelProgram {
   /// Attention runs over the call's own rows (plain attention, no KV
   /// cache): every call re-runs the whole sequence from position 0.
   bool replay = false;
-  /// The classification head (@classify): label logits = W·pool(hidden)
-  /// (+ b) of the decoder's final hidden slot; labels = 0 when there is none.
-  struct Classifier {
-    int64_t hidden = -1, weight = -1, bias = -1, labels = 0;
-    bool meanPooling = false;
-  } classifier;
+  /// The classification head (@classify) on the decoder's final hidden
+  /// slot.
+  r1rt::Program::Classifier classifier;
 };
 
 /// Lowers `module`'s @forward (after the graph pipeline) to a kernel

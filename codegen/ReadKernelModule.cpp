@@ -74,7 +74,7 @@ public:
       c.weight = index(classify.getWeightAttr());
       c.bias = classify.getBiasAttr() ? index(classify.getBiasAttr()) : -1;
       c.labels = classify.getLabels();
-      c.meanPooling = classify.getMeanPooling();
+      c.mean = classify.getMeanPooling();
     }
     program.idsSlot = index(forward.getIdsAttr());
     program.positionsSlot = index(forward.getPositionsAttr());
@@ -111,6 +111,12 @@ private:
   KernelArg arg(k::ViewAttr view) {
     auto [source, i] = buffers.lookup(view.getBuffer().getValue());
     return {source, i, SmallVector<int64_t, 4>(view.getDims())};
+  }
+  /// A runtime step's argument (runtime/Program.h's Arg).
+  r1rt::Arg stepArg(k::ViewAttr view) {
+    auto [source, i] = buffers.lookup(view.getBuffer().getValue());
+    return {source, i, std::vector<int64_t>(view.getDims().begin(),
+                                            view.getDims().end())};
   }
   int64_t kernelIndex(FlatSymbolRefAttr ref) {
     return kernels.lookup(ref.getValue());
@@ -349,7 +355,9 @@ private:
           route.topkGroups = r.getTopkGroups();
           route.topK = r.getTopK();
           route.normalize = r.getNormalize();
-          route.scaling = r.getScaling().convertToDouble();
+          // The runtime's floats are f32 (r1k's f64 attributes hold them
+          // widened, so this is exact for a module r1c wrote).
+          route.scaling = float(r.getScaling().convertToDouble());
           return success();
         })
         .Case([&](k::ExpertsOp e) {
@@ -363,9 +371,9 @@ private:
           experts.output = index(e.getOutputAttr());
           experts.gatedKernel = kernelIndex(e.getGatedKernelAttr());
           experts.downKernel = kernelIndex(e.getDownKernelAttr());
-          experts.gate = arg(e.getGate());
-          experts.up = arg(e.getUp());
-          experts.down = arg(e.getDown());
+          experts.gate = stepArg(e.getGate());
+          experts.up = stepArg(e.getUp());
+          experts.down = stepArg(e.getDown());
           return success();
         })
         .Case([&](k::MemoryReadOp m) {
@@ -383,7 +391,7 @@ private:
           memory.input = index(m.getInputAttr());
           memory.keys = index(m.getKeysAttr());
           memory.values = index(m.getValuesAttr());
-          memory.decay = m.getDecay().convertToDouble();
+          memory.decay = float(m.getDecay().convertToDouble());
           return success();
         })
         .Case([&](k::LshSortOp l) {
@@ -442,7 +450,7 @@ private:
         e.position = index(image.getPosition());
         e.normWeight = index(image.getNormWeight());
         e.normBias = index(image.getNormBias());
-        e.eps = image.getEps().getValueAsDouble();
+        e.eps = float(image.getEps().getValueAsDouble());
       } else {
         auto audio = cast<k::AudioEncoderAttr>(part);
         e.image = false;
@@ -452,7 +460,7 @@ private:
         e.bias = index(audio.getBias());
         e.normWeight = index(audio.getNormWeight());
         e.normBias = index(audio.getNormBias());
-        e.eps = audio.getEps().getValueAsDouble();
+        e.eps = float(audio.getEps().getValueAsDouble());
       }
       program.encoders.push_back(e);
     }

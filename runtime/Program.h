@@ -85,6 +85,8 @@ namespace r1rt {
 
 inline constexpr int64_t kProgramVersion = 5;
 
+/// An argument of a runtime step's kernel call: a slot, a weight or a cache
+/// seen as a dense buffer, dims innermost first (see ARG above).
 struct Arg {
   enum class Source { Slot, Weight, Cache };
   Source source;
@@ -92,28 +94,46 @@ struct Arg {
   std::vector<int64_t> dims;
 };
 
+/// MoE router selection (r1.router's rule): from each token's router
+/// logits, the top-k experts with their weights.
 struct Route {
-  int64_t logits, bias, weights, indices;
-  bool sigmoid;
-  int64_t experts, groups, topkGroups, topK;
-  bool normalize;
-  float scaling;
+  int64_t logits = 0, bias = -1;    // slot; weight or -1
+  int64_t weights = 0, indices = 0; // slots [k] f32, [k] i32
+  bool sigmoid = false;
+  int64_t experts = 0, groups = 0, topkGroups = 0, topK = 0;
+  bool normalize = false;
+  float scaling = 0;
 };
 
+/// Routed experts (r1.expert_ffn): the (token, choice) rows grouped by
+/// expert (counting sort), each chosen expert's SwiGLU run once over its
+/// rows with the gated (gate and up) and down kernels, each result put back
+/// at its (token, choice) row of `output` ([K·H] per token).
 struct Experts {
-  int64_t experts, topK, intermediate, hidden;
-  int64_t input, indices, output;
-  int64_t gatedKernel, downKernel;
-  Arg gate, up, down;
+  int64_t experts = 0, topK = 0, intermediate = 0, hidden = 0;
+  int64_t input = 0, indices = 0, output = 0; // slots
+  int64_t gatedKernel = 0, downKernel = 0; // silu(x·gateᵀ) ⊙ x·upᵀ, ·downᵀ
+  Arg gate{}, up{}, down{}; // one expert's view of each stacked weight
 };
 
+/// Memory-unit steps on session state `keys`/`values` (indices into
+/// Program::states). Read: out = x + sigmoid(gate) ⊙ softmax(top-k of
+/// keys·x/√E)·values, with the state of the call's start. Record: x's rows
+/// are written into the state (r1.memory_update) when the call ends.
 struct Memory {
-  int64_t input, gate, keys, values, output, topK;
-  float decay;
+  int64_t input = 0, gate = -1;  // slots (gate: read only)
+  int64_t keys = 0, values = 0;  // states
+  int64_t output = -1, topK = 0; // read only
+  float decay = 0;               // record only
 };
 
+/// LSH bucket sort: per column c (a round and head) of the i32 cache
+/// `buckets`, the cached rows stably counting-sorted by bucket: row k of
+/// `sorted` holds the k-th row's position, row j of `rank` where position j
+/// went. Buckets are in [0, count).
 struct LshSort {
-  int64_t buckets, sorted, rank, count;
+  int64_t buckets = 0, sorted = 0, rank = 0; // i32 caches of one width
+  int64_t count = 0;
 };
 
 /// A runtime step: work the compiled host program hands back to the runtime.
@@ -139,27 +159,40 @@ struct Program {
   std::vector<FileCheck> files;
   int64_t vocab = 0;
   int64_t context = 0;
+  /// A buffer of `width` elements per row, reused once dead.
   struct Slot {
-    int64_t width;
-    bool isInt;
-    bool context = false;
-    bool square = false;
-    bool cross = false;
+    int64_t width;        // elements per row
+    bool isInt;           // i32 (ids, positions) rather than f32
+    bool context = false; // rows are the encoder context's, not the tokens'
+    bool square = false;  // width elements per (row, row) pair: plain
+                          // attention's scores
+    bool cross = false;   // width elements per (row, context row) pair:
+                          // plain cross-attention's scores
   };
+  /// One encoder of the r1 extension, run at the start of each call to make
+  /// its rows of the context (parts are concatenated in order). Image
+  /// [C, H, W]: stride-p patches (row-major) · patch weight + bias +
+  /// position embedding; audio [N]: frames of `length` every `hop` samples ·
+  /// frame weight + bias; then LayerNorm (weight, bias, eps).
   struct Encoder {
-    bool image;
-    int64_t channels = 0, height = 0, width = 0, patch = 0, position = -1;
-    int64_t length = 0, hop = 0;
-    int64_t embed, bias, normWeight, normBias;
-    float eps;
+    bool image = false;
+    int64_t channels = 0, height = 0, width = 0, patch = 0;    // image
+    int64_t position = -1;                                     // image: weight
+    int64_t length = 0, hop = 0;                               // audio
+    int64_t embed = 0, bias = 0, normWeight = 0, normBias = 0; // weights
+    float eps = 0;
   };
   std::vector<Encoder> encoders;
   std::vector<Slot> slots;
+  /// Rows the session keeps for every token so far (a KV cache, LSH
+  /// buckets).
   struct Cache {
-    int64_t width;
-    bool isInt;
+    int64_t width; // elements per token
+    bool isInt;    // i32 rather than f32
   };
   std::vector<Cache> caches;
+  /// Session state a memory unit keeps across calls: `rows` × `width` f32,
+  /// starting as a copy of weight `initial`.
   struct State {
     int64_t initial, rows, width;
   };
@@ -172,6 +205,8 @@ struct Program {
   std::vector<std::string> kernels;
   int64_t ids = -1, positions = -1, logits = -1;
   bool replay = false;
+  /// The classification head: label logits = weight·pool(hidden's rows)
+  /// (+ bias), pooling the last row or the mean; labels = 0: none.
   struct Classifier {
     int64_t hidden = -1, weight = -1, bias = -1, labels = 0;
     bool mean = false;
