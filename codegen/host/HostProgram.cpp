@@ -33,7 +33,6 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -83,10 +82,10 @@ struct HostValues {
 /// Builds the module's functions; `b` inserts at the current op.
 class HostBuilder {
 public:
-  HostBuilder(MLIRContext &context, const KernelProgram &program,
-              llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges)
+  /// `layout` is r1_host_layout's text.
+  HostBuilder(MLIRContext &context, std::string layout)
       : ctx(&context), b(&context), loc(UnknownLoc::get(&context)),
-        program(program), ranges(weightRanges) {
+        layout(std::move(layout)) {
     ptr = LLVM::LLVMPointerType::get(ctx);
     i8 = b.getI8Type();
     i16 = b.getIntegerType(16);
@@ -107,10 +106,10 @@ public:
                               func::FuncOp &run) {
     OwningOpRef<ModuleOp> module = ModuleOp::create(loc, "r1_host");
     b.setInsertionPointToEnd(module->getBody());
-    std::string layout = hostLayout(program, ranges) + '\0';
+    std::string text = layout + '\0';
     b.create<LLVM::GlobalOp>(
-        loc, LLVM::LLVMArrayType::get(i8, layout.size()), /*isConstant=*/true,
-        LLVM::Linkage::External, "r1_host_layout", b.getStringAttr(layout));
+        loc, LLVM::LLVMArrayType::get(i8, text.size()), /*isConstant=*/true,
+        LLVM::Linkage::External, "r1_host_layout", b.getStringAttr(text));
     buildHookCall("r1_call", kCall, {i64, ptr}, i32);
     buildHookCall("r1_step", kStep, {i64}, i32);
     buildHookCall("r1_branch", kBranch, {i64}, {});
@@ -297,8 +296,7 @@ private:
   MLIRContext *ctx;
   OpBuilder b;
   Location loc;
-  const KernelProgram &program;
-  llvm::ArrayRef<std::pair<uint64_t, uint64_t>> ranges;
+  std::string layout;
 };
 
 //===----------------------------------------------------------------------===//
@@ -609,32 +607,6 @@ struct FreshPrefillLowering : OpConversionPattern<k::FreshPrefillOp> {
 
 } // namespace
 
-std::string mlir::r1::hostLayout(
-    const KernelProgram &program,
-    llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges) {
-  auto list = [](const SmallVector<std::string> &items) {
-    return items.empty() ? std::string("-") : llvm::join(items, ",");
-  };
-  SmallVector<std::string> slots, caches, weights;
-  for (const ProgramSlot &slot : program.slots)
-    slots.push_back(std::to_string(slot.width) + (slot.isInt ? "i" : "") +
-                    (slot.context ? "c" : "") + (slot.square ? "s" : "") +
-                    (slot.cross ? "x" : ""));
-  for (const ProgramCache &cache : program.caches)
-    caches.push_back(std::to_string(cache.width) + (cache.isInt ? "i" : ""));
-  for (auto [i, range] : llvm::enumerate(weightRanges))
-    weights.push_back(std::to_string(range.first) + "+" +
-                      std::to_string(range.second) +
-                      (program.weights[i].bf16 ? "b" : ""));
-  int64_t runtimeSteps = llvm::count_if(program.steps, [](const ProgramStep &s) {
-    return isRuntimeStep(s.kind);
-  });
-  return "r1-host " + std::to_string(R1_HOST_VERSION) + " slots " +
-         list(slots) + " caches " + list(caches) + " weights " +
-         list(weights) + " kernels " + std::to_string(program.kernels.size()) +
-         " steps " + std::to_string(runtimeSteps);
-}
-
 llvm::Expected<OwningOpRef<ModuleOp>> mlir::r1::buildHostProgram(
     ModuleOp kernels,
     llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges) {
@@ -672,7 +644,10 @@ llvm::Expected<OwningOpRef<ModuleOp>> mlir::r1::buildHostProgram(
   context.loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
                       func::FuncDialect, LLVM::LLVMDialect>();
   auto forward = *kernels.getOps<k::ForwardOp>().begin();
-  HostBuilder builder(context, *program, weightRanges);
+  // The host program carries the layout of the program.txt it runs with,
+  // which the runtime checks (runtime/Program.h).
+  HostBuilder builder(context,
+                      r1rt::hostLayout(describeProgram(*program, weightRanges)));
   HostLowering lowering(*program, index, weightRanges, builder);
   func::FuncOp run;
   OwningOpRef<ModuleOp> host = builder.build(forward, lowering.v, run);

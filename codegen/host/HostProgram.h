@@ -22,17 +22,14 @@
 
 namespace mlir::r1 {
 
-/// The layout string r1_host_layout holds (runtime/r1host.h): what the
-/// compiled program assumes of program.txt's slots, caches and weights.
-std::string hostLayout(const KernelProgram &program,
-                       llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges);
-
 /// Lowers the r1k module `kernels` to r1_host_run: its r1k.forward's steps
 /// become, by MLIR's dialect conversion, the frame's hook calls (a kernel
 /// call fills one halide_buffer_t per view), memcpys (cache appends) and
 /// branches (layer skip, fresh prefill); `weightRanges` are the (offset,
-/// bytes) of each weight in weights.bin. Fails on a call with more than 8
-/// arguments or 4 dims, which its frame arrays do not hold.
+/// bytes) of each weight in weights.bin. Its r1_host_layout is
+/// r1rt::hostLayout of the program.txt describeProgram gives for them.
+/// Fails on a call with more than 8 arguments or 4 dims, which its frame
+/// arrays do not hold.
 llvm::Expected<OwningOpRef<ModuleOp>>
 buildHostProgram(ModuleOp kernels,
                  llvm::ArrayRef<std::pair<uint64_t, uint64_t>> weightRanges);
