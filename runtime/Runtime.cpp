@@ -24,6 +24,7 @@
 #include <chrono>
 #include <climits>
 #include <cmath>
+#include <cstddef>
 #include <numeric>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +46,45 @@ using namespace r1rt;
 namespace {
 
 using KernelFn = int (*)(void **);
+
+// The halide_buffer_t the AOT kernels read, as Halide 14 lays it out
+// (HalideRuntime.h); fillBuffer is the one place that writes one, for the
+// host program's calls and the runtime's own. A header from another Halide
+// with another layout stops the build here.
+static_assert(sizeof(halide_type_t) == 4 && sizeof(halide_dimension_t) == 16,
+              "halide_type_t and halide_dimension_t as Halide 14 has them");
+static_assert(offsetof(halide_buffer_t, host) == 16 &&
+                  offsetof(halide_buffer_t, flags) == 24 &&
+                  offsetof(halide_buffer_t, type) == 32 &&
+                  offsetof(halide_buffer_t, dimensions) == 36 &&
+                  offsetof(halide_buffer_t, dim) == 40 &&
+                  sizeof(halide_buffer_t) == 56,
+              "halide_buffer_t as Halide 14's kernels read it");
+
+constexpr size_t kMaxKernelArgs = R1_HOST_MAX_ARGS;
+
+/// `buffer`, with its dims in `dims` (room for 4), as the dense buffer `arg`
+/// describes: each dim's stride is the product of the extents inside it.
+/// False when `arg` has more than 4 dims.
+bool fillBuffer(const r1_host_arg &arg, halide_buffer_t &buffer,
+                halide_dimension_t *dims) {
+  if (arg.dimensions < 0 || arg.dimensions > 4)
+    return false;
+  buffer = halide_buffer_t();
+  buffer.host = static_cast<uint8_t *>(arg.host);
+  buffer.type =
+      halide_type_t(halide_type_code_t(arg.type_code), uint8_t(arg.type_bits));
+  buffer.dimensions = int32_t(arg.dimensions);
+  buffer.dim = dims;
+  // Halide's extents and strides are int32, which they become here; the
+  // product is unsigned so that a wide one wraps rather than overflows.
+  uint64_t stride = 1;
+  for (int d = 0; d < buffer.dimensions; ++d) {
+    dims[d] = {0, int32_t(arg.extent[d]), int32_t(stride), 0};
+    stride *= uint64_t(arg.extent[d]);
+  }
+  return true;
+}
 
 using HostRunFn = int32_t (*)(const r1_host_frame *);
 
@@ -398,7 +438,14 @@ private:
     // a shorter layout string, whose terminator ends the comparison.
     std::string expected = hostLayout(program);
     if (std::strncmp(layout, expected.c_str(), expected.size() + 1) != 0) {
-      error = "program.txt does not match " + libraryName + "'s host program";
+      // Another r1c's host program calls back with other arguments.
+      std::string version = "r1-host " + std::to_string(R1_HOST_VERSION) + " ";
+      error =
+          std::strncmp(layout, version.c_str(), version.size()) != 0
+              ? libraryName + "'s host program is not " + version +
+                    "(another r1c compiled it): rebuild the artifact "
+                    "with this r1c"
+              : "program.txt does not match " + libraryName + "'s host program";
       return false;
     }
     setThreads =
@@ -819,47 +866,32 @@ struct r1rt_session {
     }
   }
 
-  /// A buffer as a kernel sees it: dims innermost first, dense.
-  struct View {
-    void *host;
-    halide_type_t type;
-    int64_t extents[4];
-    int dims;
-  };
-  static constexpr halide_type_t kF32{halide_type_float, 32},
-      kBf16Bits{halide_type_uint, 16};
-
   /// Weight `arg` (the parser checked it is a weight with static dims that
   /// cover its bytes), from `offset` bytes into it.
-  View weightView(const Arg &arg, uint64_t offset) const {
+  r1_host_arg weightArg(const Arg &arg, uint64_t offset) const {
     const Program::Weight &w = model->program.weights[size_t(arg.index)];
-    View view{};
+    r1_host_arg view{};
     view.host = const_cast<uint8_t *>(model->weights) + w.offset + offset;
-    view.type = w.bf16 ? kBf16Bits : kF32;
-    view.dims = int(arg.dims.size());
-    std::copy(arg.dims.begin(), arg.dims.end(), view.extents);
+    view.type_code = w.bf16 ? halide_type_uint : halide_type_float;
+    view.type_bits = w.bf16 ? 16 : 32;
+    view.dimensions = int64_t(arg.dims.size());
+    std::copy(arg.dims.begin(), arg.dims.end(), view.extent);
     return view;
   }
 
-  /// Calls kernel `k` on `views` (inputs, then the output).
-  bool invoke(int64_t k, const View *views, size_t count) {
-    halide_buffer_t buffers[8];
-    halide_dimension_t dims[8][4];
-    void *argv[8];
-    if (count > 8)
-      return fail("a kernel call has more than 8 arguments");
+  /// Calls kernel `k` on `args` (inputs, then the output): the host
+  /// program's calls and the runtime's own.
+  bool invoke(int64_t k, const r1_host_arg *args, size_t count) {
+    halide_buffer_t buffers[kMaxKernelArgs];
+    halide_dimension_t dims[kMaxKernelArgs][4];
+    void *argv[kMaxKernelArgs];
+    if (count > kMaxKernelArgs)
+      return fail("a kernel call has more than " +
+                  std::to_string(kMaxKernelArgs) + " arguments");
     for (size_t i = 0; i < count; ++i) {
-      const View &v = views[i];
-      buffers[i] = halide_buffer_t();
-      buffers[i].host = static_cast<uint8_t *>(v.host);
-      buffers[i].type = v.type;
-      buffers[i].dimensions = v.dims;
-      buffers[i].dim = dims[i];
-      int64_t stride = 1;
-      for (int d = 0; d < v.dims; ++d) {
-        dims[i][d] = {0, int32_t(v.extents[d]), int32_t(stride), 0};
-        stride *= v.extents[d];
-      }
+      if (!fillBuffer(args[i], buffers[i], dims[i]))
+        return fail("a kernel argument has " +
+                    std::to_string(args[i].dimensions) + " dims, not 0 to 4");
       argv[i] = &buffers[i];
     }
     return callKernel(k, argv);
@@ -990,18 +1022,22 @@ struct r1rt_session {
     for (int64_t r = 0; r < rows; ++r)
       std::memcpy(xs + r * H, in + order[r] / m.topK * H, size_t(H) * 4);
     auto expertView = [&](const Arg &arg, int64_t e) {
-      return weightView(arg, uint64_t(e) * (p.weights[arg.index].bytes /
-                                            uint64_t(m.experts)));
+      return weightArg(arg, uint64_t(e) * (p.weights[arg.index].bytes /
+                                           uint64_t(m.experts)));
+    };
+    auto rowsOf = [](float *data, int64_t width, int64_t rows) {
+      return r1_host_arg{data, halide_type_float, 32, 2, {width, rows, 0, 0}};
     };
     for (int64_t e = 0; e < m.experts; ++e) {
       int64_t c = start[e + 1] - start[e], o = start[e];
       if (c == 0)
         continue;
-      View x{xs + o * H, kF32, {H, c}, 2};
-      View a{as + o * I, kF32, {I, c}, 2};
-      View y{ys + o * H, kF32, {H, c}, 2};
-      View gatedCall[] = {x, expertView(m.gate, e), expertView(m.up, e), a};
-      View downCall[] = {a, expertView(m.down, e), y};
+      r1_host_arg x = rowsOf(xs + o * H, H, c);
+      r1_host_arg a = rowsOf(as + o * I, I, c);
+      r1_host_arg y = rowsOf(ys + o * H, H, c);
+      r1_host_arg gatedCall[] = {x, expertView(m.gate, e), expertView(m.up, e),
+                                 a};
+      r1_host_arg downCall[] = {a, expertView(m.down, e), y};
       if (!invoke(m.gatedKernel, gatedCall, 4) ||
           !invoke(m.downKernel, downCall, 3))
         return false;
@@ -1056,13 +1092,17 @@ struct r1rt_session {
     return ok ? 0 : 1;
   }
 
-  static int32_t hostCall(void *opaque, int64_t kernel, void **argv) {
+  static int32_t hostCall(void *opaque, int64_t kernel, const r1_host_arg *args,
+                          int64_t count) {
     auto *session = static_cast<r1rt_session *>(opaque);
     return session->callback([&] {
       if (kernel < 0 || size_t(kernel) >= session->model->kernels.size())
         return session->fail("the host program called kernel " +
                              std::to_string(kernel) + ", which does not exist");
-      return session->callKernel(kernel, argv);
+      if (count < 0)
+        return session->fail("the host program passed a kernel " +
+                             std::to_string(count) + " arguments");
+      return session->invoke(kernel, args, size_t(count));
     });
   }
 

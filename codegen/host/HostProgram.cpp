@@ -2,8 +2,9 @@
 //
 // r1_host_run is the r1k module's forward region converted, with MLIR's
 // dialect conversion, to func/cf/arith/llvm ops: a kernel call fills one
-// halide_buffer_t per view (frame-allocated once, filled by the helper
-// @r1_buffer) and calls the runtime's `call` hook with the kernel's index;
+// r1_host_arg per view (frame-allocated once, filled by the helper
+// @r1_arg) and calls the runtime's `call` hook with the kernel's index,
+// which makes them the kernel's halide_buffer_ts;
 // a cache append is a memcpy; r1k.layer_skip and r1k.fresh_prefill become
 // conditional branches around their inlined regions; every other step is
 // the runtime's `step` hook. A nonzero status from a hook returns at once.
@@ -70,13 +71,21 @@ static_assert(offsetof(r1_host_frame, call) == kCall * 8 &&
                   sizeof(r1_host_frame) == kFrameFields * 8,
               "FrameField must follow r1host.h");
 
-constexpr int64_t kMaxArgs = 8; // the most arguments a kernel takes
+// r1_host_arg's fields, by index: host, type code, type bits, dimensions,
+// then the 4 extents; every field is 8 bytes.
+enum ArgField { kArgHost, kArgTypeCode, kArgTypeBits, kArgDims, kArgExtent };
+static_assert(offsetof(r1_host_arg, dimensions) == kArgDims * 8 &&
+                  offsetof(r1_host_arg, extent) == kArgExtent * 8 &&
+                  sizeof(r1_host_arg) == (kArgExtent + 4) * 8,
+              "ArgField must follow r1host.h");
+
+constexpr int64_t kMaxArgs = R1_HOST_MAX_ARGS;
 
 /// r1_host_run's values, defined in its entry block.
 struct HostValues {
   Block *fail = nullptr; // returns its argument, a nonzero status
   Value framePtr, rows, position, contextRows, weights, length, tailRows,
-      tailFirst, buffers, dimensions, argv;
+      tailFirst, args;
 };
 
 /// Builds the module's functions; `b` inserts at the current op.
@@ -88,15 +97,10 @@ public:
         layout(std::move(layout)) {
     ptr = LLVM::LLVMPointerType::get(ctx);
     i8 = b.getI8Type();
-    i16 = b.getIntegerType(16);
     i32 = b.getI32Type();
     i64 = b.getI64Type();
     frame = named("r1_host_frame", SmallVector<Type>(kFrameFields, i64));
-    dimType = named("halide_dimension_t", {i32, i32, i32, i32});
-    // device, device_interface, host, flags, type (code, bits, lanes),
-    // dimensions, dim, padding.
-    bufferType = named("halide_buffer_t",
-                       {i64, ptr, ptr, i64, i8, i8, i16, i32, ptr, ptr});
+    argType = named("r1_host_arg", {ptr, i64, i64, i64, i64, i64, i64, i64});
   }
 
   /// The host module: the layout, the hooks and helpers, and r1_host_run
@@ -110,10 +114,10 @@ public:
     b.create<LLVM::GlobalOp>(
         loc, LLVM::LLVMArrayType::get(i8, text.size()), /*isConstant=*/true,
         LLVM::Linkage::External, "r1_host_layout", b.getStringAttr(text));
-    buildHookCall("r1_call", kCall, {i64, ptr}, i32);
+    buildHookCall("r1_call", kCall, {i64, ptr, i64}, i32);
     buildHookCall("r1_step", kStep, {i64}, i32);
     buildHookCall("r1_branch", kBranch, {i64}, {});
-    buildBufferHelper();
+    buildArgHelper();
     buildAnyAtLeast();
     run = buildRun(forward, v);
     return module;
@@ -168,40 +172,18 @@ private:
     b.create<func::ReturnOp>(loc, call.getResults());
   }
 
-  /// @r1_buffer(buffer, dims, host, type code, bits, rank, e0, e1, e2, e3):
-  /// a dense halide_buffer_t, dims innermost first.
-  void buildBufferHelper() {
+  /// @r1_arg(arg, host, type code, bits, rank, e0, e1, e2, e3): an
+  /// r1_host_arg, dims innermost first.
+  void buildArgHelper() {
     OpBuilder::InsertionGuard guard(b);
-    func::FuncOp fn = function(
-        "r1_buffer", {ptr, ptr, ptr, i8, i8, i32, i32, i32, i32, i32}, {});
+    func::FuncOp fn =
+        function("r1_arg", {ptr, ptr, i64, i64, i64, i64, i64, i64, i64}, {});
     b.setInsertionPointToStart(fn.addEntryBlock());
-    Value buffer = fn.getArgument(0), dims = fn.getArgument(1);
-    auto store = [&](int32_t index, Value value) {
-      Value at = b.create<LLVM::GEPOp>(loc, ptr, bufferType, buffer,
-                                       ArrayRef<LLVM::GEPArg>{0, index});
-      b.create<LLVM::StoreOp>(loc, value, at);
-    };
-    Value null = b.create<LLVM::ZeroOp>(loc, ptr);
-    store(0, constant(i64, 0));
-    store(1, null);
-    store(2, fn.getArgument(2));
-    store(3, constant(i64, 0));
-    store(4, fn.getArgument(3));
-    store(5, fn.getArgument(4));
-    store(6, constant(i16, 1));
-    store(7, fn.getArgument(5));
-    store(8, dims);
-    store(9, null);
-    Value stride = constant(i32, 1), zero = constant(i32, 0);
-    for (int32_t d = 0; d < 4; ++d) {
-      Value extent = fn.getArgument(unsigned(6 + d));
-      Value values[] = {zero, extent, stride, zero}; // min, extent, stride, flags
-      for (int32_t f = 0; f < 4; ++f) {
-        Value at = b.create<LLVM::GEPOp>(loc, ptr, dimType, dims,
-                                         ArrayRef<LLVM::GEPArg>{d, f});
-        b.create<LLVM::StoreOp>(loc, values[f], at);
-      }
-      stride = b.create<arith::MulIOp>(loc, stride, extent);
+    Value arg = fn.getArgument(0);
+    for (int32_t f = kArgHost; f < kArgExtent + 4; ++f) {
+      Value at = b.create<LLVM::GEPOp>(loc, ptr, argType, arg,
+                                       ArrayRef<LLVM::GEPArg>{0, f});
+      b.create<LLVM::StoreOp>(loc, fn.getArgument(unsigned(1 + f)), at);
     }
     b.create<func::ReturnOp>(loc);
   }
@@ -263,20 +245,9 @@ private:
     v.tailFirst = b.create<arith::SelectOp>(
         loc, lastOnly, b.create<arith::SubIOp>(loc, v.rows, constant(i64, 1)),
         constant(i64, 0));
-    Value one = constant(i64, 1);
-    v.buffers = b.create<LLVM::AllocaOp>(
-        loc, ptr, LLVM::LLVMArrayType::get(bufferType, kMaxArgs), one, 16);
-    v.dimensions = b.create<LLVM::AllocaOp>(
-        loc, ptr, LLVM::LLVMArrayType::get(dimType, 4 * kMaxArgs), one, 16);
-    v.argv = b.create<LLVM::AllocaOp>(
-        loc, ptr, LLVM::LLVMArrayType::get(ptr, kMaxArgs), one, 16);
-    for (int32_t i = 0; i < kMaxArgs; ++i) {
-      Value buffer = b.create<LLVM::GEPOp>(loc, ptr, bufferType, v.buffers,
-                                           ArrayRef<LLVM::GEPArg>{i});
-      Value at = b.create<LLVM::GEPOp>(loc, ptr, ptr, v.argv,
-                                       ArrayRef<LLVM::GEPArg>{i});
-      b.create<LLVM::StoreOp>(loc, buffer, at);
-    }
+    v.args = b.create<LLVM::AllocaOp>(
+        loc, ptr, LLVM::LLVMArrayType::get(argType, kMaxArgs), constant(i64, 1),
+        16);
     b.create<cf::BranchOp>(loc, steps);
 
     // The steps as they are, then success; the patterns rewrite each.
@@ -290,7 +261,7 @@ private:
   }
 
 public:
-  Type ptr, i8, i16, i32, i64, frame, dimType, bufferType;
+  Type ptr, i8, i32, i64, frame, argType;
 
 private:
   MLIRContext *ctx;
@@ -395,11 +366,11 @@ public:
         extent = h.v.length;
       else
         extent = b.create<arith::MulIOp>(loc, rowsHere, constant(t.i64, -d));
-      extents.push_back(b.create<arith::TruncIOp>(loc, t.i32, extent));
+      extents.push_back(extent);
     }
   }
 
-  /// halide_type_t's code and bits of `arg`'s elements: i32, f32, or a
+  /// The halide_type_code_t and bits of `arg`'s elements: i32, f32, or a
   /// bf16 weight's u16.
   std::pair<int64_t, int64_t> elementType(const KernelArg &arg) const {
     bool isInt = false;
@@ -423,8 +394,9 @@ Block *splitAfter(ConversionPatternRewriter &rewriter, Operation *op) {
   return rewriter.splitBlock(op->getBlock(), std::next(Block::iterator(op)));
 }
 
-/// A kernel call: one halide_buffer_t per argument (@r1_buffer), then the
-/// frame's `call` hook with the kernel's index; a nonzero status returns.
+/// A kernel call: one r1_host_arg per argument (@r1_arg), then the frame's
+/// `call` hook with the kernel's index and the arguments, which the runtime
+/// makes the kernel's halide_buffer_ts; a nonzero status returns.
 struct CallLowering : OpConversionPattern<k::CallOp> {
   CallLowering(MLIRContext *ctx, const HostLowering &h)
       : OpConversionPattern(ctx), h(h) {}
@@ -444,20 +416,17 @@ struct CallLowering : OpConversionPattern<k::CallOp> {
       SmallVector<Value, 4> extents;
       e.describe(arg, tail, host, extents);
       while (extents.size() < 4)
-        extents.push_back(e.constant(h.types.i32, 1));
-      Value buffer = rewriter.create<LLVM::GEPOp>(
-          op.getLoc(), h.types.ptr, h.types.bufferType, h.v.buffers,
+        extents.push_back(e.constant(h.types.i64, 1));
+      Value at = rewriter.create<LLVM::GEPOp>(
+          op.getLoc(), h.types.ptr, h.types.argType, h.v.args,
           ArrayRef<LLVM::GEPArg>{int32_t(i)});
-      Value dims = rewriter.create<LLVM::GEPOp>(
-          op.getLoc(), h.types.ptr, h.types.dimType, h.v.dimensions,
-          ArrayRef<LLVM::GEPArg>{int32_t(4 * i)});
       auto [code, bits] = e.elementType(arg);
-      SmallVector<Value> operands{buffer, dims, host,
-                                  e.constant(h.types.i8, code),
-                                  e.constant(h.types.i8, bits),
-                                  e.constant(h.types.i32, int64_t(arg.dims.size()))};
+      SmallVector<Value> operands{
+          at, host, e.constant(h.types.i64, code),
+          e.constant(h.types.i64, bits),
+          e.constant(h.types.i64, int64_t(arg.dims.size()))};
       operands.append(extents.begin(), extents.end());
-      rewriter.create<func::CallOp>(op.getLoc(), "r1_buffer", TypeRange{},
+      rewriter.create<func::CallOp>(op.getLoc(), "r1_arg", TypeRange{},
                                     operands);
     }
     int64_t kernel = h.index.kernels.lookup(op.getKernel());
@@ -466,7 +435,8 @@ struct CallLowering : OpConversionPattern<k::CallOp> {
             .create<func::CallOp>(
                 op.getLoc(), "r1_call", TypeRange{h.types.i32},
                 ValueRange{h.v.framePtr, e.constant(h.types.i64, kernel),
-                           h.v.argv})
+                           h.v.args,
+                           e.constant(h.types.i64, int64_t(args.size()))})
             .getResult(0);
     e.checkStatus(status, next);
     rewriter.eraseOp(op);
@@ -766,7 +736,7 @@ llvm::Error mlir::r1::emitHostObject(ModuleOp host, llvm::StringRef triple,
     if (!fn.isDeclaration() && fn.getName() != "r1_host_run")
       fn.setLinkage(llvm::GlobalValue::InternalLinkage);
 
-  // -O2: @r1_buffer and the hooks inline into r1_host_run.
+  // -O2: @r1_arg and the hooks inline into r1_host_run.
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;

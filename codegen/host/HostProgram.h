@@ -24,7 +24,7 @@ namespace mlir::r1 {
 
 /// Lowers the r1k module `kernels` to r1_host_run: its r1k.forward's steps
 /// become, by MLIR's dialect conversion, the frame's hook calls (a kernel
-/// call fills one halide_buffer_t per view), memcpys (cache appends) and
+/// call fills one r1_host_arg per view), memcpys (cache appends) and
 /// branches (layer skip, fresh prefill); `weightRanges` are the (offset,
 /// bytes) of each weight in weights.bin. Its r1_host_layout is
 /// r1rt::hostLayout of the program.txt describeProgram gives for them.

@@ -50,7 +50,7 @@
 // RUN: FileCheck %s --check-prefix=HOST < %t/llama.r1/host.mlir
 // r1-opt parses and verifies host.mlir (func, cf, arith and llvm).
 // RUN: r1-opt %t/llama.r1/host.mlir -o /dev/null
-// HOST: llvm.mlir.global external constant @r1_host_layout("r1-host 1 slots 1i,1i,{{[0-9,]+}} caches 32,32,32,32 weights 0+65536,
+// HOST: llvm.mlir.global external constant @r1_host_layout("r1-host 2 slots 1i,1i,{{[0-9,]+}} caches 32,32,32,32 weights 0+65536,
 // HOST-SAME: kernels {{[0-9]+}} steps 0\00")
 // HOST: func.func @r1_host_run(%arg0: !llvm.ptr) -> i32
 // HOST: %[[ROWS:.*]] = llvm.load {{.*}} -> i64
@@ -58,8 +58,7 @@
 // HOST: %[[LENGTH:.*]] = arith.addi %[[POS]], %[[ROWS]]
 // HOST: "llvm.intr.memcpy"
 // HOST: "llvm.intr.memcpy"
-// HOST: %[[LEN32:.*]] = arith.trunci %[[LENGTH]] : i64 to i32
-// HOST: call @r1_buffer({{.*}}, %c16_i32, %c2_i32, %[[LEN32]], %c1_i32)
+// HOST: call @r1_arg({{.*}}, %c16_i64, %c2_i64, %[[LENGTH]], %c1_i64)
 // HOST: call @r1_call(%arg0,
 //
 // Identical kernels are compiled once: two layers, one q/o kernel.

@@ -1,6 +1,7 @@
 // The host program is the conversion of an r1k module's forward steps:
-// a kernel call fills one buffer per view and calls the frame's `call`
-// hook with the kernel's index (equal declarations are one kernel), a
+// a kernel call fills one r1_host_arg per view and calls the frame's
+// `call` hook with the kernel's index and the arguments (equal
+// declarations are one kernel), a
 // nonzero status returns at once; an append is a memcpy at the call's
 // first position; runtime steps call the `step` hook numbered in program
 // order; layer_skip and fresh_prefill become conditional branches; calls
@@ -26,7 +27,7 @@ r1k.kernel.mul @k_mul {}
 r1k.kernel.linear @k_head {n = 256 : i64, k = 64 : i64, epilogue = #r1k<epilogue none>, bias = false, bf16_weights = true}
 
 // CHECK-LABEL: module @r1_host
-// CHECK: llvm.mlir.global external constant @r1_host_layout("r1-host 1 slots 1i,1i,64,1,256,8,2,2i caches 64,4i weights 0+0,4096+0b kernels 4 steps 2\00")
+// CHECK: llvm.mlir.global external constant @r1_host_layout("r1-host 2 slots 1i,1i,64,1,256,8,2,2i caches 64,4i weights 0+0,4096+0b kernels 4 steps 2\00")
 // CHECK-LABEL: func.func @r1_host_run(%arg0: !llvm.ptr) -> i32
 // The frame's rows and position, and the tail's rows and first row.
 // CHECK-DAG: %[[ROWS:.*]] = llvm.load {{.*}} -> i64
@@ -36,10 +37,10 @@ r1k.kernel.linear @k_head {n = 256 : i64, k = 64 : i64, epilogue = #r1k<epilogue
 r1k.forward attributes {ids = @ids, positions = @positions, logits = @logits, vocab = 256 : i64, context_length = 64 : i64, rowwise_from = 6 : i64} {
   // The embedding: ids (i32, code 0) and the weight at offset 0 (f32,
   // code 2), then kernel 0.
-  // CHECK: call @r1_buffer(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i8, %c32_i8, %c1_i32,
-  // CHECK: call @r1_buffer(%{{.*}}, %{{.*}}, %{{.*}}, %c2_i8, %c32_i8, %c2_i32, %c64_i32, %c256_i32, %c1_i32, %c1_i32)
-  // CHECK: call @r1_buffer(
-  // CHECK: %[[S0:.*]] = call @r1_call(%arg0, %c0_i64,
+  // CHECK: call @r1_arg(%{{.*}}, %{{.*}}, %c0_i64, %c32_i64, %c1_i64, %[[ROWS]],
+  // CHECK: call @r1_arg(%{{.*}}, %{{.*}}, %c2_i64, %c32_i64, %c2_i64, %c64_i64, %c256_i64, %c1_i64, %c1_i64)
+  // CHECK: call @r1_arg(
+  // CHECK: %[[S0:.*]] = call @r1_call(%arg0, %c0_i64, %[[ARGS:.*]], %c3_i64)
   // CHECK: %[[BAD0:.*]] = arith.cmpi ne, %[[S0]], %c0_i32
   // CHECK: cf.cond_br %[[BAD0]], ^[[FAIL:bb[0-9]+]](%[[S0]] : i32), ^[[NEXT0:bb[0-9]+]]
   r1k.call @k_embed [#r1k.view<@ids, [-1]>, #r1k.view<@embed, [64, 256]>] -> #r1k.view<@x, [64, -1]>
@@ -83,14 +84,13 @@ r1k.forward attributes {ids = @ids, positions = @positions, logits = @logits, vo
   // logits from the tail's first row for its rows.
   // CHECK: %[[XFIRST:.*]] = arith.muli %[[TAILFIRST]], %c256_i64
   // CHECK: %[[X:.*]] = llvm.getelementptr %{{.*}}[%[[XFIRST]]]
-  // CHECK: %[[XROWS:.*]] = arith.trunci %[[TAILROWS]] : i64 to i32
-  // CHECK: call @r1_buffer(%{{.*}}, %{{.*}}, %[[X]], %c2_i8, %c32_i8, %c2_i32, %c64_i32, %[[XROWS]], %c1_i32, %c1_i32)
+  // CHECK: call @r1_arg(%{{.*}}, %[[X]], %c2_i64, %c32_i64, %c2_i64, %c64_i64, %[[TAILROWS]], %c1_i64, %c1_i64)
   // CHECK: %[[HEAD:.*]] = llvm.getelementptr %{{.*}}[4096]
-  // CHECK: call @r1_buffer(%{{.*}}, %{{.*}}, %[[HEAD]], %c1_i8, %c16_i8, %c3_i32, %c16_i32, %c64_i32, %c16_i32, %c1_i32)
+  // CHECK: call @r1_arg(%{{.*}}, %[[HEAD]], %c1_i64, %c16_i64, %c3_i64, %c16_i64, %c64_i64, %c16_i64, %c1_i64)
   // CHECK: %[[LFIRST:.*]] = arith.muli %[[TAILFIRST]], %c1024_i64
   // CHECK: %[[L:.*]] = llvm.getelementptr %{{.*}}[%[[LFIRST]]]
-  // CHECK: call @r1_buffer(%{{.*}}, %{{.*}}, %[[L]], %c2_i8, %c32_i8, %c2_i32, %c256_i32, %[[XROWS]], %c1_i32, %c1_i32)
-  // CHECK: call @r1_call(%arg0, %c3_i64,
+  // CHECK: call @r1_arg(%{{.*}}, %[[L]], %c2_i64, %c32_i64, %c2_i64, %c256_i64, %[[TAILROWS]], %c1_i64, %c1_i64)
+  // CHECK: call @r1_call(%arg0, %c3_i64, %[[ARGS]], %c3_i64)
   r1k.call @k_head [#r1k.view<@x, [64, -1]>, #r1k.view<@head, [16, 64, 16]>] -> #r1k.view<@logits, [256, -1]>
   // CHECK: return %c0_i32
   // CHECK: ^[[FAIL]](%[[STATUS:.*]]: i32):

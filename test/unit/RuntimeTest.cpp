@@ -93,7 +93,7 @@ TEST(Program, ParsesPlainAttentionsSlotsAndReplay) {
   EXPECT_TRUE(program.slots[5].cross && !program.slots[5].square);
   EXPECT_FALSE(parsed(validProgram()).replay);
   EXPECT_EQ(hostLayout(program),
-            "r1-host 1 slots 1i,1i,8,16,4s,4x caches 8 weights 0+512,512+512 "
+            "r1-host 2 slots 1i,1i,8,16,4s,4x caches 8 weights 0+512,512+512 "
             "kernels 2 steps 0");
   EXPECT_EQ(parseError(validProgram() + "replay 1\n"),
             "program.txt:19: 'replay' takes 0 fields");
@@ -115,7 +115,7 @@ TEST(Program, ParsesBf16Weights) {
   EXPECT_FALSE(program.weights[0].bf16);
   EXPECT_TRUE(program.weights[1].bf16);
   EXPECT_EQ(hostLayout(program),
-            "r1-host 1 slots 1i,1i,8,16 caches 8 weights 0+512,512+256b "
+            "r1-host 2 slots 1i,1i,8,16 caches 8 weights 0+512,512+256b "
             "kernels 2 steps 0");
   EXPECT_EQ(parseError(replacedIn(validProgram(), "weight 512 512\n",
                                   "weight 512 512 f16\n")),
@@ -421,17 +421,17 @@ TEST(Program, NeedsAContextLength) {
 
 TEST(HostLayout, NamesWhatTheHostProgramIndexes) {
   EXPECT_EQ(hostLayout(parsed(validProgram())),
-            "r1-host 1 slots 1i,1i,8,16 caches 8 weights 0+512,512+512 "
+            "r1-host 2 slots 1i,1i,8,16 caches 8 weights 0+512,512+512 "
             "kernels 2 steps 0");
   // An i32 slot's width carries an "i", a context slot's a "c"; the
   // encode is a runtime step.
   EXPECT_EQ(hostLayout(parsed(encoderProgram(kImage))),
-            "r1-host 1 slots 1i,1i,8,16,4c caches 8 weights "
+            "r1-host 2 slots 1i,1i,8,16,4c caches 8 weights "
             "0+512,512+512,1024+16,1088+16,1152+64,1216+16,1280+16 "
             "kernels 2 steps 1");
   // No caches: an empty list is "-".
   EXPECT_EQ(hostLayout(parsed(hostStepsProgram())),
-            "r1-host 1 slots 1i,1i,16,4,2,2i,16,16,32 caches - weights "
+            "r1-host 2 slots 1i,1i,16,4,2,2i,16,16,32 caches - weights "
             "0+16,64+4096,4160+1024,5184+1024,6208+192 kernels 2 steps 4");
 }
 
