@@ -394,12 +394,18 @@ Block *splitAfter(ConversionPatternRewriter &rewriter, Operation *op) {
   return rewriter.splitBlock(op->getBlock(), std::next(Block::iterator(op)));
 }
 
+/// A pattern of r1k op `Op` that reads the lowering's shared state.
+template <typename Op> struct HostPattern : OpConversionPattern<Op> {
+  HostPattern(MLIRContext *ctx, const HostLowering &h)
+      : OpConversionPattern<Op>(ctx), h(h) {}
+  const HostLowering &h;
+};
+
 /// A kernel call: one r1_host_arg per argument (@r1_arg), then the frame's
 /// `call` hook with the kernel's index and the arguments, which the runtime
 /// makes the kernel's halide_buffer_ts; a nonzero status returns.
-struct CallLowering : OpConversionPattern<k::CallOp> {
-  CallLowering(MLIRContext *ctx, const HostLowering &h)
-      : OpConversionPattern(ctx), h(h) {}
+struct CallLowering : HostPattern<k::CallOp> {
+  using HostPattern::HostPattern;
   LogicalResult
   matchAndRewrite(k::CallOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -442,14 +448,12 @@ struct CallLowering : OpConversionPattern<k::CallOp> {
     rewriter.eraseOp(op);
     return success();
   }
-  const HostLowering &h;
 };
 
 /// A cache append: the slot's rows copied to the cache at the call's
 /// first position.
-struct AppendLowering : OpConversionPattern<k::AppendOp> {
-  AppendLowering(MLIRContext *ctx, const HostLowering &h)
-      : OpConversionPattern(ctx), h(h) {}
+struct AppendLowering : HostPattern<k::AppendOp> {
+  using HostPattern::HostPattern;
   LogicalResult
   matchAndRewrite(k::AppendOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -470,7 +474,6 @@ struct AppendLowering : OpConversionPattern<k::AppendOp> {
     rewriter.eraseOp(op);
     return success();
   }
-  const HostLowering &h;
 };
 
 /// A step the runtime performs (routing, experts, LSH sort, memory,
@@ -515,9 +518,8 @@ Block *inlineRegion(ConversionPatternRewriter &rewriter, Region &region,
 
 /// A layer-skip gate: the body runs when a row's score reaches the
 /// threshold; the frame's `branch` hook hears which it was.
-struct LayerSkipLowering : OpConversionPattern<k::LayerSkipOp> {
-  LayerSkipLowering(MLIRContext *ctx, const HostLowering &h)
-      : OpConversionPattern(ctx), h(h) {}
+struct LayerSkipLowering : HostPattern<k::LayerSkipOp> {
+  using HostPattern::HostPattern;
   LogicalResult
   matchAndRewrite(k::LayerSkipOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -543,14 +545,12 @@ struct LayerSkipLowering : OpConversionPattern<k::LayerSkipOp> {
     rewriter.eraseOp(op);
     return success();
   }
-  const HostLowering &h;
 };
 
 /// MLA's two forms: the fresh one on a call that starts the sequence with
 /// at least min_rows rows, the other form otherwise.
-struct FreshPrefillLowering : OpConversionPattern<k::FreshPrefillOp> {
-  FreshPrefillLowering(MLIRContext *ctx, const HostLowering &h)
-      : OpConversionPattern(ctx), h(h) {}
+struct FreshPrefillLowering : HostPattern<k::FreshPrefillOp> {
+  using HostPattern::HostPattern;
   LogicalResult
   matchAndRewrite(k::FreshPrefillOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -572,7 +572,6 @@ struct FreshPrefillLowering : OpConversionPattern<k::FreshPrefillOp> {
     rewriter.eraseOp(op);
     return success();
   }
-  const HostLowering &h;
 };
 
 } // namespace
