@@ -16,7 +16,7 @@
 #include "codegen/OutputGuard.h"
 #include "codegen/host/HostProgram.h"
 
-#include "frontend/CheckpointIndex.h"
+#include "checkpoint/CheckpointIndex.h"
 #include "runtime/tokenizer/Tokenizer.h"
 #include "ir/R1Dialect.h"
 #include "runtime/Digest.h"
@@ -39,9 +39,9 @@
 
 using namespace mlir;
 using namespace mlir::r1;
-using ::r1::frontend::Checkpoint;
-using ::r1::frontend::DType;
-using ::r1::frontend::TensorInfo;
+using ::r1::checkpoint::Checkpoint;
+using ::r1::checkpoint::DType;
+using ::r1::checkpoint::TensorInfo;
 namespace json = llvm::json;
 
 static_assert(kArtifactFormatVersion == ::r1rt::kProgramVersion,
@@ -113,9 +113,9 @@ LogicalResult readSources(Location loc, const Checkpoint &checkpoint,
       return emitError(loc) << "source tensor '" << name << "' has shape ["
                             << h << "], the declaration needs [" << w << "]";
     }
-    if (!::r1::frontend::isFloat(info->dtype) && info->dtype != DType::F8_E4M3)
+    if (!::r1::checkpoint::isFloat(info->dtype) && info->dtype != DType::F8_E4M3)
       return emitError(loc)
-             << "cannot read " << ::r1::frontend::dtypeName(info->dtype)
+             << "cannot read " << ::r1::checkpoint::dtypeName(info->dtype)
              << " tensor '" << name << "' as f32 weights";
     if (dtype && &name == &sources.front())
       *dtype = info->dtype;

@@ -11,8 +11,8 @@
 
 using namespace mlir;
 using namespace mlir::r1;
-using ::r1::frontend::DType;
-using ::r1::frontend::TensorInfo;
+using ::r1::checkpoint::DType;
+using ::r1::checkpoint::TensorInfo;
 
 namespace {
 std::string shapeString(ArrayRef<int64_t> shape) {
@@ -25,7 +25,7 @@ std::string shapeString(ArrayRef<int64_t> shape) {
 } // namespace
 
 GraphBuilder::GraphBuilder(ModuleOp module,
-                           const ::r1::frontend::Checkpoint &checkpoint,
+                           const ::r1::checkpoint::Checkpoint &checkpoint,
                            Type computeType)
     : module(module), checkpoint(checkpoint), b(module.getContext()),
       compute(computeType), currentLoc(module.getLoc()) {}
@@ -83,7 +83,7 @@ Value GraphBuilder::declare(StringRef declName, RankedTensorType type,
     // The artifact writer converts weights whose stored type differs.
     if (storedTypeOf(source) != type.getElementType())
       decl->setAttr("source_dtype",
-                    b.getStringAttr(::r1::frontend::dtypeName(source)));
+                    b.getStringAttr(::r1::checkpoint::dtypeName(source)));
   }
   return b.create<WeightOp>(currentLoc, type, FlatSymbolRefAttr::get(
                                                   b.getContext(), declName));
@@ -115,9 +115,9 @@ FailureOr<Value> GraphBuilder::weightAs(StringRef name,
   if (failed(checkTensor(name, shape)))
     return failure();
   DType dtype = checkpoint.find(name)->dtype;
-  if (!::r1::frontend::isFloat(dtype))
+  if (!::r1::checkpoint::isFloat(dtype))
     return emitError(NameLoc::get(b.getStringAttr(name)))
-           << "tensor '" << name << "' is " << ::r1::frontend::dtypeName(dtype)
+           << "tensor '" << name << "' is " << ::r1::checkpoint::dtypeName(dtype)
            << "; a float tensor (F32, F16 or BF16) is expected here";
   return declare(name, RankedTensorType::get(shape, element), dtype, {});
 }
@@ -129,15 +129,15 @@ FailureOr<DType> GraphBuilder::commonDType(ArrayRef<std::string> names,
     if (failed(checkTensor(name, shape)))
       return failure();
     DType d = checkpoint.find(name)->dtype;
-    if (!::r1::frontend::isFloat(d) && d != DType::F8_E4M3)
+    if (!::r1::checkpoint::isFloat(d) && d != DType::F8_E4M3)
       return emitError(NameLoc::get(b.getStringAttr(name)))
-             << "tensor '" << name << "' is " << ::r1::frontend::dtypeName(d)
+             << "tensor '" << name << "' is " << ::r1::checkpoint::dtypeName(d)
              << "; a float tensor (F32, F16, BF16 or F8_E4M3) is expected here";
     if (dtype && *dtype != d)
       return emitError(NameLoc::get(b.getStringAttr(name)))
-             << "tensor '" << name << "' is " << ::r1::frontend::dtypeName(d)
+             << "tensor '" << name << "' is " << ::r1::checkpoint::dtypeName(d)
              << " but the tensors stacked with it are "
-             << ::r1::frontend::dtypeName(*dtype);
+             << ::r1::checkpoint::dtypeName(*dtype);
     dtype = d;
   }
   return *dtype;

@@ -10,7 +10,7 @@
 #ifndef R1_FRONTEND_GRAPHBUILDER_H
 #define R1_FRONTEND_GRAPHBUILDER_H
 
-#include "frontend/CheckpointIndex.h"
+#include "checkpoint/CheckpointIndex.h"
 #include "frontend/ModelConfig.h"
 #include "ir/R1Dialect.h"
 
@@ -27,7 +27,7 @@ namespace mlir::r1 {
 /// fail because every shape was checked when its weight was declared.
 class GraphBuilder {
 public:
-  GraphBuilder(ModuleOp module, const ::r1::frontend::Checkpoint &checkpoint,
+  GraphBuilder(ModuleOp module, const ::r1::checkpoint::Checkpoint &checkpoint,
                Type computeType);
 
   OpBuilder &builder() { return b; }
@@ -99,23 +99,23 @@ private:
   /// Declares `declName` (once) and reads it; `source` is the checkpoint
   /// dtype it is converted from.
   Value declare(StringRef declName, RankedTensorType type,
-                ::r1::frontend::DType source,
+                ::r1::checkpoint::DType source,
                 ArrayRef<std::pair<StringRef, Attribute>> attrs);
   /// DeepSeek-V3's FP8 block quantization with this checkpoint's block.
   QuantAttr fp8Quant();
   /// `q` expanded to the compute type by r1.dequantize.
   Value dequantize(Value q, Value scales, QuantAttr quant);
   /// Checks `names` (each of `shape`) share one dtype and returns it.
-  FailureOr<::r1::frontend::DType> commonDType(ArrayRef<std::string> names,
+  FailureOr<::r1::checkpoint::DType> commonDType(ArrayRef<std::string> names,
                                                ArrayRef<int64_t> shape);
   /// The element type a checkpoint dtype is stored as on disk.
-  Type storedTypeOf(::r1::frontend::DType dtype);
+  Type storedTypeOf(::r1::checkpoint::DType dtype);
   LogicalResult checkTensor(StringRef name, ArrayRef<int64_t> shape);
   /// The compute type of a float checkpoint dtype; the stored type for FP8.
-  Type elementTypeOf(::r1::frontend::DType dtype);
+  Type elementTypeOf(::r1::checkpoint::DType dtype);
 
   ModuleOp module;
-  const ::r1::frontend::Checkpoint &checkpoint;
+  const ::r1::checkpoint::Checkpoint &checkpoint;
   OpBuilder b;
   Type compute;
   Location currentLoc;

@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/ModelConfig.h"
-#include "frontend/JsonDocument.h"
+#include "checkpoint/JsonDocument.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -17,6 +17,7 @@
 #include <cmath>
 
 using namespace llvm;
+using namespace ::r1::checkpoint;
 
 namespace r1::frontend {
 

@@ -15,8 +15,8 @@
 using namespace mlir;
 using namespace mlir::r1;
 using ::r1::frontend::Architecture;
-using ::r1::frontend::Checkpoint;
-using ::r1::frontend::DType;
+using ::r1::checkpoint::Checkpoint;
+using ::r1::checkpoint::DType;
 
 namespace {
 

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/CheckpointIndex.h"
+#include "checkpoint/CheckpointIndex.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -23,7 +23,7 @@
 
 #include <unistd.h>
 
-using namespace r1::frontend;
+using namespace r1::checkpoint;
 namespace fs = llvm::sys::fs;
 namespace path = llvm::sys::path;
 

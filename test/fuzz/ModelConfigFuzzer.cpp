@@ -6,13 +6,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/JsonDocument.h"
+#include "checkpoint/JsonDocument.h"
 #include "frontend/ModelConfig.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
+using namespace r1::checkpoint;
 using namespace r1::frontend;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -7,13 +7,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/SafetensorsFile.h"
+#include "checkpoint/SafetensorsFile.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
-using namespace r1::frontend;
+using namespace r1::checkpoint;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // A copy of exactly `size` bytes: a read past the end is a heap overflow.

@@ -6,12 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/CheckpointIndex.h"
+#include "checkpoint/CheckpointIndex.h"
 #include "TestFiles.h"
 
 #include <gmock/gmock.h>
 
-using namespace r1::frontend;
+using namespace r1::checkpoint;
 using r1::testing::safetensors;
 using r1::testing::TempDir;
 using ::testing::HasSubstr;

@@ -6,14 +6,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/JsonDocument.h"
+#include "checkpoint/JsonDocument.h"
 #include "TestFiles.h"
 
 #include <gmock/gmock.h>
 
 #include <sys/stat.h>
 
-using namespace r1::frontend;
+using namespace r1::checkpoint;
 using ::testing::HasSubstr;
 
 namespace {

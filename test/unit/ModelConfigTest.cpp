@@ -7,10 +7,11 @@
 
 #include "frontend/ModelConfig.h"
 #include "TestFiles.h"
-#include "frontend/JsonDocument.h"
+#include "checkpoint/JsonDocument.h"
 
 #include <gmock/gmock.h>
 
+using namespace r1::checkpoint;
 using namespace r1::frontend;
 using ::testing::HasSubstr;
 

@@ -5,14 +5,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/SafetensorsFile.h"
+#include "checkpoint/SafetensorsFile.h"
 #include "TestFiles.h"
 
 #include <gmock/gmock.h>
 
 #include <sys/stat.h>
 
-using namespace r1::frontend;
+using namespace r1::checkpoint;
 using r1::testing::safetensors;
 using r1::testing::TempDir;
 using ::testing::HasSubstr;

@@ -7,10 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef R1_FRONTEND_SAFETENSORSFILE_H
-#define R1_FRONTEND_SAFETENSORSFILE_H
+#ifndef R1_CHECKPOINT_SAFETENSORSFILE_H
+#define R1_CHECKPOINT_SAFETENSORSFILE_H
 
-#include "frontend/DType.h"
+#include "checkpoint/DType.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace r1::frontend {
+namespace r1::checkpoint {
 
 /// One tensor of a header, as validated: its byte range lies inside the data
 /// section and holds exactly product(shape) * dtypeSize(dtype) bytes.
@@ -84,6 +84,6 @@ private:
   llvm::StringMap<std::string> meta;
 };
 
-} // namespace r1::frontend
+} // namespace r1::checkpoint
 
-#endif // R1_FRONTEND_SAFETENSORSFILE_H
+#endif // R1_CHECKPOINT_SAFETENSORSFILE_H

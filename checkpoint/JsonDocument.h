@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef R1_FRONTEND_JSONDOCUMENT_H
-#define R1_FRONTEND_JSONDOCUMENT_H
+#ifndef R1_CHECKPOINT_JSONDOCUMENT_H
+#define R1_CHECKPOINT_JSONDOCUMENT_H
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -22,7 +22,7 @@
 #include <optional>
 #include <string>
 
-namespace r1::frontend {
+namespace r1::checkpoint {
 
 struct JsonLimits {
   /// Deepest nesting of arrays and objects accepted.
@@ -70,6 +70,6 @@ std::optional<int64_t> jsonInteger(const llvm::json::Value &value);
 /// literal that fits int64_t ("4" but not "4.0" or "-1").
 std::optional<int64_t> jsonNonNegativeLiteral(const llvm::json::Value &value);
 
-} // namespace r1::frontend
+} // namespace r1::checkpoint
 
-#endif // R1_FRONTEND_JSONDOCUMENT_H
+#endif // R1_CHECKPOINT_JSONDOCUMENT_H

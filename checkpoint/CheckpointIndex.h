@@ -9,10 +9,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef R1_FRONTEND_CHECKPOINTINDEX_H
-#define R1_FRONTEND_CHECKPOINTINDEX_H
+#ifndef R1_CHECKPOINT_CHECKPOINTINDEX_H
+#define R1_CHECKPOINT_CHECKPOINTINDEX_H
 
-#include "frontend/SafetensorsFile.h"
+#include "checkpoint/SafetensorsFile.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace r1::frontend {
+namespace r1::checkpoint {
 
 class Checkpoint {
 public:
@@ -66,6 +66,6 @@ private:
   llvm::StringMap<size_t> byName;
 };
 
-} // namespace r1::frontend
+} // namespace r1::checkpoint
 
-#endif // R1_FRONTEND_CHECKPOINTINDEX_H
+#endif // R1_CHECKPOINT_CHECKPOINTINDEX_H

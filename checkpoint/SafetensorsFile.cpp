@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/SafetensorsFile.h"
-#include "frontend/JsonDocument.h"
+#include "checkpoint/SafetensorsFile.h"
+#include "checkpoint/JsonDocument.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Endian.h"
@@ -19,7 +19,7 @@
 
 using namespace llvm;
 
-namespace r1::frontend {
+namespace r1::checkpoint {
 
 namespace {
 
@@ -252,4 +252,4 @@ ArrayRef<uint8_t> SafetensorsFile::data(const TensorInfo &tensor) const {
   return ArrayRef<uint8_t>(base + tensor.begin, tensor.numBytes());
 }
 
-} // namespace r1::frontend
+} // namespace r1::checkpoint

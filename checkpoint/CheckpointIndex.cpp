@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/CheckpointIndex.h"
-#include "frontend/JsonDocument.h"
+#include "checkpoint/CheckpointIndex.h"
+#include "checkpoint/JsonDocument.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
@@ -20,7 +20,7 @@
 
 using namespace llvm;
 
-namespace r1::frontend {
+namespace r1::checkpoint {
 
 namespace {
 
@@ -227,4 +227,4 @@ ArrayRef<uint8_t> Checkpoint::data(const TensorInfo &tensor) const {
   return shards[shardOf[i]]->data(allTensors[i]);
 }
 
-} // namespace r1::frontend
+} // namespace r1::checkpoint

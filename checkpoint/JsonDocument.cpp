@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/JsonDocument.h"
+#include "checkpoint/JsonDocument.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallVector.h"
@@ -17,7 +17,7 @@
 
 using namespace llvm;
 
-namespace r1::frontend {
+namespace r1::checkpoint {
 
 Error makeError(StringRef file, const Twine &message) {
   return createStringError(inconvertibleErrorCode(),
@@ -387,4 +387,4 @@ Expected<json::Value> readJsonFile(StringRef path, JsonLimits limits) {
   return parseUntrustedJson((*buffer)->getBuffer(), path, limits);
 }
 
-} // namespace r1::frontend
+} // namespace r1::checkpoint

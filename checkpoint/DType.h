@@ -5,15 +5,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef R1_FRONTEND_DTYPE_H
-#define R1_FRONTEND_DTYPE_H
+#ifndef R1_CHECKPOINT_DTYPE_H
+#define R1_CHECKPOINT_DTYPE_H
 
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <optional>
 
-namespace r1::frontend {
+namespace r1::checkpoint {
 
 enum class DType { F32, F16, BF16, F8_E4M3, I8, U8, I32, I64 };
 
@@ -71,6 +71,6 @@ inline bool isFloat(DType dtype) {
   return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
 }
 
-} // namespace r1::frontend
+} // namespace r1::checkpoint
 
-#endif // R1_FRONTEND_DTYPE_H
+#endif // R1_CHECKPOINT_DTYPE_H
