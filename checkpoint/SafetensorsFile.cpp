@@ -13,9 +13,12 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+
+#include <sys/mman.h>
 
 using namespace llvm;
 
@@ -250,6 +253,33 @@ ArrayRef<uint8_t> SafetensorsFile::data(const TensorInfo &tensor) const {
   const uint8_t *base =
       reinterpret_cast<const uint8_t *>(buffer->getBufferStart()) + dataOffset;
   return ArrayRef<uint8_t>(base + tensor.begin, tensor.numBytes());
+}
+
+void SafetensorsFile::releasePages(const TensorInfo &tensor, uint64_t begin,
+                                   uint64_t end) const {
+  // Dropping pages of an anonymous (read-in) buffer would zero them.
+  if (buffer->getBufferKind() != MemoryBuffer::MemoryBuffer_MMap)
+    return;
+  ArrayRef<uint8_t> bytes = data(tensor);
+  if (begin >= end || end > bytes.size())
+    return;
+  uintptr_t page = sys::Process::getPageSizeEstimate();
+  uintptr_t start = reinterpret_cast<uintptr_t>(buffer->getBufferStart());
+  // The mapping covers whole pages around the buffer.
+  uintptr_t first = alignDown(start, page);
+  uintptr_t last = alignTo(start + buffer->getBufferSize(), page);
+  uintptr_t from = reinterpret_cast<uintptr_t>(bytes.data()) + begin;
+  uintptr_t to = reinterpret_cast<uintptr_t>(bytes.data()) + end;
+  // Reading a page maps its neighbours too: Linux maps the page cache's
+  // whole folio (up to 2 MiB) or a fault-around window. So the 2 MiB-aligned
+  // span around [begin, end) goes: neighbours a read mapped again after
+  // their own release are dropped here (a neighbour still being read maps
+  // them once more, cheaply, from the page cache).
+  const uintptr_t span = std::max<uintptr_t>(page, 2 << 20);
+  from = std::max(alignDown(from, span), first);
+  to = std::min(alignTo(to, span), last);
+  // Advice only: a failure leaves the pages mapped, which is harmless.
+  (void)::madvise(reinterpret_cast<void *>(from), to - from, MADV_DONTNEED);
 }
 
 } // namespace r1::checkpoint

@@ -64,6 +64,15 @@ public:
   /// as this object. A range outside this file's data (a TensorInfo from
   /// another file) gives an empty view.
   llvm::ArrayRef<uint8_t> data(const TensorInfo &tensor) const;
+  /// Lets the OS drop bytes [begin, end) of `tensor`'s data, once read,
+  /// from this process's resident memory: the pages stay in the page cache
+  /// and a later read maps them again, so streaming a large tensor does not
+  /// grow the process by its size. What goes is the 2 MiB-aligned span
+  /// around the range (a read maps whole page-cache folios, neighbours'
+  /// bytes too; they are mapped again when read). A file read into memory
+  /// rather than mapped is left as it is.
+  void releasePages(const TensorInfo &tensor, uint64_t begin,
+                    uint64_t end) const;
   /// Size of the data section in bytes.
   uint64_t dataSize() const { return dataBytes; }
   /// The optional "__metadata__" string map.
