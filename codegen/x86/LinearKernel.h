@@ -11,6 +11,8 @@
 #ifndef R1_CODEGEN_X86_LINEARKERNEL_H
 #define R1_CODEGEN_X86_LINEARKERNEL_H
 
+#include "codegen/x86/Panels.h"
+
 #include "Halide.h"
 
 #include <cstdint>
@@ -18,9 +20,6 @@
 #include <vector>
 
 namespace mlir::r1::x86 {
-
-/// Output channels per weight panel: one 512-bit vector of f32.
-inline constexpr int64_t kPanelWidth = 16;
 
 /// The kernel's inputs and output: `input` is x as a Halide buffer (k, m),
 /// `packedWeight` the panels (lane, k, panel); `output` is y (n, m).
@@ -61,7 +60,9 @@ LinearKernel defineLinear(int64_t outFeatures, int64_t inFeatures,
 /// the tiles shrink to 6 × 1 panels (3 × 1 gated).
 void scheduleLinear(LinearKernel &kernel, bool avx512 = true);
 
-/// W[N, K] (row-major) as panels [ceil(N/16)][K][16], zero-padded.
+/// W[N, K] (row-major) as panels [ceil(N/16)][K][16], zero-padded: what
+/// the materializer's panel packer writes, whole, for the kernel tests and
+/// benchmarks.
 std::vector<float> packLinearWeights(const float *weight, int64_t outFeatures,
                                      int64_t inFeatures);
 /// The same panels in bf16 (a kernel with bf16Weights reads them), for
