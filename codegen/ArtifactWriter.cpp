@@ -1,8 +1,9 @@
 //===- ArtifactWriter.cpp - the NAME.r1 artifact folder ---------*- C++ -*-===//
 //
-// This file implements writeArtifact: lower the module to kernels, write
-// each weight the kernels read (one tensor at a time, converted to f32 and
-// packed by the target) while digesting weights.bin, compile the kernels and
+// This file implements writeArtifact: read the r1k module's kernel program,
+// write each weight the kernels read (the module's r1k.weight ops, streamed
+// by the weight materializer into the target's packers) while digesting
+// weights.bin, compile the kernels and
 // the host program and link them into model.so, and describe it all in
 // program.txt and manifest.json; for --emit=exe, link the same objects with
 // r1-run and the files embedded into one executable.
@@ -14,15 +15,16 @@
 #include "codegen/KernelModule.h"
 #include "codegen/KernelProgram.h"
 #include "codegen/OutputGuard.h"
+#include "codegen/WeightMaterializer.h"
 #include "codegen/host/HostProgram.h"
 
 #include "checkpoint/CheckpointIndex.h"
 #include "runtime/tokenizer/Tokenizer.h"
 #include "ir/R1Dialect.h"
+#include "ir/r1k/R1kDialect.h"
 #include "runtime/Digest.h"
 #include "runtime/Program.h"
 
-#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -31,101 +33,19 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <array>
 #include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::r1;
 using ::r1::checkpoint::Checkpoint;
-using ::r1::checkpoint::DType;
-using ::r1::checkpoint::TensorInfo;
 namespace json = llvm::json;
 
 static_assert(kArtifactFormatVersion == ::r1rt::kProgramVersion,
               "the writer and the runtime read one artifact format");
 
 namespace {
-
-/// Element `i` of checkpoint bytes of `dtype` as a float.
-float loadFloat(DType dtype, ArrayRef<uint8_t> bytes, uint64_t i) {
-  switch (dtype) {
-  case DType::F32: {
-    float f;
-    std::memcpy(&f, bytes.data() + 4 * i, 4);
-    return f;
-  }
-  case DType::BF16: {
-    uint16_t b;
-    std::memcpy(&b, bytes.data() + 2 * i, 2);
-    uint32_t wide = uint32_t(b) << 16;
-    float f;
-    std::memcpy(&f, &wide, 4);
-    return f;
-  }
-  case DType::F16: {
-    _Float16 h;
-    std::memcpy(&h, bytes.data() + 2 * i, 2);
-    return float(h);
-  }
-  case DType::F8_E4M3: {
-    // All 256 values once, from LLVM's own float8 semantics.
-    static const std::array<float, 256> table = [] {
-      std::array<float, 256> values;
-      for (unsigned b = 0; b < 256; ++b)
-        values[b] = llvm::APFloat(llvm::APFloat::Float8E4M3FN(),
-                                  llvm::APInt(8, b))
-                        .convertToFloat();
-      return values;
-    }();
-    return table[bytes[i]];
-  }
-  default:
-    return 0.0f;
-  }
-}
-
-/// Appends the f32 values of `sources` to `values`: one checkpoint tensor
-/// of `shape`, or several stacked along its leading dim (any shape when
-/// `shape` is empty). `dtype` gets the first source's type.
-LogicalResult readSources(Location loc, const Checkpoint &checkpoint,
-                          ArrayRef<std::string> sources,
-                          ArrayRef<int64_t> shape, std::vector<float> &values,
-                          DType *dtype = nullptr) {
-  for (const std::string &name : sources) {
-    const TensorInfo *info = checkpoint.find(name);
-    if (!info)
-      return emitError(loc) << "source tensor '" << name
-                            << "' is not in the checkpoint";
-    // A module edited by hand (r1c FILE.mlir --weights DIR) may declare
-    // shapes the checkpoint does not have.
-    ArrayRef<int64_t> have = info->shape;
-    bool stacked = !shape.empty() && shape.front() == int64_t(sources.size()) &&
-                   have == shape.drop_front();
-    if (!shape.empty() && have != shape && !stacked) {
-      std::string h, w;
-      llvm::raw_string_ostream hs(h), ws(w);
-      llvm::interleave(have, hs, ", ");
-      llvm::interleave(sources.size() > 1 ? shape.drop_front() : shape, ws,
-                       ", ");
-      return emitError(loc) << "source tensor '" << name << "' has shape ["
-                            << h << "], the declaration needs [" << w << "]";
-    }
-    if (!::r1::checkpoint::isFloat(info->dtype) && info->dtype != DType::F8_E4M3)
-      return emitError(loc)
-             << "cannot read " << ::r1::checkpoint::dtypeName(info->dtype)
-             << " tensor '" << name << "' as f32 weights";
-    if (dtype && &name == &sources.front())
-      *dtype = info->dtype;
-    ArrayRef<uint8_t> bytes = checkpoint.data(*info);
-    uint64_t elements = info->numElements();
-    for (uint64_t i = 0; i < elements; ++i)
-      values.push_back(loadFloat(info->dtype, bytes, i));
-  }
-  return success();
-}
 
 /// Makes what was written below `path` durable before it is renamed into
 /// place (syncfs: one call for every file, model.so from the linker too).
@@ -150,18 +70,6 @@ void syncParentOf(StringRef path) {
     (void)::fsync(fd);
     ::close(fd);
   }
-}
-
-/// `v` rounded to the nearest bf16 (ties to even), as an f32; NaN stays NaN.
-float roundToBf16(float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, 4);
-  if ((bits & 0x7fffffffu) > 0x7f800000u)
-    return v;
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  bits &= 0xffff0000u;
-  std::memcpy(&v, &bits, 4);
-  return v;
 }
 
 /// An output file that digests what it writes as it writes it
@@ -195,86 +103,40 @@ private:
 /// A file of the artifact, its size and digest: program.txt's file record.
 using FileEntry = ::r1rt::FileCheck;
 
-/// values · scale of their block, matrix by matrix of a [.., N, K] stack.
-LogicalResult dequantizeBlocks(Location loc, const ProgramWeight &weight,
-                               std::vector<float> &values,
-                               const std::vector<float> &scales) {
-  size_t rank = weight.shape.size();
-  int64_t n = weight.shape[rank - 2], k = weight.shape[rank - 1];
-  int64_t br = weight.block[0], bc = weight.block[1];
-  int64_t sr = (n + br - 1) / br, sc = (k + bc - 1) / bc;
-  int64_t matrices = int64_t(values.size()) / (n * k);
-  if (int64_t(scales.size()) != matrices * sr * sc)
-    return emitError(loc) << "the block scales of @" << weight.decl << " have "
-                          << scales.size() << " values, it needs "
-                          << matrices * sr * sc;
-  for (int64_t e = 0; e < matrices; ++e)
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < k; ++j)
-        values[size_t((e * n + i) * k + j)] *=
-            scales[size_t((e * sr + i / br) * sc + j / bc)];
-  return success();
-}
-
-/// Writes every weight the program reads into `dir`/weights.bin, in the
-/// layout its kernel reads, recording offsets in `offsets`.
+/// Writes every weight the program reads into `dir`/weights.bin: the r1k
+/// module's weights (the program's, in order), materialized from the
+/// checkpoint into the layouts the target's packers write, recording their
+/// ranges and manifest entries.
 LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
                           const KernelProgram &program, Target &target,
                           StringRef dir, json::Array &tensors,
                           std::vector<std::pair<uint64_t, uint64_t>> &ranges,
-                          FileEntry &entry) {
+                          FileEntry &entry, MaterializeStats &stats) {
   SmallString<256> path(dir);
   llvm::sys::path::append(path, "weights.bin");
   DigestedFile file(path);
   if (file.error())
     return emitError(module.getLoc()) << "cannot write " << path << ": "
                               << file.error().message();
-  std::vector<float> values, scales;
-  for (const ProgramWeight &weight : program.weights) {
-    Location loc = weight.loc ? Location(weight.loc) : module.getLoc();
-    values.clear();
-    DType dtype;
-    if (failed(readSources(loc, checkpoint, weight.sources, weight.shape,
-                           values, &dtype)))
-      return failure();
-    if (!weight.scales.empty()) {
-      scales.clear();
-      if (failed(readSources(loc, checkpoint, weight.scales, {}, scales)) ||
-          failed(dequantizeBlocks(loc, weight, values, scales)))
-        return failure();
-    }
-    if (!weight.columnScale.empty()) {
-      // An RMSNorm gain folded into the weight's columns.
-      scales.clear();
-      size_t columns = size_t(weight.shape.back());
-      if (failed(readSources(loc, checkpoint, {weight.columnScale},
-                             {int64_t(columns)}, scales)))
-        return failure();
-      for (size_t i = 0; i < values.size(); ++i)
-        values[i] *= scales[i % columns];
-    }
-    // bf16 storage of a bf16 checkpoint is exact: nothing scaled its values
-    // since. Wider sources (r1c --dtype bf16) round to nearest even.
-    if (weight.bf16 && dtype != DType::BF16) {
-      for (float &v : values)
-        v = roundToBf16(v);
-    } else if (weight.bf16 && llvm::any_of(values, [](float v) {
-                 uint32_t bits;
-                 std::memcpy(&bits, &v, 4);
-                 return (bits & 0xffffu) != 0;
-               })) {
-      return emitError(loc)
-             << "@" << weight.decl << " is not bf16 but was to be stored so";
-    }
-    file.padTo(kWeightAlignment);
-    uint64_t offset = file.bytes();
-    target.packWeight(weight, values, [&](StringRef bytes) { file.write(bytes); });
-    uint64_t bytes = file.bytes() - offset;
-    if (bytes != target.packedBytes(weight))
-      return emitError(module.getLoc()) << "packing @" << weight.decl << " wrote "
-                                << bytes << " bytes, expected "
-                                << target.packedBytes(weight);
-    ranges.push_back({offset, bytes});
+  auto packers = [&](const PackedWeightType &type) {
+    return target.weightPacker(type);
+  };
+  MaterializeOptions options;
+  options.alignment = kWeightAlignment;
+  WeightMaterializer materializer(checkpoint, options);
+  for (r1k::WeightOp op : module.getOps<r1k::WeightOp>()) {
+    if (ranges.size() == program.weights.size())
+      break;
+    const ProgramWeight &weight = program.weights[ranges.size()];
+    // Errors point at the declaration (the op's location).
+    llvm::Expected<WeightRecipe> recipe = recipeOf(op);
+    if (!recipe)
+      return emitError(op.getLoc()) << llvm::toString(recipe.takeError());
+    llvm::Expected<MaterializedWeight> placed =
+        materializer.add(*recipe, packers);
+    if (!placed)
+      return emitError(op.getLoc()) << llvm::toString(placed.takeError());
+    ranges.push_back({placed->offset, placed->bytes});
     json::Array shape;
     for (int64_t d : weight.shape)
       shape.push_back(d);
@@ -284,8 +146,8 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
                        {"dtype", weight.bf16 ? "bf16" : "f32"},
                        {"layout", layouts[int(weight.layout)]},
                        {"shape", std::move(shape)},
-                       {"offset", int64_t(offset)},
-                       {"bytes", int64_t(bytes)}};
+                       {"offset", int64_t(placed->offset)},
+                       {"bytes", int64_t(placed->bytes)}};
     if (!weight.params.empty())
       entry["params"] = json::Array(weight.params);
     if (!weight.scales.empty()) {
@@ -296,7 +158,21 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
       entry["column_scale"] = weight.columnScale;
     tensors.push_back(std::move(entry));
   }
-  file.padTo(kWeightAlignment);
+  if (ranges.size() != program.weights.size())
+    return emitError(module.getLoc())
+           << "the r1k module has " << ranges.size() << " of the "
+           << program.weights.size() << " weights its program reads";
+  llvm::Expected<MaterializeStats> written =
+      materializer.write([&](StringRef bytes) -> llvm::Error {
+        file.write(bytes);
+        if (std::error_code ec = file.error())
+          return llvm::createStringError(ec.message());
+        return llvm::Error::success();
+      });
+  if (!written)
+    return emitError(module.getLoc()) << "cannot write " << path << ": "
+                                      << llvm::toString(written.takeError());
+  stats = *written;
   if (file.error())
     return emitError(module.getLoc()) << "cannot write " << path << ": "
                               << file.error().message();
@@ -497,8 +373,9 @@ mlir::r1::writeArtifact(ModuleOp module, ModuleOp graph,
   json::Array tensors;
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   SmallVector<FileEntry> files(1);
+  MaterializeStats weightStats;
   if (failed(packWeights(module, **checkpoint, *program, target, tmp, tensors,
-                         ranges, files[0])))
+                         ranges, files[0], weightStats)))
     return failure();
 
   // Kernels: objects in a scratch folder, linked into model.so.
@@ -610,6 +487,8 @@ mlir::r1::writeArtifact(ModuleOp module, ModuleOp graph,
     return failure();
   ArtifactSummary summary;
   summary.kvCacheBytesPerToken = kvBytesPerToken;
+  summary.weightBytes = weightStats.bytes;
+  summary.weightSeconds = weightStats.seconds;
   for (const FileEntry &f : files)
     summary.bytes += f.bytes;
   if (!executable.empty()) {

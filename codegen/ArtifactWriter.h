@@ -43,6 +43,8 @@ using ProgressFn = llvm::function_ref<void(llvm::StringRef, size_t, size_t)>;
 struct ArtifactSummary {
   uint64_t bytes = 0;               // all files together
   int64_t kvCacheBytesPerToken = 0; // every layer's cache
+  uint64_t weightBytes = 0;         // weights.bin
+  double weightSeconds = 0;         // materializing it
 };
 /// With `executable`, the artifact is also linked with r1-run into that
 /// self-contained executable (its files embedded; `r1-run` options, no

@@ -1,9 +1,10 @@
 //===- Target.h - what a hardware target implements -------------*- C++ -*-===//
 //
 // This file declares the interface every code generation target implements:
-// turn kernel specs into object code, pack weights into the layout its
-// kernels read, and link the objects into the artifact's model.so. A new
-// target is a folder under codegen/ and one line in Target.cpp's table.
+// turn kernel specs into object code, give each weight a packer that writes
+// the layout its kernels read, and link the objects into the artifact's
+// model.so. A new target is a folder under codegen/ and one line in
+// Target.cpp's table.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,7 @@
 #define R1_CODEGEN_TARGET_H
 
 #include "codegen/KernelProgram.h"
+#include "codegen/WeightPacker.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
@@ -33,13 +35,12 @@ public:
   virtual llvm::Expected<std::vector<std::string>>
   emitKernels(llvm::ArrayRef<KernelSpec> kernels, llvm::StringRef dir,
               llvm::function_ref<void(size_t, size_t)> progress) = 0;
-  /// Writes `weight` (f32, row-major in its declared shape) in the layout
-  /// its kernels read.
-  virtual void packWeight(const ProgramWeight &weight,
-                          llvm::ArrayRef<float> data,
-                          llvm::function_ref<void(llvm::StringRef)> out) = 0;
-  /// Bytes packWeight writes for `weight`.
-  virtual uint64_t packedBytes(const ProgramWeight &weight) = 0;
+  /// The packer that writes a weight of `type` (its derived shape, storage
+  /// and r1k layout) as the target's kernels read it, for the weight
+  /// materializer to stream its rows into; an error for a layout the target
+  /// does not have.
+  virtual llvm::Expected<std::unique_ptr<WeightPacker>>
+  weightPacker(const PackedWeightType &type) = 0;
   /// The LLVM triple the host program (codegen/host) is compiled for: the
   /// CPU that runs the runtime and calls the kernels.
   virtual std::string hostTriple() const = 0;

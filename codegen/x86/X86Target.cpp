@@ -10,7 +10,7 @@
 #include "codegen/x86/X86Target.h"
 
 #include "codegen/x86/Kernels.h"
-#include "codegen/x86/LinearKernel.h"
+#include "codegen/x86/Panels.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -19,8 +19,6 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/SHA256.h"
-
-#include <cstring>
 
 using namespace mlir::r1;
 
@@ -121,79 +119,15 @@ public:
     return objects;
   }
 
-  uint64_t packedBytes(const ProgramWeight &weight) override {
-    uint64_t elements = 1;
-    for (int64_t d : weight.shape)
-      elements *= uint64_t(d);
-    if (weight.layout == WeightLayout::Panels16) {
-      // [E, N, K] stacks (or one [N, K]) of zero-padded panels.
-      size_t rank = weight.shape.size();
-      uint64_t n = uint64_t(weight.shape[rank - 2]),
-               k = uint64_t(weight.shape[rank - 1]);
-      uint64_t stack =
-          rank == 3 && weight.params.empty() ? uint64_t(weight.shape[0]) : 1;
-      elements = stack * ((n + x86::kPanelWidth - 1) / x86::kPanelWidth) *
-                 x86::kPanelWidth * k;
-      if (weight.bf16)
-        return elements * sizeof(uint16_t);
-    } else if (weight.layout != WeightLayout::Plain) {
-      // One of W_uk [H][dn][r] or W_uv [H][r][dv].
-      uint64_t heads = uint64_t(weight.params[0]), r = uint64_t(weight.shape[1]);
-      uint64_t d = uint64_t(
-          weight.params[weight.layout == WeightLayout::MlaUk ? 1 : 2]);
-      elements = heads * d * r;
+  llvm::Expected<std::unique_ptr<WeightPacker>>
+  weightPacker(const PackedWeightType &type) override {
+    switch (type.layout) {
+    case mlir::r1k::Layout::plain:
+      return createRowMajorPacker(type);
+    case mlir::r1k::Layout::panels16:
+      return x86::createPanelPacker(type);
     }
-    return elements * sizeof(float);
-  }
-
-  void packWeight(const ProgramWeight &weight, llvm::ArrayRef<float> data,
-                  llvm::function_ref<void(llvm::StringRef)> out) override {
-    auto write = [&](llvm::ArrayRef<float> values) {
-      out(llvm::StringRef(reinterpret_cast<const char *>(values.data()),
-                          values.size() * sizeof(float)));
-    };
-    switch (weight.layout) {
-    case WeightLayout::Plain:
-      write(data);
-      return;
-    case WeightLayout::Panels16: {
-      size_t rank = weight.shape.size();
-      int64_t n = weight.shape[rank - 2], k = weight.shape[rank - 1];
-      int64_t stack = rank == 3 ? weight.shape[0] : 1;
-      for (int64_t e = 0; e < stack; ++e) {
-        if (!weight.params.empty() && weight.params[0] != e)
-          continue;
-        if (weight.bf16) {
-          std::vector<uint16_t> packed =
-              x86::packLinearWeightsBf16(data.data() + e * n * k, n, k);
-          out(llvm::StringRef(reinterpret_cast<const char *>(packed.data()),
-                              packed.size() * sizeof(uint16_t)));
-        } else {
-          write(x86::packLinearWeights(data.data() + e * n * k, n, k));
-        }
-      }
-      return;
-    }
-    case WeightLayout::MlaUk:
-    case WeightLayout::MlaUv: {
-      // kv_b rows: per head dn rows of W_uk, then dv rows of W_uv, each r
-      // wide. The head matmul reads w[h][i][o] with o innermost.
-      int64_t heads = weight.params[0], dn = weight.params[1],
-              dv = weight.params[2], r = weight.shape[1];
-      bool uk = weight.layout == WeightLayout::MlaUk;
-      int64_t in = uk ? dn : r, outDim = uk ? r : dv;
-      std::vector<float> packed(size_t(heads * in * outDim));
-      for (int64_t h = 0; h < heads; ++h)
-        for (int64_t i = 0; i < in; ++i)
-          for (int64_t o = 0; o < outDim; ++o) {
-            int64_t row = h * (dn + dv) + (uk ? i : dn + o);
-            int64_t col = uk ? o : i;
-            packed[size_t((h * in + i) * outDim + o)] = data[size_t(row * r + col)];
-          }
-      write(packed);
-      return;
-    }
-    }
+    return llvm::createStringError("the x86 target has no such weight layout");
   }
 
   std::string hostTriple() const override { return "x86_64-unknown-linux-gnu"; }

@@ -172,7 +172,13 @@ public:
           " {0} {1:f2}s", times[i].first,
           std::chrono::duration<double>(stop - times[i].second).count());
     }
-    llvm::errs() << ")\n";
+    // The weight materializer's throughput: weights.bin's bytes over the
+    // time spent deriving, packing and writing them.
+    double seconds = summary.weightSeconds;
+    llvm::errs() << llvm::formatv(
+        "; weights.bin {0:f1} MB in {1:f2}s, {2:f2} GB/s)\n",
+        double(summary.weightBytes) / 1e6, seconds,
+        seconds > 0 ? double(summary.weightBytes) / 1e9 / seconds : 0.0);
   }
 
 private:
