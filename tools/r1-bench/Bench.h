@@ -1,5 +1,4 @@
-//===- Bench.h - r1-bench's lists, statistics and roofline bounds -*- C++
-//-*-===//
+//===- Bench.h - r1-bench's lists, statistics and bounds -------*- C++ -*-===//
 //
 // The arithmetic of r1-bench, apart from the runtime so that it can be
 // tested alone: the comma-separated lists of its options, the mean and
