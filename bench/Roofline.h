@@ -1,9 +1,11 @@
 //===- Roofline.h - this machine's FMA peak and read bandwidth --*- C++ -*-===//
 //
 // The two ceilings every r1c benchmark reports against, measured in the
-// same run: the FMA peak (16 independent vector FMA chains per core, on
-// every core) and the read bandwidth (a vector sum over 1 GiB on every
-// core). AVX-512 when the CPU has it, else AVX2+FMA.
+// same run: the FMA peak (16 independent vector FMA chains per thread) and
+// the read bandwidth (a vector sum over 1 GiB split between the threads),
+// on every core unless told how many threads. AVX-512 when the CPU has it,
+// else AVX2+FMA. Header-only (the R1Roofline interface library): r1-roofline
+// and r1-bench measure with this code.
 //
 //===----------------------------------------------------------------------===//
 
@@ -104,11 +106,12 @@ inline unsigned benchThreads() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-/// FMA peak of all cores in GFLOP/s, best of 5 runs.
-inline double measureFmaPeakGflops() {
+/// FMA peak of `threads` threads (default: one per core) in GFLOP/s, best
+/// of 5 runs.
+inline double measureFmaPeakGflops(unsigned threads = benchThreads()) {
   using namespace detail;
   bool avx512 = hasAvx512();
-  unsigned threads = benchThreads();
+  threads = std::max(1u, threads);
   int lanes = avx512 ? 16 : 8;
   volatile float sink = 0;
   // FMA peak: best of 5 runs.
@@ -128,12 +131,12 @@ inline double measureFmaPeakGflops() {
   return bestFlops / 1e9;
 }
 
-/// Read bandwidth of all cores in GB/s over 1 GiB, best of 5; 0 when the
-/// buffer cannot be allocated.
-inline double measureReadBandwidthGBps() {
+/// Read bandwidth of `threads` threads (default: one per core) in GB/s over
+/// 1 GiB, best of 5; 0 when the buffer cannot be allocated.
+inline double measureReadBandwidthGBps(unsigned threads = benchThreads()) {
   using namespace detail;
   bool avx512 = hasAvx512();
-  unsigned threads = benchThreads();
+  threads = std::max(1u, threads);
   volatile float sink = 0;
   // Read bandwidth over 1 GiB, split between the cores: best of 5.
   const size_t bytes = size_t(1) << 30, n = bytes / sizeof(float);

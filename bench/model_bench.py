@@ -6,14 +6,18 @@
 
 For each size, in one run on the same random Llama-style checkpoint (vocab
 32000; f32, or bf16 as HuggingFace ships R1-Distill, which r1c keeps bf16 in
-its linears' packed weights and torch runs in f32 on the same values): r1c compiles it for the host, r1-run prefills a 128-token
-prompt and decodes 32 tokens (timing its second such call, after a warm-up
-one); PyTorch eager (Debian's torch, KV cache, best of 1 and 2 threads,
-after a warm-up forward) does the same; r1-roofline measures the FMA peak
-and read bandwidth. Bounds: decode = bandwidth / bytes read per token (every
-weight but the embedding table, a one-row gather), prefill =
-peak / FLOPs per token (the head's once per prompt: only the last position's
-logits are computed, by both).
+its linears' packed weights and torch runs in f32 on the same values): r1c
+compiles it for the host and r1-bench measures it as a user runs it
+(`r1-bench ART -p 128 -n 32 -o json --roofline`: pp128, a 128-token
+prefill, and tg32, 32 decode steps after a 16-token prompt; each the mean of
+5 runs after a warm-up, on every core); PyTorch eager (Debian's torch, KV
+cache, best of 1 and 2 threads, after a warm-up forward) prefills 128
+tokens, and decodes 32 after a 16-token prompt. The bounds are r1-bench's (README, r1-bench):
+this machine's FMA peak and read bandwidth, measured at r1-bench's thread
+count, over the FLOPs of a prefill token (2 per weight but the embedding, a
+one-row gather, and the head, once per prompt: only the last position's
+logits are computed, by both) and the bytes a decode step reads (every
+weight but the embedding table, and the KV cache).
 
   small: hidden 512, 8 layers, 8/2 heads, ffn 1408   (~55M params)
   large: hidden 1536, 24 layers, 12/2 heads, ffn 8960 (~1.2B params, 4.9 GB)
@@ -22,7 +26,6 @@ import argparse
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 import time
@@ -37,6 +40,8 @@ SIZES = {
     "large": dict(hidden=1536, layers=24, heads=12, kv_heads=2, ffn=8960),
 }
 VOCAB, PROMPT, DECODE = 32000, 128, 32
+# r1-bench's tgN decodes after a prompt of this many tokens; torch does too.
+TG_PROMPT = 16
 
 
 def tensor_shapes(s):
@@ -176,42 +181,32 @@ def torch_speed(model, prompt):
     for threads in (1, 2):
         torch.set_num_threads(threads)
         model.reset()
-        model.forward(prompt[:8])  # warm-up, as r1-run's first call is
+        model.forward(prompt[:8])  # warm-up, as r1-bench runs one
         model.reset()
         t0 = time.perf_counter()
-        logits = model.forward(prompt)
+        model.forward(prompt)
         t1 = time.perf_counter()
-        token = int(logits[-1].argmax())
+        model.reset()
+        token = int(model.forward(prompt[:TG_PROMPT])[-1].argmax())
+        t2 = time.perf_counter()
         for _ in range(DECODE):
             token = int(model.forward([token])[-1].argmax())
-        t2 = time.perf_counter()
-        pre, dec = len(prompt) / (t1 - t0), DECODE / (t2 - t1)
+        t3 = time.perf_counter()
+        pre, dec = len(prompt) / (t1 - t0), DECODE / (t3 - t2)
         best = (max(best[0], pre), max(best[1], dec), threads if dec > best[1] else best[2])
     return best
 
 
-def roofline(build):
-    out = subprocess.run([os.path.join(build, "bin", "r1-roofline")], capture_output=True,
-                         text=True, check=True).stdout
-    values = dict(line.split()[:2] for line in out.splitlines() if len(line.split()) >= 2)
-    return float(values["fma_peak_gflops"]), float(values["read_bandwidth_gbps"])
-
-
-def r1c_speed(build, ckpt, art, prompt):
+def r1c_speed(build, ckpt, art):
+    """Compile time and r1-bench's pp and tg rows (JSON objects)."""
     t0 = time.perf_counter()
     subprocess.run([os.path.join(build, "bin", "r1c"), ckpt, "-q", "-o", art], check=True)
     compile_s = time.perf_counter() - t0
-    runs = []
-    for _ in range(2):
-        # --calls 2: the timed generation is the second in the process, after
-        # a warm-up one (thread pool started, buffers allocated).
-        err = subprocess.run([os.path.join(build, "bin", "r1-run"), art,
-                              "--calls", "2", "--tokens", ",".join(map(str, prompt)),
-                              "-n", str(DECODE + 1)],
-                             capture_output=True, text=True, check=True).stderr
-        m = re.search(r"prefill \d+ tokens ([\d.]+) tok/s, decode \d+ tokens ([\d.]+) tok/s", err)
-        runs.append((float(m.group(1)), float(m.group(2))))
-    return compile_s, max(r[0] for r in runs), max(r[1] for r in runs)
+    out = subprocess.run([os.path.join(build, "bin", "r1-bench"), art,
+                          "-p", str(PROMPT), "-n", str(DECODE), "-o", "json", "--roofline"],
+                         capture_output=True, text=True, check=True).stdout
+    rows = {row["test"]: row for row in json.loads(out)}
+    return compile_s, rows[f"pp{PROMPT}"], rows[f"tg{DECODE}"]
 
 
 def main():
@@ -222,39 +217,28 @@ def main():
     ap.add_argument("--work", default="/tmp/r1-model-bench")
     args = ap.parse_args()
     sizes = ["small", "large"] if args.size == "both" else [args.size]
-    peak, bandwidth = roofline(args.build)
-    print(f"machine: FMA peak {peak:.1f} GFLOP/s, read bandwidth {bandwidth:.1f} GB/s "
-          f"(r1-roofline, 2 threads)")
     for size in sizes:
         s = SIZES[size]
         ckpt = os.path.join(args.work, size + ("-bf16" if args.dtype == "bf16" else ""))
         params = write_checkpoint(ckpt, s, args.dtype)
-        # Per token the embedding is a gather (one row), every other weight
-        # is read whole: the FLOPs and the bytes a decode step must read
-        # (bf16 linears: 2 bytes a weight; r1c keeps the norms in f32).
         size_of = 2 if args.dtype == "bf16" else 4
-        weight_bytes = size_of * params
-        norms = (2 * s["layers"] + 1) * s["hidden"]
-        # A prefill computes the last position's logits only (as does the
-        # torch peer): the head's FLOPs are once per prompt.
-        head = VOCAB * s["hidden"]
-        flops = 2 * (params - VOCAB * s["hidden"] - head) + 2 * head / PROMPT
-        read_bytes = size_of * (params - VOCAB * s["hidden"] - norms) + 4 * norms
         prompt = [int(t) for t in np.random.default_rng(1).integers(0, VOCAB, PROMPT)]
-        compile_s, pre, dec = r1c_speed(args.build, ckpt, ckpt + ".r1", prompt)
+        compile_s, pre, dec = r1c_speed(args.build, ckpt, ckpt + ".r1")
         tpre, tdec, tthreads = torch_speed(TorchLlama(load_torch(ckpt), s), prompt)
-        dec_bound = bandwidth * 1e9 / read_bytes
-        pre_bound = peak * 1e9 / flops
-        print(f"\n{size}: {params / 1e6:.0f}M params, {weight_bytes / 1e9:.2f} GB {args.dtype}; "
+        print(f"machine: FMA peak {pre['fma_gflops']:.1f} GFLOP/s, read bandwidth "
+              f"{dec['bandwidth_gbps']:.1f} GB/s (r1-bench --roofline, {pre['threads']} threads)")
+        print(f"\n{size}: {params / 1e6:.0f}M params, {size_of * params / 1e9:.2f} GB {args.dtype}; "
               f"r1c compile {compile_s:.1f}s")
         print(f"  {'':8} {'r1c tok/s':>10} {'torch tok/s':>12} {'r1c/torch':>10} "
               f"{'bound tok/s':>12} {'r1c % of bound':>15}")
-        for name, ours, peer, bound in (("prefill", pre, tpre, pre_bound),
-                                        ("decode", dec, tdec, dec_bound)):
+        for name, row, peer in (("prefill", pre, tpre), ("decode", dec, tdec)):
+            ours = row["ts_mean"]
             print(f"  {name:8} {ours:10.1f} {peer:12.1f} {ours / peer:9.2f}x "
-                  f"{bound:12.1f} {100 * ours / bound:14.0f}%")
-        print(f"  (torch: best of 1 and 2 threads; decode best with {tthreads}; "
-              f"prompt {PROMPT}, decode {DECODE} tokens)")
+                  f"{row['bound_ts']:12.1f} {row['bound_pct']:14.0f}%")
+        print(f"  (r1c: r1-bench {pre['test']} and {dec['test']}, mean of {pre['repetitions']} runs, "
+              f"sd {pre['ts_stddev']:.1f} and {dec['ts_stddev']:.1f} tok/s, {pre['threads']} threads;"
+              f"\n   torch: best of 1 and 2 threads, decode best with {tthreads}; "
+              f"prompt {PROMPT}, decode {DECODE} tokens after {TG_PROMPT})")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ config.test_exec_root = os.path.join(config.r1_obj_root, "test")
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["r1-opt", "r1c", "r1-run", "r1-perplexity"],
+llvm_config.add_tool_substitutions(["r1-opt", "r1c", "r1-run", "r1-perplexity",
+                                    "r1-bench"],
                                    [config.r1_tools_dir])
 # Compiled kernels are cached inside the build tree, not in $HOME.
 config.environment["R1C_CACHE_DIR"] = os.path.join(config.r1_obj_root,
