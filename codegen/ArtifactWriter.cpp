@@ -141,7 +141,7 @@ LogicalResult packWeights(ModuleOp module, const Checkpoint &checkpoint,
     for (int64_t d : weight.shape)
       shape.push_back(d);
     static const char *const layouts[] = {"plain", "panels16", "mla_uk",
-                                          "mla_uv"};
+                                          "mla_uv", "matrix"};
     json::Object entry{{"name", weight.decl},
                        {"dtype", weight.bf16 ? "bf16" : "f32"},
                        {"layout", layouts[int(weight.layout)]},

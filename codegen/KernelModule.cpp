@@ -132,7 +132,9 @@ private:
       case WeightLayout::Plain:
         break;
       case WeightLayout::Panels16:
-        layout = k::Layout::panels16;
+      case WeightLayout::Matrix:
+        layout = w.layout == WeightLayout::Matrix ? k::Layout::matrix
+                                                  : k::Layout::panels16;
         if (!w.params.empty())
           derive.push_back(
               k::SelectExpertAttr::get(b.getContext(), w.params[0]));

@@ -307,7 +307,7 @@ private:
   }
 
   /// Whether `value` is a bf16 weight (the module's compute type: a bf16
-  /// checkpoint's, or r1c --dtype bf16): packed panels of it stay bf16, the
+  /// checkpoint's, or r1c --dtype bf16): a matrix of it stays bf16, the
   /// checkpoint's values exactly or, from a wider source, rounded.
   bool storedBf16(Value value) {
     auto ref = value.getDefiningOp<WeightOp>();
@@ -363,7 +363,7 @@ private:
              << "takes a computed weight; the x86 target needs weights "
                 "straight from r1.weight";
     std::string name = ref.getName().str();
-    bool bf16 = allowBf16 && layout == WeightLayout::Panels16 &&
+    bool bf16 = allowBf16 && layout == WeightLayout::Matrix &&
                 scaleDecl.empty() && columnScaleDecl.empty() && storedBf16(value);
     auto key = std::make_tuple(name, int(layout),
                                std::vector<int64_t>(params.begin(), params.end()),
@@ -405,6 +405,11 @@ private:
     return int64_t(program.kernels.size()) - 1;
   }
 
+  /// A matrix weight [N, K] as a linear-like kernel reads it: [K, N]
+  /// (the target's layout choice rewrites the view with the weight).
+  static KernelArg matrixArg(int64_t w, int64_t k, int64_t n) {
+    return {KernelArg::Source::Weight, w, {k, n}};
+  }
   static KernelArg slotArg(int64_t s, ArrayRef<int64_t> dims) {
     return {KernelArg::Source::Slot, s, SmallVector<int64_t, 4>(dims)};
   }
@@ -812,21 +817,20 @@ private:
       norm = {};
     }
     FailureOr<int64_t> w =
-        weight(op, weightValue, WeightLayout::Panels16, {}, norm, bf16);
+        weight(op, weightValue, WeightLayout::Matrix, {}, norm, bf16);
     if (failed(w))
       return failure();
-    int64_t panels = (n + 15) / 16;
     SmallVector<KernelArg, 4> inputs{
         slotArg(*in, {k, rows}),
-        {KernelArg::Source::Weight, *w, {16, k, panels}}};
+        matrixArg(*w, k, n)};
     SmallVector<int64_t, 2> packedWeights{*w};
     SmallVector<int64_t, 3> dims{n, k};
     if (up) {
       FailureOr<int64_t> u =
-          weight(op, up, WeightLayout::Panels16, {}, norm, bf16);
+          weight(op, up, WeightLayout::Matrix, {}, norm, bf16);
       if (failed(u))
         return failure();
-      inputs.push_back({KernelArg::Source::Weight, *u, {16, k, panels}});
+      inputs.push_back(matrixArg(*u, k, n));
       packedWeights.push_back(*u);
       dims.push_back(2);
     }
@@ -1198,7 +1202,7 @@ private:
     FailureOr<int64_t> keys = state(read, read.getKeys());
     FailureOr<int64_t> values = state(read, read.getValues());
     FailureOr<int64_t> w =
-        weight(read, read.getGateWeight(), WeightLayout::Panels16);
+        weight(read, read.getGateWeight(), WeightLayout::Matrix);
     if (failed(width) || failed(in) || failed(keys) || failed(values) ||
         failed(w))
       return failure();
@@ -1208,7 +1212,7 @@ private:
       return failure();
     call(*spec,
          {slotArg(*in, {e, KernelArg::kTokens}),
-          {KernelArg::Source::Weight, *w, {16, e, (e + 15) / 16}}},
+          matrixArg(*w, e, e)},
          slotArg(gate, {e, KernelArg::kTokens}));
     FailureOr<int64_t> out = define(read, read.getResult());
     if (failed(out))
@@ -1597,7 +1601,7 @@ private:
             dr = mla.getQkRopeHeadDim(), dv = mla.getVHeadDim(),
             r = mla.getKvLoraRank();
     FailureOr<int64_t> kvB =
-        weight(mla, mla.getKvBWeight(), WeightLayout::Panels16);
+        weight(mla, mla.getKvBWeight(), WeightLayout::Matrix);
     if (failed(kvB))
       return failure();
     const int64_t rows = KernelArg::kTokens;
@@ -1607,7 +1611,7 @@ private:
       return failure();
     call(*spec,
          {slotArg(latent, {r, rows}),
-          {KernelArg::Source::Weight, *kvB, {16, r, (width + 15) / 16}}},
+          matrixArg(*kvB, r, width)},
          slotArg(kv, {width, rows}));
     int64_t kNope = newSlot(h * dn, false), v = newSlot(h * dv, false);
     call(KernelSpec(Kind::Slice, {1, dn + dv, h, 0, dn}),
@@ -1638,7 +1642,7 @@ private:
     int64_t experts = gate.getDimSize(0), hidden = gate.getDimSize(1);
     FailureOr<int64_t> in = slot(router, router.getHidden());
     FailureOr<int64_t> w =
-        weight(router, router.getGateWeight(), WeightLayout::Panels16);
+        weight(router, router.getGateWeight(), WeightLayout::Matrix);
     if (failed(in) || failed(w))
       return failure();
     int64_t logits = newSlot(experts, false);
@@ -1647,7 +1651,7 @@ private:
       return failure();
     call(*spec,
          {slotArg(*in, {hidden, KernelArg::kTokens}),
-          {KernelArg::Source::Weight, *w, {16, hidden, (experts + 15) / 16}}},
+          matrixArg(*w, hidden, experts)},
          slotArg(logits, {experts, KernelArg::kTokens}));
     ProgramStep step(ProgramStep::Kind::Route);
     RouteStep &route = step.route;
@@ -1685,10 +1689,10 @@ private:
     FailureOr<int64_t> in = slot(ffn, ffn.getHidden());
     FailureOr<int64_t> indices = slot(ffn, ffn.getIndices());
     FailureOr<int64_t> g =
-        weight(ffn, ffn.getGateWeight(), WeightLayout::Panels16);
-    FailureOr<int64_t> u = weight(ffn, ffn.getUpWeight(), WeightLayout::Panels16);
+        weight(ffn, ffn.getGateWeight(), WeightLayout::Matrix);
+    FailureOr<int64_t> u = weight(ffn, ffn.getUpWeight(), WeightLayout::Matrix);
     FailureOr<int64_t> d =
-        weight(ffn, ffn.getDownWeight(), WeightLayout::Panels16);
+        weight(ffn, ffn.getDownWeight(), WeightLayout::Matrix);
     if (failed(in) || failed(indices) || failed(g) || failed(u) || failed(d))
       return failure();
     FailureOr<int64_t> out = define(ffn, ffn.getResult());
@@ -1709,10 +1713,10 @@ private:
       return failure();
     e.gatedKernel = kernel(*gated);
     e.downKernel = kernel(*downSpec);
-    int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
-    e.gate = {KernelArg::Source::Weight, *g, {16, hidden, panelsI}};
-    e.up = {KernelArg::Source::Weight, *u, {16, hidden, panelsI}};
-    e.down = {KernelArg::Source::Weight, *d, {16, inter, panelsH}};
+    // One expert's matrices, viewed [K, N] as matrixArg views them.
+    e.gate = {KernelArg::Source::Weight, *g, {hidden, inter}};
+    e.up = {KernelArg::Source::Weight, *u, {hidden, inter}};
+    e.down = {KernelArg::Source::Weight, *d, {inter, hidden}};
     push(std::move(step));
     return success();
   }
@@ -1727,16 +1731,14 @@ private:
     FailureOr<KernelSpec> downSpec = linearSpec(op, {hidden, inter}, {down});
     if (failed(gated) || failed(downSpec))
       return failure();
-    int64_t panelsI = (inter + 15) / 16, panelsH = (hidden + 15) / 16;
     int64_t act = newSlot(inter, false), out = newSlot(hidden, false);
     call(*gated,
          {slotArg(in, {hidden, KernelArg::kTokens}),
-          {KernelArg::Source::Weight, gate, {16, hidden, panelsI}},
-          {KernelArg::Source::Weight, up, {16, hidden, panelsI}}},
+          matrixArg(gate, hidden, inter), matrixArg(up, hidden, inter)},
          slotArg(act, {inter, KernelArg::kTokens}));
     call(*downSpec,
          {slotArg(act, {inter, KernelArg::kTokens}),
-          {KernelArg::Source::Weight, down, {16, inter, panelsH}}},
+          matrixArg(down, inter, hidden)},
          slotArg(out, {hidden, KernelArg::kTokens}));
     return out;
   }
@@ -1763,11 +1765,11 @@ private:
     if (Value sharedGate = moe.getSharedGateWeight()) {
       int64_t sharedInter =
           cast<RankedTensorType>(sharedGate.getType()).getDimSize(0);
-      FailureOr<int64_t> g = weight(moe, sharedGate, WeightLayout::Panels16);
+      FailureOr<int64_t> g = weight(moe, sharedGate, WeightLayout::Matrix);
       FailureOr<int64_t> u =
-          weight(moe, moe.getSharedUpWeight(), WeightLayout::Panels16);
+          weight(moe, moe.getSharedUpWeight(), WeightLayout::Matrix);
       FailureOr<int64_t> d =
-          weight(moe, moe.getSharedDownWeight(), WeightLayout::Panels16);
+          weight(moe, moe.getSharedDownWeight(), WeightLayout::Matrix);
       if (failed(g) || failed(u) || failed(d))
         return failure();
       FailureOr<int64_t> shared =
@@ -1778,11 +1780,11 @@ private:
     }
     for (int64_t e = 0; e < experts; ++e) {
       FailureOr<int64_t> g =
-          weight(moe, moe.getGateWeight(), WeightLayout::Panels16, {e});
+          weight(moe, moe.getGateWeight(), WeightLayout::Matrix, {e});
       FailureOr<int64_t> u =
-          weight(moe, moe.getUpWeight(), WeightLayout::Panels16, {e});
+          weight(moe, moe.getUpWeight(), WeightLayout::Matrix, {e});
       FailureOr<int64_t> d =
-          weight(moe, moe.getDownWeight(), WeightLayout::Panels16, {e});
+          weight(moe, moe.getDownWeight(), WeightLayout::Matrix, {e});
       if (failed(g) || failed(u) || failed(d))
         return failure();
       FailureOr<int64_t> expert = swigluFfn(moe, *in, hidden, inter, *g, *u, *d);

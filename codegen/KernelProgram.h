@@ -115,6 +115,9 @@ enum class WeightLayout {
             // expert e's
   MlaUk,    // kv_b [H·(dn+dv), r] → W_uk as [H][dn][r] (params {H, dn, dv})
   MlaUv,    // kv_b [H·(dn+dv), r] → W_uv as [H][r][dv] (params {H, dn, dv})
+  Matrix,   // a [N, K] matrix (or a stack, with params {e} only expert
+            // e's) a linear-like kernel reads, viewed as [K, N]; the
+            // target chooses how it is held (Target::chooseLayouts)
 };
 
 struct ProgramWeight {

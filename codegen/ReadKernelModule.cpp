@@ -141,6 +141,10 @@ private:
     for (auto source : op.getSources().getAsValueRange<StringAttr>())
       w.sources.push_back(source.str());
     w.bf16 = op.getStorage().isBF16();
+    if (op.getLayout() == k::Layout::matrix)
+      return op.emitOpError()
+             << "is still a `matrix`: the target chooses its layout "
+                "(Target::chooseLayouts) before its kernels are compiled";
     w.layout = op.getLayout() == k::Layout::panels16 ? WeightLayout::Panels16
                                                      : WeightLayout::Plain;
     for (Attribute d : op.getDerive()) {

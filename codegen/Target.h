@@ -35,6 +35,11 @@ public:
   virtual llvm::Expected<std::vector<std::string>>
   emitKernels(llvm::ArrayRef<KernelSpec> kernels, llvm::StringRef dir,
               llvm::function_ref<void(size_t, size_t)> progress) = 0;
+  /// Chooses how the r1k module's `matrix` weights are held: rewrites each
+  /// into the target's layout, with every view of it, so that its kernels
+  /// and packers read what the module states. Other weights stay as they
+  /// are; a module whose matrices are already laid out is unchanged.
+  virtual LogicalResult chooseLayouts(ModuleOp kernels) = 0;
   /// The packer that writes a weight of `type` (its derived shape, storage
   /// and r1k layout) as the target's kernels read it, for the weight
   /// materializer to stream its rows into; an error for a layout the target

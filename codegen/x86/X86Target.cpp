@@ -9,6 +9,8 @@
 
 #include "codegen/x86/X86Target.h"
 
+#include "codegen/x86/ChooseLayouts.h"
+
 #include "codegen/x86/Kernels.h"
 #include "codegen/x86/Panels.h"
 
@@ -119,6 +121,10 @@ public:
     return objects;
   }
 
+  mlir::LogicalResult chooseLayouts(mlir::ModuleOp kernels) override {
+    return x86::choosePanelLayouts(kernels);
+  }
+
   llvm::Expected<std::unique_ptr<WeightPacker>>
   weightPacker(const PackedWeightType &type) override {
     switch (type.layout) {
@@ -126,6 +132,8 @@ public:
       return createRowMajorPacker(type);
     case mlir::r1k::Layout::panels16:
       return x86::createPanelPacker(type);
+    case mlir::r1k::Layout::matrix: // chooseLayouts made them panels16
+      break;
     }
     return llvm::createStringError("the x86 target has no such weight layout");
   }

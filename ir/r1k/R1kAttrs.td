@@ -21,17 +21,21 @@ def R1k_RowsAttr : EnumAttr<R1k_Dialect, R1k_Rows, "rows"> {
 
 def R1k_LayoutPlain : I32EnumAttrCase<"plain", 0>;
 def R1k_LayoutPanels16 : I32EnumAttrCase<"panels16", 1>;
+def R1k_LayoutMatrix : I32EnumAttrCase<"matrix", 2>;
 def R1k_Layout : I32EnumAttr<"Layout", "how weights.bin holds a weight",
-    [R1k_LayoutPlain, R1k_LayoutPanels16]> {
+    [R1k_LayoutPlain, R1k_LayoutPanels16, R1k_LayoutMatrix]> {
   let cppNamespace = "::mlir::r1k";
   let genSpecializedAttr = 0;
 }
 def R1k_LayoutAttr : EnumAttr<R1k_Dialect, R1k_Layout, "layout"> {
   let summary = "a weight's layout in weights.bin";
   let description = [{
-    `plain`: the derived shape, row-major. `panels16`: a [N, K] matrix as
-    [ceil(N/16)][K][16] (zero-padded), a stack [E, N, K] as E such blocks;
-    the x86 target's linear kernels read it.
+    `plain`: the derived shape, row-major. `matrix`: a [N, K] matrix (a
+    stack [E, N, K]: E of them) that linear-like kernels read as x·Wᵀ,
+    viewed as [K, N]; the target chooses how weights.bin holds it and
+    rewrites the weight and its views before its kernels are compiled.
+    `panels16`, the x86 target's choice: [ceil(N/16)][K][16] (zero-padded),
+    a stack as E such blocks, viewed as [16, K, ceil(N/16)].
   }];
 }
 

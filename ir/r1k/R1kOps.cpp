@@ -234,8 +234,9 @@ LogicalResult WeightOp::verify() {
                          << getSources().size();
   if (!getStorage().isF32() && !getStorage().isBF16())
     return emitOpError() << "storage must be f32 or bf16";
-  if (getStorage().isBF16() && getLayout() != Layout::panels16)
-    return emitOpError() << "bf16 storage is for panels16 weights";
+  bool matrix = getLayout() == Layout::panels16 || getLayout() == Layout::matrix;
+  if (getStorage().isBF16() && !matrix)
+    return emitOpError() << "bf16 storage is for matrix and panels16 weights";
   for (Attribute d : getDerive()) {
     if (!isa<DequantizeBlocksAttr, ScaleColumnsAttr, SplitHeadsAttr,
              SelectExpertAttr>(d))
@@ -247,8 +248,8 @@ LogicalResult WeightOp::verify() {
                            << " scale tensors for " << getSources().size()
                            << " sources";
   }
-  if (getLayout() == Layout::panels16 && getShape().size() < 2)
-    return emitOpError() << "panels16 packs matrices";
+  if (matrix && getShape().size() < 2)
+    return emitOpError() << stringifyLayout(getLayout()) << " holds matrices";
   return success();
 }
 

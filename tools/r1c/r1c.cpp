@@ -337,7 +337,8 @@ int main(int argc, char **argv) {
       return 1;
   }
 
-  // The kernel-level module: lowered from the graph, or the input.
+  // The kernel-level module: lowered from the graph, or the input; the
+  // target chooses how its matrices are held.
   OwningOpRef<ModuleOp> kernels;
   if (kernelInput) {
     kernels = std::move(*module);
@@ -348,6 +349,9 @@ int main(int argc, char **argv) {
       return 1;
     kernels = std::move(*lowered);
   }
+  if (kernels && (failed((*target)->chooseLayouts(*kernels)) ||
+                  failed(verify(*kernels))))
+    return 1;
 
   if (compile) {
     stages.start("import+passes", startTime);

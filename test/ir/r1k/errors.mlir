@@ -17,7 +17,7 @@ r1k.weight @w {name = "w", sources = ["a", "b"], shape = array<i64: 3, 4, 4>, de
 
 // -----
 
-// expected-error @+1 {{'r1k.weight' op bf16 storage is for panels16 weights}}
+// expected-error @+1 {{'r1k.weight' op bf16 storage is for matrix and panels16 weights}}
 r1k.weight @w {name = "w", sources = ["a"], shape = array<i64: 4, 4>, derive = [], storage = bf16, layout = #r1k<layout plain>}
 
 // -----
