@@ -18,6 +18,7 @@
 #include "LogitsFile.h"
 #include "Perplexity.h"
 #include "r1rt.h"
+#include "tools/SessionGuard.h"
 #include "runtime/AtomicFile.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
@@ -375,15 +376,7 @@ int main(int argc, char **argv) {
   if (o.threads)
     r1rt_set_threads(model, o.threads);
   r1rt_session *session = r1rt_session_create(model);
-  // Every return, error or not, releases the session and the model.
-  struct Release {
-    r1rt_model *model;
-    r1rt_session *session;
-    ~Release() {
-      r1rt_session_destroy(session);
-      r1rt_close(model);
-    }
-  } release{model, session};
+  SessionGuard release{model, session};
   auto fail = [](const std::string &message) {
     std::fprintf(stderr, "r1-perplexity: %s\n", message.c_str());
     return 1;

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "r1rt.h"
+#include "tools/SessionGuard.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
@@ -510,15 +511,7 @@ int main(int argc, char **argv) {
   if (o.threads)
     r1rt_set_threads(model, o.threads);
   r1rt_session *session = r1rt_session_create(model);
-  // Every return, error or not, releases the session and the model.
-  struct Release {
-    r1rt_model *model;
-    r1rt_session *session;
-    ~Release() {
-      r1rt_session_destroy(session);
-      r1rt_close(model);
-    }
-  } release{model, session};
+  SessionGuard release{model, session};
   if (!o.loadState.empty()) {
     Clock::time_point start = Clock::now();
     if (r1rt_load_state(session, o.loadState.c_str()) != 0) {
